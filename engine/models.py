@@ -1,0 +1,285 @@
+"""Pydantic models for everything the engine stores.
+
+The shapes follow the original specification (workflow, execution log, node executions) plus
+the records the product needs around them: emails, approvals, the outbox, rollups, workers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from providers.ai.base import Classification, DraftReply
+from providers.email.base import InboundEmail
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (every stored time is UTC)."""
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """A new random id with a readable prefix, e.g. ``exe_3f2a...``."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+class WorkflowStatus(StrEnum):
+    ACTIVE = "active"
+    DRAFT = "draft"
+    ARCHIVED = "archived"
+
+
+class ExecutionStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    # Parked on a human (an approval); no worker holds it.
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+FINAL_EXECUTION_STATUSES = frozenset(
+    {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
+)
+
+
+class NodeStatus(StrEnum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class TriggeredBy(StrEnum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    API = "api"
+
+
+class Position(BaseModel):
+    x: float
+    y: float
+
+
+class WorkflowNode(BaseModel):
+    node_id: str
+    node_type_id: str
+    name: str
+    position: Position
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class Connection(BaseModel):
+    connection_id: str
+    source_node_id: str
+    target_node_id: str
+    source_output: str = "main"
+    target_input: str = "main"
+
+
+class VisualData(BaseModel):
+    nodes: list[WorkflowNode] = Field(default_factory=list)
+    connections: list[Connection] = Field(default_factory=list)
+
+    def node(self, node_id: str) -> WorkflowNode:
+        """The node with ``node_id``; ``KeyError`` if there is none."""
+        for node in self.nodes:
+            if node.node_id == node_id:
+                return node
+        raise KeyError(node_id)
+
+
+class Workflow(BaseModel):
+    workflow_id: str
+    name: str
+    description: str = ""
+    workflow_type: str = "email_automation"
+    status: WorkflowStatus = WorkflowStatus.DRAFT
+    tags: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    execution_count: int = 0
+    last_executed_at: datetime | None = None
+    version: int = 1
+    visual_data: VisualData = Field(default_factory=VisualData)
+
+
+class NodeExecution(BaseModel):
+    node_id: str
+    status: NodeStatus = NodeStatus.WAITING
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    input_data: dict[str, Any] = Field(default_factory=dict)
+    output_data: dict[str, Any] = Field(default_factory=dict)
+    # Which of the node's outputs fired ("main", or "true"/"false" for a condition).
+    active_outputs: list[str] = Field(default_factory=list)
+    error: str | None = None
+    retry_count: int = 0
+
+
+class ExecutionMetrics(BaseModel):
+    total_runtime_ms: float = 0.0
+    nodes_executed: int = 0
+    emails_processed: int = 0
+    success_rate: float = 0.0
+
+
+ControlRequest = Literal["pause", "cancel"]
+
+
+class ExecutionLog(BaseModel):
+    execution_id: str = Field(default_factory=lambda: new_id("exe"))
+    workflow_id: str
+    workflow_version: int
+    email_id: str | None = None
+    status: ExecutionStatus = ExecutionStatus.PENDING
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    triggered_by: TriggeredBy = TriggeredBy.SCHEDULE
+    input_data: dict[str, Any] = Field(default_factory=dict)
+    node_executions: list[NodeExecution] = Field(default_factory=list)
+    metrics: ExecutionMetrics = Field(default_factory=ExecutionMetrics)
+    error: str | None = None
+    # Denormalised from the classification, for filters on the live page.
+    category: str | None = None
+    priority: str | None = None
+    # Claim and fencing: who runs it, which claim this is, until when the claim holds.
+    owner: str | None = None
+    attempt: int = 0
+    lease_until: datetime | None = None
+    control_request: ControlRequest | None = None
+    waiting_on_node: str | None = None
+
+    def node_run(self, node_id: str) -> NodeExecution:
+        """The run record of ``node_id``, created on first use."""
+        for run in self.node_executions:
+            if run.node_id == node_id:
+                return run
+        run = NodeExecution(node_id=node_id)
+        self.node_executions.append(run)
+        return run
+
+
+class Email(InboundEmail):
+    """An inbound email as stored: unique on (mailbox, message_id)."""
+
+    email_id: str = Field(default_factory=lambda: new_id("eml"))
+    thread_id: str
+    ingested_at: datetime = Field(default_factory=utcnow)
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Approval(BaseModel):
+    """A draft waiting for (or decided by) a human; unique on (execution_id, node_id)."""
+
+    approval_id: str = Field(default_factory=lambda: new_id("apr"))
+    execution_id: str
+    workflow_id: str
+    node_id: str
+    email_id: str
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    priority: str = "normal"
+    priority_rank: int = 2
+    created_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime | None = None
+    classification: Classification
+    draft: DraftReply
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    final_subject: str | None = None
+    final_body: str | None = None
+    edited: bool = False
+    reason: str | None = None
+
+
+class OutboxKind(StrEnum):
+    REPLY = "reply"
+    NOTIFICATION = "notification"
+
+
+class OutboxStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(BaseModel):
+    """A side effect (reply or notification), unique on ``idempotency_key``.
+
+    It is reserved before the provider is called and marked sent after, so a retry finds the
+    reservation and never repeats the effect.
+    """
+
+    idempotency_key: str
+    kind: OutboxKind
+    execution_id: str
+    workflow_id: str
+    email_id: str | None = None
+    channel: str
+    to: str
+    subject: str
+    body: str
+    in_reply_to: str | None = None
+    references: list[str] = Field(default_factory=list)
+    status: OutboxStatus = OutboxStatus.SENDING
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    provider_message_id: str | None = None
+    error: str | None = None
+
+
+class RollupIncrement(BaseModel):
+    """Add ``count`` and ``total`` to the rollup row (bucket, metric, key)."""
+
+    bucket: datetime  # start of the hour, UTC
+    metric: str
+    key: str
+    count: int = 1
+    total: float = 0.0
+
+
+class RollupRow(BaseModel):
+    bucket: datetime
+    metric: str
+    key: str
+    count: int
+    total: float
+
+
+class WorkerInfo(BaseModel):
+    worker_id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+
+
+class AuditEntry(BaseModel):
+    audit_id: str = Field(default_factory=lambda: new_id("aud"))
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    role: str
+    action: str
+    target: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+class NodeStatusCount(BaseModel):
+    node_id: str
+    status: NodeStatus
+    count: int

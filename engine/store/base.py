@@ -1,0 +1,287 @@
+"""The Store port: every read and write the engine makes, one method each.
+
+Two backends implement it (``sqlite.py``, the embedded default, and ``mongo.py``) and pass one
+contract test suite (``tests/engine/store/test_contract.py``). Natural keys are enforced by unique
+indexes in the backend, never by a read-then-write in Python. All times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from engine.models import (
+    Approval,
+    ApprovalStatus,
+    AuditEntry,
+    Email,
+    ExecutionLog,
+    ExecutionStatus,
+    NodeStatusCount,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    RollupIncrement,
+    RollupRow,
+    WorkerInfo,
+    Workflow,
+    WorkflowStatus,
+)
+
+
+class StoreError(Exception):
+    """Base class of the store's own errors."""
+
+
+class WorkflowNotFound(StoreError):
+    def __init__(self, workflow_id: str, version: int | None = None) -> None:
+        suffix = f" version {version}" if version is not None else ""
+        super().__init__(f"workflow {workflow_id!r}{suffix} not found")
+        self.workflow_id = workflow_id
+        self.version = version
+
+
+class Store(ABC):
+    """Persistence for workflows, emails, executions, approvals, outbox, rollups and leases."""
+
+    # --- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    def setup(self) -> None:
+        """Create tables / collections and indexes. Idempotent."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # --- workflows -------------------------------------------------------------------------
+    @abstractmethod
+    def save_workflow(self, workflow: Workflow) -> Workflow:
+        """Store ``workflow`` as a new version and return it as stored.
+
+        The first save stores version 1; each later save of the same ``workflow_id`` stores
+        ``previous version + 1`` (the ``version`` field of the argument is ignored) and keeps
+        every earlier version readable through ``get_workflow(id, version)``. ``updated_at``
+        is set to now; ``created_at``, ``execution_count`` and ``last_executed_at`` are kept
+        from the stored workflow when it exists.
+        """
+
+    @abstractmethod
+    def get_workflow(self, workflow_id: str, version: int | None = None) -> Workflow:
+        """The current workflow, or the given version of it; raise ``WorkflowNotFound``."""
+
+    @abstractmethod
+    def list_workflows(self, status: WorkflowStatus | None = None) -> list[Workflow]:
+        """Current versions of all workflows (optionally of one status), ordered by name."""
+
+    @abstractmethod
+    def set_workflow_status(self, workflow_id: str, status: WorkflowStatus) -> Workflow:
+        """Switch a workflow on (active) or off without creating a new version."""
+
+    @abstractmethod
+    def record_workflow_executions(self, workflow_id: str, count: int, at: datetime) -> None:
+        """Add ``count`` to ``execution_count`` and set ``last_executed_at`` atomically."""
+
+    # --- emails ----------------------------------------------------------------------------
+    @abstractmethod
+    def insert_email(self, email: Email) -> bool:
+        """Insert; return False (and change nothing) if (mailbox, message_id) already exists."""
+
+    @abstractmethod
+    def get_email(self, email_id: str) -> Email | None:
+        """The email with ``email_id``, or None."""
+
+    @abstractmethod
+    def find_email_by_message_id(self, message_id: str) -> Email | None:
+        """Any stored email with this Message-ID (in any mailbox), or None."""
+
+    @abstractmethod
+    def count_emails(self) -> int:
+        """How many emails are stored."""
+
+    # --- executions ------------------------------------------------------------------------
+    @abstractmethod
+    def create_execution(self, execution: ExecutionLog) -> bool:
+        """Insert; return False if one already exists for (workflow_id, email_id).
+
+        Executions without an ``email_id`` are never considered duplicates.
+        """
+
+    @abstractmethod
+    def get_execution(self, execution_id: str) -> ExecutionLog | None:
+        """The execution with ``execution_id``, or None."""
+
+    @abstractmethod
+    def list_executions(
+        self,
+        *,
+        workflow_id: str | None = None,
+        statuses: Sequence[ExecutionStatus] | None = None,
+        category: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[ExecutionLog]:
+        """Executions matching every given filter, newest ``created_at`` first.
+
+        ``since`` compares with ``created_at`` (inclusive).
+        """
+
+    @abstractmethod
+    def count_executions_by_status(self, workflow_id: str | None = None) -> dict[str, int]:
+        """Number of executions per status value (statuses with none are omitted)."""
+
+    @abstractmethod
+    def claim_execution(self, owner: str, lease_until: datetime, now: datetime) -> ExecutionLog | None:
+        """Atomically take the oldest pending execution.
+
+        Only an execution with status ``pending`` and no ``control_request`` qualifies. The
+        update sets status ``running``, ``owner``, ``attempt`` + 1, ``lease_until``,
+        ``updated_at`` = now and (if unset) ``started_at`` = now; the returned execution is the
+        one as stored after it. Two concurrent callers never receive the same execution.
+        """
+
+    @abstractmethod
+    def write_execution(self, execution: ExecutionLog, *, owner: str, attempt: int) -> bool:
+        """Replace the stored execution with ``execution`` if its stored owner and attempt
+        still equal ``owner`` and ``attempt`` (fencing). Return whether it was written."""
+
+    @abstractmethod
+    def renew_lease(
+        self, execution_id: str, *, owner: str, attempt: int, lease_until: datetime
+    ) -> bool:
+        """Extend the lease of a running execution still held by (owner, attempt)."""
+
+    @abstractmethod
+    def update_execution_if(
+        self,
+        execution_id: str,
+        *,
+        statuses: Iterable[ExecutionStatus],
+        changes: dict[str, Any],
+    ) -> ExecutionLog | None:
+        """Apply ``changes`` (top-level field name → new value, as model values) if the
+        execution's status is one of ``statuses``; return the updated execution or None.
+
+        ``updated_at`` is always set to now as well. Used for controls (pause, resume, cancel,
+        retry) and for resuming an execution after a human decision.
+        """
+
+    @abstractmethod
+    def release_expired_leases(self, now: datetime) -> int:
+        """Return running executions whose ``lease_until`` < now to ``pending`` (owner cleared;
+        attempt kept, so the late worker's writes are refused). Return how many."""
+
+    @abstractmethod
+    def node_status_counts(self, workflow_id: str, since: datetime) -> list[NodeStatusCount]:
+        """Per node id and node status, how many runs executions created since ``since`` hold."""
+
+    # --- approvals -------------------------------------------------------------------------
+    @abstractmethod
+    def create_approval(self, approval: Approval) -> Approval:
+        """Insert; if one exists for (execution_id, node_id) return that one unchanged."""
+
+    @abstractmethod
+    def get_approval(self, approval_id: str) -> Approval | None:
+        """The approval with ``approval_id``, or None."""
+
+    @abstractmethod
+    def find_approval(self, execution_id: str, node_id: str) -> Approval | None:
+        """The approval of (execution_id, node_id), or None."""
+
+    @abstractmethod
+    def list_approvals(
+        self, status: ApprovalStatus | None = ApprovalStatus.PENDING, limit: int = 100
+    ) -> list[Approval]:
+        """Approvals of ``status`` (all if None), most urgent first: ``priority_rank``
+        ascending, then ``created_at`` ascending."""
+
+    @abstractmethod
+    def count_approvals(self, status: ApprovalStatus | None = None) -> int:
+        """How many approvals have ``status`` (all if None)."""
+
+    @abstractmethod
+    def decide_approval(self, approval: Approval) -> bool:
+        """Store the decided ``approval`` (status approved or rejected, decided_* and final_*
+        fields set) only if the stored one is still pending. Return whether it was written."""
+
+    # --- outbox (side effects, exactly once) -----------------------------------------------
+    @abstractmethod
+    def reserve_outbox(self, message: OutboxMessage) -> bool:
+        """Insert ``message``; return False if its ``idempotency_key`` already exists."""
+
+    @abstractmethod
+    def get_outbox(self, idempotency_key: str) -> OutboxMessage | None:
+        """The outbox message with ``idempotency_key``, or None."""
+
+    @abstractmethod
+    def mark_outbox(
+        self,
+        idempotency_key: str,
+        *,
+        status: OutboxStatus,
+        provider_message_id: str | None = None,
+        sent_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record the outcome of a reserved side effect."""
+
+    @abstractmethod
+    def list_outbox(self, kind: OutboxKind | None = None, limit: int = 100) -> list[OutboxMessage]:
+        """Outbox messages (of ``kind`` if given), newest ``created_at`` first."""
+
+    @abstractmethod
+    def count_outbox(
+        self, kind: OutboxKind | None = None, status: OutboxStatus | None = None
+    ) -> int:
+        """How many outbox messages match ``kind`` and ``status`` (each ignored if None)."""
+
+    # --- rollups (pre-aggregated metrics) ----------------------------------------------------
+    @abstractmethod
+    def increment_rollups(self, increments: Sequence[RollupIncrement]) -> None:
+        """Atomically add each increment's count and total to its (bucket, metric, key) row,
+        creating the row if needed."""
+
+    @abstractmethod
+    def query_rollups(
+        self, metric: str, since: datetime, until: datetime | None = None
+    ) -> list[RollupRow]:
+        """Rows of ``metric`` with since <= bucket (< until if given), ordered by bucket, key."""
+
+    # --- cursors, leases, workers, audit ----------------------------------------------------
+    @abstractmethod
+    def get_cursor(self, key: str) -> str | None:
+        """The stored cursor value for ``key`` (e.g. a trigger's mailbox position)."""
+
+    @abstractmethod
+    def set_cursor(self, key: str, value: str) -> None:
+        """Store the cursor value for ``key``."""
+
+    @abstractmethod
+    def acquire_lease(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
+        """Take or renew the named lease: succeeds if it is free, expired (until < now), or
+        already held by ``owner``. Two owners never hold a live lease at once."""
+
+    @abstractmethod
+    def release_lease(self, name: str, owner: str) -> None:
+        """Release the lease if ``owner`` holds it."""
+
+    @abstractmethod
+    def record_heartbeat(self, worker: WorkerInfo) -> None:
+        """Upsert the worker's row by ``worker_id``."""
+
+    @abstractmethod
+    def remove_worker(self, worker_id: str) -> None:
+        """Forget a worker that stopped cleanly."""
+
+    @abstractmethod
+    def list_workers(self, alive_since: datetime | None = None) -> list[WorkerInfo]:
+        """Workers whose heartbeat is at or after ``alive_since`` (all if None)."""
+
+    @abstractmethod
+    def append_audit(self, entry: AuditEntry) -> None:
+        """Append an audit entry (entries are never changed or removed by the app)."""
+
+    @abstractmethod
+    def list_audit(self, limit: int = 100) -> list[AuditEntry]:
+        """Audit entries, newest first."""
