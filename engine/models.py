@@ -18,8 +18,10 @@ from providers.email.base import InboundEmail
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (every stored time is UTC)."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC, to the millisecond: what both stores keep
+    (BSON dates hold milliseconds), so a time reads back equal to what was written."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def new_id(prefix: str) -> str:

@@ -5,11 +5,42 @@
 
 from __future__ import annotations
 
+import os
+import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+
+
+class SecretsTomlSource(PydanticBaseSettingsSource):
+    """Root-level keys of ``.streamlit/secrets.toml`` (or ``MAILROOM_SECRETS_FILE``), named
+    like the environment variables (``MONGODB_URI``, ``MAILROOM_DATA_DIR``), so the worker and
+    the app read the same file. Environment variables win over it."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ is overridden
+
+    def __call__(self) -> dict[str, Any]:
+        path = Path(os.environ.get("MAILROOM_SECRETS_FILE", SECRETS_FILE))
+        if not path.is_file():
+            return {}
+        values: dict[str, Any] = {}
+        for key, value in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            if isinstance(value, dict):
+                continue
+            values[key.upper()] = value
+            values[key.lower().removeprefix("mailroom_")] = value
+        return values
 
 
 class Settings(BaseSettings):
@@ -38,9 +69,23 @@ class Settings(BaseSettings):
         default=None, description="Where the demo outbox writes sent replies (.eml)."
     )
     reply_from_address: str = "support@mailroom.example"
+    models_dir: Path | None = Field(
+        default=None, description="Where trained local models are kept; DATA_DIR/models."
+    )
 
     default_user: str = Field(default="admin", description="Acting user until sign-in exists.")
     default_role: str = "admin"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, SecretsTomlSource(settings_cls))
 
     @field_validator("reply_from_address")
     @classmethod
@@ -58,5 +103,5 @@ class Settings(BaseSettings):
         return self.outbox_dir or self.data_dir / "outbox"
 
     @cached_property
-    def models_dir(self) -> Path:
-        return self.data_dir / "models"
+    def model_store_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"

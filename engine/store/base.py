@@ -132,7 +132,9 @@ class Store(ABC):
         """Number of executions per status value (statuses with none are omitted)."""
 
     @abstractmethod
-    def claim_execution(self, owner: str, lease_until: datetime, now: datetime) -> ExecutionLog | None:
+    def claim_execution(
+        self, owner: str, lease_until: datetime, now: datetime
+    ) -> ExecutionLog | None:
         """Atomically take the oldest pending execution.
 
         Only an execution with status ``pending`` and no ``control_request`` qualifies. The
@@ -144,7 +146,12 @@ class Store(ABC):
     @abstractmethod
     def write_execution(self, execution: ExecutionLog, *, owner: str, attempt: int) -> bool:
         """Replace the stored execution with ``execution`` if its stored owner and attempt
-        still equal ``owner`` and ``attempt`` (fencing). Return whether it was written."""
+        still equal ``owner`` and ``attempt`` (fencing). Return whether it was written.
+
+        The stored ``control_request`` is kept whatever ``execution`` holds: a pause or cancel
+        requested while the worker runs must not be overwritten by the worker's next write.
+        Only ``update_execution_if`` sets or clears it.
+        """
 
     @abstractmethod
     def renew_lease(

@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`. Also `make lint`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
+
+.PHONY: run test lint setup worker install install-dev
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): $(PY) requirements.txt constraints.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	rm -f $(VENV)/.runtime-* && touch $@
+
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	bash scripts/install-debian-packages.sh
+	rm -f $(VENV)/.dev-* && touch $@
+
+install: $(RUNTIME_STAMP)
+install-dev: $(DEV_STAMP)
+
+setup: install
+	$(PY) -m engine setup
+
+## Start the app on http://localhost:8501 and one engine worker beside it (Ctrl-C stops both).
+run: setup
+	bash scripts/run.sh
+
+worker: setup
+	$(PY) -m engine worker
+
+## Create the environment, install everything the tests need, run the whole suite.
+test: install-dev
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy

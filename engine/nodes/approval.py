@@ -1,0 +1,65 @@
+"""Approval: a durable wait for a human to approve, edit or reject the draft."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from engine.models import Approval, ApprovalStatus
+from engine.nodes.base import NodeCategory, NodeConfig, NodeContext, NodeResult, NodeType
+from engine.nodes.registry import register
+from providers.ai.base import PRIORITY_RANK, Classification, DraftReply
+from providers.errors import PermanentProviderError
+
+
+class ApprovalConfig(NodeConfig):
+    sla_hours: float = Field(default=4.0, gt=0, description="Time to answer before the SLA.")
+    urgent_sla_hours: float = Field(default=1.0, gt=0)
+
+
+@register
+class ApprovalNode(NodeType[ApprovalConfig]):
+    type_id = "approval"
+    display_name = "Approval"
+    category = NodeCategory.HUMAN
+    description = "Puts the draft in the agents' queue and waits for approve, edit or reject."
+    config_model = ApprovalConfig
+    outputs = ("approved", "rejected")
+
+    def run(self, ctx: NodeContext, config: ApprovalConfig) -> NodeResult:
+        execution = ctx.execution
+        existing = ctx.store.find_approval(execution.execution_id, ctx.node.node_id)
+        if existing is None:
+            if ctx.email is None or "draft" not in ctx.data or "classification" not in ctx.data:
+                raise PermanentProviderError("the Approval node needs an email and a draft")
+            classification = Classification.model_validate(ctx.data["classification"])
+            sla = (
+                config.urgent_sla_hours if classification.priority == "urgent" else config.sla_hours
+            )
+            existing = ctx.store.create_approval(
+                Approval(
+                    execution_id=execution.execution_id,
+                    workflow_id=ctx.workflow.workflow_id,
+                    node_id=ctx.node.node_id,
+                    email_id=ctx.email.email_id,
+                    priority=classification.priority,
+                    priority_rank=PRIORITY_RANK[classification.priority],
+                    created_at=ctx.now(),
+                    due_at=ctx.email.received_at + timedelta(hours=sla),
+                    classification=classification,
+                    draft=DraftReply.model_validate(ctx.data["draft"]),
+                )
+            )
+        if existing.status == ApprovalStatus.PENDING:
+            return NodeResult(output={"approval_id": existing.approval_id}, wait=True)
+        decision = {
+            "approval_id": existing.approval_id,
+            "status": existing.status.value,
+            "decided_by": existing.decided_by,
+            "subject": existing.final_subject,
+            "body": existing.final_body,
+            "edited": existing.edited,
+            "reason": existing.reason,
+        }
+        return NodeResult(output={"decision": decision}, fired_outputs=[existing.status.value])

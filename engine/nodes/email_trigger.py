@@ -1,0 +1,42 @@
+"""Email Trigger: where a workflow's emails come from. Polling lives in ``engine.triggers``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from engine.nodes.base import NodeCategory, NodeConfig, NodeContext, NodeResult, NodeType
+from engine.nodes.registry import register
+
+
+class EmailTriggerConfig(NodeConfig):
+    source: Literal["demo"] = "demo"
+    mailbox: str = "support@mailroom.example"
+    check_interval_seconds: float = Field(default=15.0, ge=1.0, le=86_400.0)
+    batch_size: int = Field(default=3, ge=1, le=10_000)
+    max_emails: int | None = Field(
+        default=None, ge=0, description="Stop polling after this many (demo source only)."
+    )
+    demo_seed: int | None = None
+    demo_category_mix: dict[str, float] | None = Field(
+        default=None, description="Demo source: relative weight of each category."
+    )
+    demo_priority_mix: dict[str, float] | None = None
+    demo_sentiment_mix: dict[str, float] | None = None
+
+
+@register
+class EmailTrigger(NodeType[EmailTriggerConfig]):
+    type_id = "email_trigger"
+    display_name = "Email Trigger"
+    category = NodeCategory.TRIGGER
+    description = "Polls a mailbox; each new email starts one execution."
+    config_model = EmailTriggerConfig
+
+    def run(self, ctx: NodeContext, config: EmailTriggerConfig) -> NodeResult:
+        if ctx.email is None:
+            return NodeResult(output={"email": None})
+        return NodeResult(
+            output={"email": {"email_id": ctx.email.email_id, "mailbox": ctx.email.mailbox}}
+        )

@@ -1,0 +1,804 @@
+"""The embedded backend: one SQLite file in WAL mode, shared by several processes and threads.
+
+Each table keeps the whole model as JSON in ``doc`` plus real columns for what is filtered,
+sorted or uniquely indexed. Every write that reads first runs in a ``BEGIN IMMEDIATE``
+transaction, which takes the database's write lock up front, so it is atomic across processes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from engine.models import (
+    Approval,
+    ApprovalStatus,
+    AuditEntry,
+    Email,
+    ExecutionLog,
+    ExecutionStatus,
+    NodeStatus,
+    NodeStatusCount,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    RollupIncrement,
+    RollupRow,
+    WorkerInfo,
+    Workflow,
+    WorkflowStatus,
+    utcnow,
+)
+from engine.store import _codec as codec
+from engine.store.base import Store, WorkflowNotFound
+
+BUSY_TIMEOUT_MS = 10_000
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS workflows (
+    workflow_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflows_name ON workflows (name, workflow_id);
+
+CREATE TABLE IF NOT EXISTS workflow_versions (
+    workflow_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (workflow_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS emails (
+    email_id TEXT PRIMARY KEY,
+    mailbox TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+-- message_id first so find_email_by_message_id uses the same index.
+CREATE UNIQUE INDEX IF NOT EXISTS emails_message ON emails (message_id, mailbox);
+
+CREATE TABLE IF NOT EXISTS executions (
+    execution_id TEXT PRIMARY KEY,
+    workflow_id TEXT NOT NULL,
+    email_id TEXT,
+    status TEXT NOT NULL,
+    owner TEXT,
+    attempt INTEGER NOT NULL,
+    lease_until TEXT,
+    created_at TEXT NOT NULL,
+    category TEXT,
+    control_request TEXT,
+    doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS executions_workflow_email
+    ON executions (workflow_id, email_id) WHERE email_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS executions_status_created ON executions (status, created_at);
+CREATE INDEX IF NOT EXISTS executions_workflow_created ON executions (workflow_id, created_at);
+CREATE INDEX IF NOT EXISTS executions_created ON executions (created_at);
+
+CREATE TABLE IF NOT EXISTS approvals (
+    approval_id TEXT PRIMARY KEY,
+    execution_id TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority_rank INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS approvals_execution_node ON approvals (execution_id, node_id);
+CREATE INDEX IF NOT EXISTS approvals_queue ON approvals (status, priority_rank, created_at);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    idempotency_key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_kind_created ON outbox (kind, created_at);
+CREATE INDEX IF NOT EXISTS outbox_created ON outbox (created_at);
+
+CREATE TABLE IF NOT EXISTS rollups (
+    bucket TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    total REAL NOT NULL,
+    PRIMARY KEY (bucket, metric, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rollups_metric_bucket ON rollups (metric, bucket, key);
+
+CREATE TABLE IF NOT EXISTS cursors (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS workers (
+    worker_id TEXT PRIMARY KEY,
+    heartbeat_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    audit_id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at, seq);
+"""
+
+_t = codec.time_text
+_t_opt = codec.time_text_or_none
+
+
+def _execution_row(execution: ExecutionLog) -> dict[str, Any]:
+    return {
+        "execution_id": execution.execution_id,
+        "workflow_id": execution.workflow_id,
+        "email_id": execution.email_id,
+        "status": execution.status.value,
+        "owner": execution.owner,
+        "attempt": execution.attempt,
+        "lease_until": _t_opt(execution.lease_until),
+        "created_at": _t(execution.created_at),
+        "category": execution.category,
+        "control_request": execution.control_request,
+        "doc": codec.to_json(execution),
+    }
+
+
+_EXECUTION_COLUMNS = (
+    "execution_id",
+    "workflow_id",
+    "email_id",
+    "status",
+    "owner",
+    "attempt",
+    "lease_until",
+    "created_at",
+    "category",
+    "control_request",
+    "doc",
+)
+_EXECUTION_INSERT = (
+    f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _EXECUTION_COLUMNS)})"
+)
+_EXECUTION_SET = ", ".join(f"{c} = :{c}" for c in _EXECUTION_COLUMNS if c != "execution_id")
+# The stored control_request survives a worker's fenced write (see Store.write_execution).
+_EXECUTION_FENCED_SET = ", ".join(
+    [
+        f"{c} = :{c}"
+        for c in _EXECUTION_COLUMNS
+        if c not in {"execution_id", "control_request", "doc"}
+    ]
+    + ["doc = json_set(:doc, '$.control_request', control_request)"]
+)
+
+
+def _approval_row(approval: Approval) -> dict[str, Any]:
+    return {
+        "approval_id": approval.approval_id,
+        "execution_id": approval.execution_id,
+        "node_id": approval.node_id,
+        "status": approval.status.value,
+        "priority_rank": approval.priority_rank,
+        "created_at": _t(approval.created_at),
+        "doc": codec.to_json(approval),
+    }
+
+
+def _outbox_row(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "idempotency_key": message.idempotency_key,
+        "kind": message.kind.value,
+        "status": message.status.value,
+        "created_at": _t(message.created_at),
+        "doc": codec.to_json(message),
+    }
+
+
+def _workflow_row(workflow: Workflow) -> dict[str, Any]:
+    return {
+        "workflow_id": workflow.workflow_id,
+        "name": workflow.name,
+        "status": workflow.status.value,
+        "version": workflow.version,
+        "doc": codec.to_json(workflow),
+    }
+
+
+def _value(member: StrEnum | None) -> str | None:
+    return None if member is None else member.value
+
+
+class _Where:
+    """A WHERE clause built from optional filters, with its parameters."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> _Where:
+        self.clauses.append(clause)
+        self.params.extend(params)
+        return self
+
+    def add_if(self, value: Any, clause: str) -> _Where:
+        return self if value is None else self.add(clause, value)
+
+    def add_in(self, column: str, values: Sequence[str]) -> _Where:
+        if not values:
+            return self.add("0")
+        return self.add(f"{column} IN ({', '.join('?' for _ in values)})", *values)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) or "1"
+
+
+class SQLiteStore(Store):
+    """The embedded store: one SQLite database file, safe for several processes and threads.
+
+    Threads share one connection behind a lock (SQLite serialises writers anyway); processes
+    coordinate through SQLite's file locks, waiting up to ``BUSY_TIMEOUT_MS`` for each other.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = os.getpid()
+
+    # --- connection and transactions --------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        # The pid check: a connection inherited through fork() must not be used by the child.
+        if self._conn is not None and self._pid == os.getpid():
+            return self._conn
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            self._path,
+            timeout=BUSY_TIMEOUT_MS / 1000,  # SQLite's busy_timeout: wait for other writers
+            isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
+            check_same_thread=False,  # shared by threads, behind self._lock
+        )
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for reads and single-statement writes (atomic on their own)."""
+        with self._lock:
+            yield self._connection()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A transaction holding the write lock from its start (atomic across processes)."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def setup(self) -> None:
+        with self._lock:
+            # Every statement is IF NOT EXISTS: running it again, or concurrently, is harmless.
+            self._connection().executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    # --- workflows -------------------------------------------------------------------------
+    def save_workflow(self, workflow: Workflow) -> Workflow:
+        now = utcnow()
+        with self._write() as db:
+            row = db.execute(
+                "SELECT doc FROM workflows WHERE workflow_id = ?", (workflow.workflow_id,)
+            ).fetchone()
+            previous = None if row is None else Workflow.model_validate_json(row[0])
+            version = 1 if previous is None else previous.version + 1
+            stored = codec.next_workflow(workflow, previous, version, now)
+            values = _workflow_row(stored)
+            db.execute(
+                "INSERT INTO workflow_versions (workflow_id, version, doc)"
+                " VALUES (:workflow_id, :version, :doc)",
+                values,
+            )
+            db.execute(
+                "INSERT INTO workflows (workflow_id, name, status, version, doc)"
+                " VALUES (:workflow_id, :name, :status, :version, :doc)"
+                " ON CONFLICT (workflow_id) DO UPDATE SET name = excluded.name,"
+                " status = excluded.status, version = excluded.version, doc = excluded.doc",
+                values,
+            )
+        return stored
+
+    def get_workflow(self, workflow_id: str, version: int | None = None) -> Workflow:
+        with self._locked() as db:
+            row = db.execute(
+                "SELECT version, doc FROM workflows WHERE workflow_id = ?", (workflow_id,)
+            ).fetchone()
+            if row is not None and version not in (None, row[0]):
+                row = db.execute(
+                    "SELECT version, doc FROM workflow_versions"
+                    " WHERE workflow_id = ? AND version = ?",
+                    (workflow_id, version),
+                ).fetchone()
+        if row is None:
+            raise WorkflowNotFound(workflow_id, version)
+        return Workflow.model_validate_json(row[1])
+
+    def list_workflows(self, status: WorkflowStatus | None = None) -> list[Workflow]:
+        where = _Where().add_if(_value(status), "status = ?")
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT doc FROM workflows WHERE {where.sql} ORDER BY name, workflow_id",
+                where.params,
+            ).fetchall()
+        return [Workflow.model_validate_json(doc) for (doc,) in rows]
+
+    def set_workflow_status(self, workflow_id: str, status: WorkflowStatus) -> Workflow:
+        with self._locked() as db:
+            row = db.execute(
+                "UPDATE workflows SET status = ?1, doc = json_set(doc, '$.status', ?1)"
+                " WHERE workflow_id = ?2 RETURNING doc",
+                (status.value, workflow_id),
+            ).fetchone()
+        if row is None:
+            raise WorkflowNotFound(workflow_id)
+        return Workflow.model_validate_json(row[0])
+
+    def record_workflow_executions(self, workflow_id: str, count: int, at: datetime) -> None:
+        with self._locked() as db:
+            changed = db.execute(
+                "UPDATE workflows SET doc = json_set(doc,"
+                " '$.execution_count', json_extract(doc, '$.execution_count') + ?1,"
+                " '$.last_executed_at', ?2) WHERE workflow_id = ?3",
+                (count, _t(at), workflow_id),
+            ).rowcount
+        if not changed:
+            raise WorkflowNotFound(workflow_id)
+
+    # --- emails ----------------------------------------------------------------------------
+    def insert_email(self, email: Email) -> bool:
+        with self._locked() as db:
+            inserted = db.execute(
+                "INSERT INTO emails (email_id, mailbox, message_id, doc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (message_id, mailbox) DO NOTHING",
+                (email.email_id, email.mailbox, email.message_id, codec.to_json(email)),
+            ).rowcount
+        return inserted == 1
+
+    def get_email(self, email_id: str) -> Email | None:
+        return self._one(Email, "SELECT doc FROM emails WHERE email_id = ?", email_id)
+
+    def find_email_by_message_id(self, message_id: str) -> Email | None:
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE message_id = ? ORDER BY mailbox LIMIT 1",
+            message_id,
+        )
+
+    def count_emails(self) -> int:
+        return self._count("SELECT COUNT(*) FROM emails")
+
+    # --- executions ------------------------------------------------------------------------
+    def create_execution(self, execution: ExecutionLog) -> bool:
+        with self._locked() as db:
+            inserted = db.execute(
+                _EXECUTION_INSERT + " ON CONFLICT (workflow_id, email_id)"
+                " WHERE email_id IS NOT NULL DO NOTHING",
+                _execution_row(execution),
+            ).rowcount
+        return inserted == 1
+
+    def get_execution(self, execution_id: str) -> ExecutionLog | None:
+        return self._one(
+            ExecutionLog, "SELECT doc FROM executions WHERE execution_id = ?", execution_id
+        )
+
+    def list_executions(
+        self,
+        *,
+        workflow_id: str | None = None,
+        statuses: Sequence[ExecutionStatus] | None = None,
+        category: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[ExecutionLog]:
+        where = (
+            self._execution_filter(workflow_id=workflow_id, statuses=statuses)
+            .add_if(category, "category = ?")
+            .add_if(_t_opt(since), "created_at >= ?")
+        )
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT doc FROM executions WHERE {where.sql}"
+                " ORDER BY created_at DESC, execution_id DESC LIMIT ?",
+                [*where.params, max(limit, 0)],
+            ).fetchall()
+        return [ExecutionLog.model_validate_json(doc) for (doc,) in rows]
+
+    @staticmethod
+    def _execution_filter(
+        *, workflow_id: str | None = None, statuses: Iterable[ExecutionStatus] | None = None
+    ) -> _Where:
+        where = _Where().add_if(workflow_id, "workflow_id = ?")
+        if statuses is not None:
+            where.add_in("status", [ExecutionStatus(s).value for s in statuses])
+        return where
+
+    def count_executions_by_status(self, workflow_id: str | None = None) -> dict[str, int]:
+        where = self._execution_filter(workflow_id=workflow_id)
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT status, COUNT(*) FROM executions WHERE {where.sql} GROUP BY status",
+                where.params,
+            ).fetchall()
+        return {status: count for status, count in rows}
+
+    def claim_execution(
+        self, owner: str, lease_until: datetime, now: datetime
+    ) -> ExecutionLog | None:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT doc FROM executions WHERE status = 'pending' AND control_request IS NULL"
+                " ORDER BY created_at, execution_id LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            pending = ExecutionLog.model_validate_json(row[0])
+            claimed = codec.normalized(
+                pending.model_copy(
+                    update={
+                        "status": ExecutionStatus.RUNNING,
+                        "owner": owner,
+                        "attempt": pending.attempt + 1,
+                        "lease_until": lease_until,
+                        "updated_at": now,
+                        "started_at": pending.started_at or now,
+                    }
+                )
+            )
+            db.execute(
+                f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
+                _execution_row(claimed),
+            )
+        return claimed
+
+    def write_execution(self, execution: ExecutionLog, *, owner: str, attempt: int) -> bool:
+        with self._locked() as db:
+            written = db.execute(
+                f"UPDATE executions SET {_EXECUTION_FENCED_SET} WHERE execution_id ="
+                " :execution_id AND owner = :fence_owner AND attempt = :fence_attempt",
+                {**_execution_row(execution), "fence_owner": owner, "fence_attempt": attempt},
+            ).rowcount
+        return written == 1
+
+    def renew_lease(
+        self, execution_id: str, *, owner: str, attempt: int, lease_until: datetime
+    ) -> bool:
+        with self._locked() as db:
+            renewed = db.execute(
+                "UPDATE executions SET lease_until = ?1,"
+                " doc = json_set(doc, '$.lease_until', ?1)"
+                " WHERE execution_id = ?2 AND owner = ?3 AND attempt = ?4 AND status = 'running'",
+                (_t(lease_until), execution_id, owner, attempt),
+            ).rowcount
+        return renewed == 1
+
+    def update_execution_if(
+        self,
+        execution_id: str,
+        *,
+        statuses: Iterable[ExecutionStatus],
+        changes: dict[str, Any],
+    ) -> ExecutionLog | None:
+        update = codec.validated_changes(ExecutionLog, changes, key="execution_id")
+        update["updated_at"] = utcnow()
+        where = self._execution_filter(statuses=statuses).add("execution_id = ?", execution_id)
+        with self._write() as db:
+            row = db.execute(
+                f"SELECT doc FROM executions WHERE {where.sql}", where.params
+            ).fetchone()
+            if row is None:
+                return None
+            updated = codec.normalized(
+                ExecutionLog.model_validate_json(row[0]).model_copy(update=update)
+            )
+            db.execute(
+                f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
+                _execution_row(updated),
+            )
+        return updated
+
+    def release_expired_leases(self, now: datetime) -> int:
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT doc FROM executions WHERE status = 'running' AND lease_until < ?",
+                (_t(now),),
+            ).fetchall()
+            for (doc,) in rows:
+                released = ExecutionLog.model_validate_json(doc).model_copy(
+                    update={
+                        "status": ExecutionStatus.PENDING,
+                        "owner": None,
+                        "lease_until": None,
+                        "updated_at": now,
+                    }
+                )
+                db.execute(
+                    f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
+                    _execution_row(released),
+                )
+        return len(rows)
+
+    def node_status_counts(self, workflow_id: str, since: datetime) -> list[NodeStatusCount]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT json_extract(run.value, '$.node_id') AS node_id,"
+                " json_extract(run.value, '$.status') AS node_status, COUNT(*)"
+                " FROM executions, json_each(executions.doc, '$.node_executions') AS run"
+                " WHERE workflow_id = ? AND created_at >= ?"
+                " GROUP BY node_id, node_status ORDER BY node_id, node_status",
+                (workflow_id, _t(since)),
+            ).fetchall()
+        return [
+            NodeStatusCount(node_id=node_id, status=NodeStatus(status), count=count)
+            for node_id, status, count in rows
+        ]
+
+    # --- approvals -------------------------------------------------------------------------
+    def create_approval(self, approval: Approval) -> Approval:
+        stored = codec.normalized(approval)
+        with self._locked() as db:
+            inserted = db.execute(
+                "INSERT INTO approvals (approval_id, execution_id, node_id, status,"
+                " priority_rank, created_at, doc) VALUES (:approval_id, :execution_id,"
+                " :node_id, :status, :priority_rank, :created_at, :doc)"
+                " ON CONFLICT (execution_id, node_id) DO NOTHING",
+                _approval_row(stored),
+            ).rowcount
+        if inserted == 1:
+            return stored
+        existing = self.find_approval(approval.execution_id, approval.node_id)
+        assert existing is not None  # approvals are never deleted
+        return existing
+
+    def get_approval(self, approval_id: str) -> Approval | None:
+        return self._one(Approval, "SELECT doc FROM approvals WHERE approval_id = ?", approval_id)
+
+    def find_approval(self, execution_id: str, node_id: str) -> Approval | None:
+        return self._one(
+            Approval,
+            "SELECT doc FROM approvals WHERE execution_id = ? AND node_id = ?",
+            execution_id,
+            node_id,
+        )
+
+    def list_approvals(
+        self, status: ApprovalStatus | None = ApprovalStatus.PENDING, limit: int = 100
+    ) -> list[Approval]:
+        where = _Where().add_if(_value(status), "status = ?")
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT doc FROM approvals WHERE {where.sql}"
+                " ORDER BY priority_rank, created_at, approval_id LIMIT ?",
+                [*where.params, max(limit, 0)],
+            ).fetchall()
+        return [Approval.model_validate_json(doc) for (doc,) in rows]
+
+    def count_approvals(self, status: ApprovalStatus | None = None) -> int:
+        where = _Where().add_if(_value(status), "status = ?")
+        return self._count(f"SELECT COUNT(*) FROM approvals WHERE {where.sql}", *where.params)
+
+    def decide_approval(self, approval: Approval) -> bool:
+        codec.require_decided(approval)
+        with self._locked() as db:
+            written = db.execute(
+                "UPDATE approvals SET execution_id = :execution_id, node_id = :node_id,"
+                " status = :status, priority_rank = :priority_rank, created_at = :created_at,"
+                " doc = :doc WHERE approval_id = :approval_id AND status = 'pending'",
+                _approval_row(approval),
+            ).rowcount
+        return written == 1
+
+    # --- outbox ----------------------------------------------------------------------------
+    def reserve_outbox(self, message: OutboxMessage) -> bool:
+        with self._locked() as db:
+            inserted = db.execute(
+                "INSERT INTO outbox (idempotency_key, kind, status, created_at, doc)"
+                " VALUES (:idempotency_key, :kind, :status, :created_at, :doc)"
+                " ON CONFLICT (idempotency_key) DO NOTHING",
+                _outbox_row(message),
+            ).rowcount
+        return inserted == 1
+
+    def get_outbox(self, idempotency_key: str) -> OutboxMessage | None:
+        return self._one(
+            OutboxMessage, "SELECT doc FROM outbox WHERE idempotency_key = ?", idempotency_key
+        )
+
+    def mark_outbox(
+        self,
+        idempotency_key: str,
+        *,
+        status: OutboxStatus,
+        provider_message_id: str | None = None,
+        sent_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT doc FROM outbox WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+            if row is None:
+                return
+            marked = OutboxMessage.model_validate_json(row[0]).model_copy(
+                update={
+                    "status": status,
+                    "provider_message_id": provider_message_id,
+                    "sent_at": sent_at,
+                    "error": error,
+                }
+            )
+            db.execute(
+                "UPDATE outbox SET status = :status, doc = :doc"
+                " WHERE idempotency_key = :idempotency_key",
+                _outbox_row(marked),
+            )
+
+    def list_outbox(self, kind: OutboxKind | None = None, limit: int = 100) -> list[OutboxMessage]:
+        where = _Where().add_if(_value(kind), "kind = ?")
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT doc FROM outbox WHERE {where.sql}"
+                " ORDER BY created_at DESC, idempotency_key DESC LIMIT ?",
+                [*where.params, max(limit, 0)],
+            ).fetchall()
+        return [OutboxMessage.model_validate_json(doc) for (doc,) in rows]
+
+    def count_outbox(
+        self, kind: OutboxKind | None = None, status: OutboxStatus | None = None
+    ) -> int:
+        where = _Where().add_if(_value(kind), "kind = ?").add_if(_value(status), "status = ?")
+        return self._count(f"SELECT COUNT(*) FROM outbox WHERE {where.sql}", *where.params)
+
+    # --- rollups ---------------------------------------------------------------------------
+    def increment_rollups(self, increments: Sequence[RollupIncrement]) -> None:
+        rows = [(_t(i.bucket), i.metric, i.key, i.count, i.total) for i in increments]
+        if not rows:
+            return
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO rollups (bucket, metric, key, count, total) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (bucket, metric, key) DO UPDATE SET"
+                " count = count + excluded.count, total = total + excluded.total",
+                rows,
+            )
+
+    def query_rollups(
+        self, metric: str, since: datetime, until: datetime | None = None
+    ) -> list[RollupRow]:
+        where = (
+            _Where()
+            .add("metric = ?", metric)
+            .add("bucket >= ?", _t(since))
+            .add_if(_t_opt(until), "bucket < ?")
+        )
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT bucket, metric, key, count, total FROM rollups"
+                f" WHERE {where.sql} ORDER BY bucket, key",
+                where.params,
+            ).fetchall()
+        return [
+            RollupRow(bucket=datetime.fromisoformat(bucket), metric=m, key=k, count=c, total=t)
+            for bucket, m, k, c, t in rows
+        ]
+
+    # --- cursors, leases, workers, audit ----------------------------------------------------
+    def get_cursor(self, key: str) -> str | None:
+        with self._locked() as db:
+            row = db.execute("SELECT value FROM cursors WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, key: str, value: str) -> None:
+        with self._locked() as db:
+            db.execute(
+                "INSERT INTO cursors (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def acquire_lease(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
+        with self._locked() as db:
+            taken = db.execute(
+                "INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until"
+                " WHERE leases.until < ? OR leases.owner = excluded.owner",
+                (name, owner, _t(until), _t(now)),
+            ).rowcount
+        return taken == 1
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self._locked() as db:
+            db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+
+    def record_heartbeat(self, worker: WorkerInfo) -> None:
+        with self._locked() as db:
+            db.execute(
+                "INSERT INTO workers (worker_id, heartbeat_at, doc) VALUES (?, ?, ?)"
+                " ON CONFLICT (worker_id) DO UPDATE SET"
+                " heartbeat_at = excluded.heartbeat_at, doc = excluded.doc",
+                (worker.worker_id, _t(worker.heartbeat_at), codec.to_json(worker)),
+            )
+
+    def remove_worker(self, worker_id: str) -> None:
+        with self._locked() as db:
+            db.execute("DELETE FROM workers WHERE worker_id = ?", (worker_id,))
+
+    def list_workers(self, alive_since: datetime | None = None) -> list[WorkerInfo]:
+        where = _Where().add_if(_t_opt(alive_since), "heartbeat_at >= ?")
+        with self._locked() as db:
+            rows = db.execute(
+                f"SELECT doc FROM workers WHERE {where.sql} ORDER BY worker_id", where.params
+            ).fetchall()
+        return [WorkerInfo.model_validate_json(doc) for (doc,) in rows]
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        with self._locked() as db:
+            db.execute(
+                "INSERT INTO audit (audit_id, at, doc) VALUES (?, ?, ?)",
+                (entry.audit_id, _t(entry.at), codec.to_json(entry)),
+            )
+
+    def list_audit(self, limit: int = 100) -> list[AuditEntry]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT doc FROM audit ORDER BY at DESC, seq DESC LIMIT ?", (max(limit, 0),)
+            ).fetchall()
+        return [AuditEntry.model_validate_json(doc) for (doc,) in rows]
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _one(self, model: type[ModelT], sql: str, *params: Any) -> ModelT | None:
+        with self._locked() as db:
+            row = db.execute(sql, params).fetchone()
+        return None if row is None else model.model_validate_json(row[0])
+
+    def _count(self, sql: str, *params: Any) -> int:
+        with self._locked() as db:
+            row = db.execute(sql, params).fetchone()
+        return int(row[0])

@@ -1,0 +1,171 @@
+"""One engine process: an APScheduler loop that polls triggers and runs executions.
+
+Jobs are in memory only and rebuilt from the workflows in the store; processes coordinate
+through the store alone (claims with leases, unique indexes), never through a shared job store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from engine.adapters import ProviderSet
+from engine.executor import Executor, LeaseLost
+from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
+from engine.nodes.email_trigger import EmailTriggerConfig
+from engine.settings import Settings
+from engine.store.base import Store
+from engine.triggers import poll_trigger, trigger_nodes
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """Polls active workflows' triggers and runs pending executions until stopped."""
+
+    def __init__(
+        self,
+        store: Store,
+        providers: ProviderSet,
+        settings: Settings,
+        worker_id: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.providers = providers
+        self.settings = settings
+        self.clock = clock
+        self.worker_id = worker_id or new_id(f"wrk_{socket.gethostname()}_{os.getpid()}")
+        self.executor = Executor(store, providers, settings, clock=clock)
+        self.started_at = clock()
+        self._stopping = threading.Event()
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+            timezone="UTC",
+        )
+
+    # --- work units, also called directly by tests and the CLI ---------------------------
+    def run_pending(self, max_executions: int | None = None) -> int:
+        """Claim and run pending executions until none is left (or ``max_executions``)."""
+        done = 0
+        while not self._stopping.is_set() and (max_executions is None or done < max_executions):
+            now = self.clock()
+            lease_until = now + timedelta(seconds=self.settings.worker_lease_seconds)
+            execution = self.store.claim_execution(self.worker_id, lease_until, now)
+            if execution is None:
+                break
+            try:
+                self.executor.run(execution)
+            except LeaseLost as exc:
+                log.warning("%s", exc)
+            except Exception:
+                log.exception("execution %s crashed the executor", execution.execution_id)
+            done += 1
+        return done
+
+    def poll_triggers(self, workflow_id: str | None = None) -> int:
+        """Poll the triggers of every active workflow (or one); return executions created."""
+        created = 0
+        for workflow in self.store.list_workflows(WorkflowStatus.ACTIVE):
+            if workflow_id is not None and workflow.workflow_id != workflow_id:
+                continue
+            for node in trigger_nodes(workflow):
+                try:
+                    created += poll_trigger(
+                        self.store, self.providers, workflow, node, self.worker_id, clock=self.clock
+                    ).executions_created
+                except Exception:
+                    log.exception("polling %s/%s failed", workflow.workflow_id, node.node_id)
+        return created
+
+    def heartbeat(self) -> None:
+        self.store.record_heartbeat(
+            WorkerInfo(
+                worker_id=self.worker_id,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+                started_at=self.started_at,
+                heartbeat_at=self.clock(),
+            )
+        )
+
+    def reap(self) -> int:
+        released = self.store.release_expired_leases(self.clock())
+        if released:
+            log.warning("released %d executions whose lease expired", released)
+        return released
+
+    # --- scheduling -----------------------------------------------------------------------
+    def sync_trigger_jobs(self) -> None:
+        """Make one polling job per active workflow, at its trigger's check interval."""
+        wanted: dict[str, float] = {}
+        for workflow in self.store.list_workflows(WorkflowStatus.ACTIVE):
+            for node in trigger_nodes(workflow):
+                config = EmailTriggerConfig.model_validate(node.config)
+                wanted[f"poll:{workflow.workflow_id}"] = config.check_interval_seconds
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("poll:") and job.id not in wanted:
+                job.remove()
+        for job_id, interval in wanted.items():
+            workflow_id = job_id.removeprefix("poll:")
+            existing = self._scheduler.get_job(job_id)
+            if existing is not None and existing.trigger.interval.total_seconds() == interval:
+                continue
+            self._scheduler.add_job(
+                self.poll_triggers,
+                "interval",
+                seconds=interval,
+                id=job_id,
+                args=[workflow_id],
+                replace_existing=True,
+                next_run_time=self.clock(),
+            )
+
+    def start(self) -> None:
+        """Start the background scheduler (returns at once)."""
+        self.heartbeat()
+        s = self.settings
+        add = self._scheduler.add_job
+        add(self.heartbeat, "interval", seconds=s.worker_heartbeat_seconds, id="heartbeat")
+        add(self.run_pending, "interval", seconds=s.worker_run_interval_seconds, id="run")
+        add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
+        add(
+            self.sync_trigger_jobs,
+            "interval",
+            seconds=s.worker_reload_seconds,
+            id="sync",
+            next_run_time=self.clock(),
+        )
+        self._scheduler.start()
+        log.info("worker %s started", self.worker_id)
+
+    def stop(self) -> None:
+        """Finish the execution in hand, stop all jobs and sign off."""
+        self._stopping.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        self.store.remove_worker(self.worker_id)
+        log.info("worker %s stopped", self.worker_id)
+
+    def run_forever(self) -> None:
+        """Run until SIGINT or SIGTERM, then stop cleanly."""
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        self.start()
+        stop.wait()
+        self.stop()

@@ -1,0 +1,302 @@
+"""Live executions (managers, agents): watch executions move node by node and control them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from engine.models import ExecutionLog, ExecutionStatus, NodeStatus, Workflow, WorkflowNode
+from engine.service import ControlRefused, PermissionDenied
+from ui.context import current_actor, get_service
+from ui.format import (
+    ago,
+    code,
+    escape_markdown,
+    short_id,
+    status_badge,
+    status_colour,
+    timestamp,
+)
+
+ALL_WORKFLOWS = ""
+FLASH_KEY = "executions-flash"
+TOAST_KEY = "executions-toast"
+LIST_LIMIT = 200
+
+# Which controls apply to which status (the service refuses the others anyway).
+CAN_PAUSE = {ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING}
+CAN_RESUME = {ExecutionStatus.PAUSED}
+CAN_CANCEL = CAN_PAUSE | {ExecutionStatus.PAUSED}
+CAN_RETRY = {ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
+
+service = get_service()
+actor = current_actor()
+
+st.title("Live executions")
+
+workflows = {workflow.workflow_id: workflow for workflow in service.list_workflows(actor)}
+filters = st.columns([2, 1])
+statuses: list[ExecutionStatus] = filters[0].multiselect(
+    "Status",
+    options=list(ExecutionStatus),
+    format_func=lambda s: s.value,
+    placeholder="All statuses",
+    key="executions-status",
+)
+workflow_filter: str = filters[1].selectbox(
+    "Workflow",
+    options=[ALL_WORKFLOWS, *workflows],
+    format_func=lambda wid: workflows[wid].name if wid in workflows else "All workflows",
+    key="executions-workflow",
+)
+
+
+def _progress(execution: ExecutionLog, node_total: int) -> str:
+    done = sum(
+        1
+        for run in execution.node_executions
+        if run.status in (NodeStatus.COMPLETED, NodeStatus.SKIPPED)
+    )
+    return f"{done}/{node_total}"
+
+
+def _table(executions: list[ExecutionLog], node_totals: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [short_id(e.execution_id) for e in executions],
+            "created": [e.created_at for e in executions],
+            "status": [e.status.value for e in executions],
+            "category": [e.category or "" for e in executions],
+            "priority": [e.priority or "" for e in executions],
+            "progress": [_progress(e, node_totals.get(e.workflow_id, 0)) for e in executions],
+            "error": [e.error or "" for e in executions],
+        }
+    )
+
+
+def _status_style(status: str) -> str:
+    return f"color: {status_colour(status).hex}; font-weight: 600"
+
+
+def _requested(execution: ExecutionLog) -> str | None:
+    """A pause or cancel its worker has yet to honour (only a running execution has one)."""
+    return execution.control_request if execution.status == ExecutionStatus.RUNNING else None
+
+
+def _control(execution_id: str, label: str, command: Callable[[], ExecutionLog]) -> None:
+    """Button callback: runs before the rerun, so the page then shows the new state."""
+    try:
+        changed = command()
+    except PermissionDenied as exc:
+        st.session_state[FLASH_KEY] = (execution_id, "error", str(exc))
+    except ControlRefused as exc:
+        st.session_state[FLASH_KEY] = (execution_id, "warning", str(exc))
+    else:
+        message = f"{label}: execution {short_id(execution_id)} is now {changed.status.value}"
+        if _requested(changed):
+            message += f" ({changed.control_request} requested; its worker stops at the next node)"
+        st.session_state[FLASH_KEY] = (execution_id, "success", message)
+        st.session_state[TOAST_KEY] = message
+
+
+def _controls(execution: ExecutionLog) -> None:
+    eid = execution.execution_id
+    status = execution.status
+    actions: list[tuple[str, str, Callable[[], ExecutionLog]]] = []
+    if status in CAN_PAUSE and _requested(execution) != "pause":
+        actions.append(("Pause", "pause", lambda: service.pause(actor, eid)))
+    if status in CAN_RESUME:
+        actions.append(("Resume", "resume", lambda: service.resume(actor, eid)))
+    if status in CAN_CANCEL and _requested(execution) != "cancel":
+        actions.append(("Cancel", "cancel", lambda: service.cancel(actor, eid)))
+    if status in CAN_RETRY:
+        actions.append(
+            (
+                "Retry from failed node",
+                "retry-node",
+                lambda: service.retry(actor, eid, "failed_node"),
+            )
+        )
+        actions.append(
+            ("Retry from start", "retry-start", lambda: service.retry(actor, eid, "start"))
+        )
+    if not actions:
+        st.caption(f"No controls apply to a {status.value} execution.")
+        return
+    buttons = st.container(horizontal=True)
+    for label, name, command in actions:
+        buttons.button(
+            label,
+            key=f"{name}-{eid}",
+            on_click=_control,
+            args=(eid, label, command),
+        )
+
+
+def _node_run_rows(execution: ExecutionLog, nodes: dict[str, WorkflowNode]) -> pd.DataFrame:
+    rows = []
+    for run in execution.node_executions:
+        duration = (
+            (run.completed_at - run.started_at).total_seconds() * 1000
+            if run.started_at and run.completed_at
+            else None
+        )
+        rows.append(
+            {
+                "node": nodes[run.node_id].name if run.node_id in nodes else run.node_id,
+                "node id": run.node_id,
+                "status": run.status.value,
+                "started": run.started_at,
+                "completed": run.completed_at,
+                "ms": duration,
+                "retries": run.retry_count,
+                "error": run.error or "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _detail(execution: ExecutionLog, workflow: Workflow | None) -> None:
+    eid = execution.execution_id
+    toast = st.session_state.pop(TOAST_KEY, None)
+    if toast is not None:
+        st.toast(escape_markdown(toast), icon=":material/check_circle:")
+    flash = st.session_state.get(FLASH_KEY)
+    if flash is not None and flash[0] == eid:
+        _, level, message = flash
+        text = escape_markdown(message)
+        if level == "error":
+            st.error(text, icon=":material/block:")
+        elif level == "warning":
+            st.warning(text, icon=":material/warning:")
+        else:
+            st.success(text, icon=":material/check_circle:")
+
+    st.markdown(f"#### Execution {code(eid)} {status_badge(execution.status.value)}")
+    notes = [
+        f"workflow **{escape_markdown(workflow.name if workflow else execution.workflow_id)}**"
+        f" v{execution.workflow_version}",
+        f"triggered by {execution.triggered_by.value}",
+    ]
+    if _requested(execution):
+        notes.append(f":orange[{execution.control_request} requested]")
+    if execution.waiting_on_node:
+        notes.append(f"waiting on {code(execution.waiting_on_node)}")
+    if execution.owner:
+        notes.append(f"run by {code(execution.owner)} (attempt {execution.attempt})")
+    st.caption(" · ".join(notes))
+    _controls(execution)
+
+    st.markdown(
+        " · ".join(
+            f"**{label}** {ago(at)}" + (f" ({timestamp(at)})" if at else "")
+            for label, at in [
+                ("Created", execution.created_at),
+                ("Started", execution.started_at),
+                ("Completed", execution.completed_at),
+            ]
+        )
+    )
+    metrics = st.columns(5)
+    metrics[0].metric("Runtime", f"{execution.metrics.total_runtime_ms:.0f} ms")
+    metrics[1].metric("Nodes executed", execution.metrics.nodes_executed)
+    metrics[2].metric("Success rate", f"{execution.metrics.success_rate:.0%}")
+    metrics[3].metric("Category", execution.category or "—")
+    metrics[4].metric("Priority", execution.priority or "—")
+    if execution.error:
+        st.error("Execution error")
+        st.code(execution.error, language=None, wrap_lines=True)
+
+    nodes = {node.node_id: node for node in workflow.visual_data.nodes} if workflow else {}
+    if not execution.node_executions:
+        st.info("No node has run yet.")
+        return
+    st.dataframe(
+        _node_run_rows(execution, nodes),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "started": st.column_config.DatetimeColumn(format="HH:mm:ss"),
+            "completed": st.column_config.DatetimeColumn(format="HH:mm:ss"),
+            "ms": st.column_config.NumberColumn("ms", format="%.0f"),
+        },
+    )
+    eid = execution.execution_id
+    for run in execution.node_executions:
+        name = nodes[run.node_id].name if run.node_id in nodes else run.node_id
+        label = f"{name} · {run.status.value}"
+        if run.retry_count:
+            label += f" · {run.retry_count} retries"
+        # Keyed, so an open expander stays open while its label changes with the status.
+        with st.expander(
+            escape_markdown(label), icon=_node_icon(run.status), key=f"run-{eid}-{run.node_id}"
+        ):
+            cells = st.columns(4)
+            cells[0].markdown(f"**Node**  \n{code(run.node_id)}")
+            cells[1].markdown(f"**Started**  \n{timestamp(run.started_at)}")
+            cells[2].markdown(f"**Completed**  \n{timestamp(run.completed_at)}")
+            cells[3].markdown(f"**Retries**  \n{run.retry_count}")
+            if run.error:
+                st.code(run.error, language=None, wrap_lines=True)
+            inputs, outputs = st.columns(2)
+            with inputs:
+                st.markdown("**Input**")
+                st.json(run.input_data, expanded=1)
+            with outputs:
+                st.markdown("**Output**")
+                st.json(run.output_data, expanded=1)
+
+
+def _node_icon(status: NodeStatus) -> str:
+    return {
+        NodeStatus.COMPLETED: ":material/check_circle:",
+        NodeStatus.FAILED: ":material/error:",
+        NodeStatus.RUNNING: ":material/progress_activity:",
+        NodeStatus.SKIPPED: ":material/skip_next:",
+    }.get(status, ":material/hourglass_empty:")
+
+
+@st.fragment(run_every=2)
+def live_list(statuses: list[ExecutionStatus], workflow_id: str) -> None:
+    """The executions table and the selected execution, refreshed every two seconds."""
+    executions = service.list_executions(
+        actor, workflow_id=workflow_id or None, statuses=statuses or None, limit=LIST_LIMIT
+    )
+    if not executions:
+        st.info("No executions match. New emails start executions while a workflow is active.")
+        return
+    node_totals: dict[str, int] = {}
+    for execution in executions:
+        if execution.workflow_id not in node_totals:
+            workflow = workflows.get(execution.workflow_id)
+            node_totals[execution.workflow_id] = (
+                len(workflow.visual_data.nodes) if workflow else len(execution.node_executions)
+            )
+    st.caption(f"{len(executions)} most recent executions · refreshes every 2 s")
+    st.dataframe(
+        _table(executions, node_totals).style.map(_status_style, subset=["status"]),
+        hide_index=True,
+        width="stretch",
+        height=320,
+        column_config={
+            "created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "error": st.column_config.TextColumn(width="large"),
+        },
+    )
+    by_id = {execution.execution_id: execution for execution in executions}
+    selected: str = st.selectbox(
+        "Execution",
+        options=list(by_id),
+        format_func=lambda eid: (
+            f"{short_id(eid)} · {timestamp(by_id[eid].created_at)}" if eid in by_id else eid
+        ),
+        key="executions-selected",
+    )
+    execution = service.get_execution(actor, selected) or by_id[selected]
+    with st.container(border=True):
+        _detail(execution, workflows.get(execution.workflow_id))
+
+
+live_list(statuses, workflow_filter)

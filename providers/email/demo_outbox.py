@@ -1,0 +1,104 @@
+"""The demo outbox: replies are "sent" by writing them as .eml files into a folder.
+
+Each file is a real RFC 5322 message that any mail client can open. The file name is derived
+from the Message-ID, and files are written to a temporary name and then renamed, so sending
+the same message twice (a retry after a crash) leaves exactly one complete file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+
+from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
+from providers.errors import PermanentProviderError, TransientProviderError
+
+
+def _checked_address(field: str, value: str) -> str:
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain):
+        raise PermanentProviderError(f"{field} is not a valid email address: {value!r}")
+    return value
+
+
+def _bracketed(message_id: str) -> str:
+    message_id = message_id.strip()
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
+class DemoOutbox(EmailSender):
+    """Writes each outgoing email to ``folder`` as ``<hash of Message-ID>.eml``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def path_for(self, message_id: str) -> Path:
+        """Where the message with ``message_id`` is (or would be) written."""
+        digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
+        return self.folder / f"{digest}.eml"
+
+    def send(self, email: OutgoingEmail) -> SendReceipt:
+        """Write ``email`` as an .eml file; sending the same Message-ID again replaces it."""
+        if not email.message_id.strip():
+            raise PermanentProviderError("message_id must not be empty")
+        accepted_at = datetime.now(UTC)
+        data = self._render(email, accepted_at)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._write_atomically(self.path_for(email.message_id), data)
+        except OSError as exc:
+            raise TransientProviderError(f"could not write to the demo outbox: {exc}") from exc
+        return SendReceipt(provider_message_id=email.message_id, accepted_at=accepted_at)
+
+    def list_sent(self) -> list[Path]:
+        """The .eml files written so far, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        files = [path for path in self.folder.glob("*.eml") if path.is_file()]
+        return sorted(files, key=lambda path: (path.stat().st_mtime_ns, path.name))
+
+    @staticmethod
+    def _render(email: OutgoingEmail, date: datetime) -> bytes:
+        message = EmailMessage(policy=policy.SMTP)
+        try:
+            message["From"] = _checked_address("from_address", email.from_address)
+            message["To"] = _checked_address("to_address", email.to_address)
+            message["Subject"] = email.subject
+            message["Date"] = format_datetime(date)
+            message["Message-ID"] = _bracketed(email.message_id)
+            if email.in_reply_to:
+                message["In-Reply-To"] = email.in_reply_to
+            if email.references:
+                message["References"] = " ".join(email.references)
+            message.set_content(email.body_text)
+            return message.as_bytes()
+        except (ValueError, TypeError) as exc:
+            # The email package refuses header values with line breaks and similar.
+            raise PermanentProviderError(f"cannot build the message: {exc}") from exc
+
+    @staticmethod
+    def _write_atomically(target: Path, data: bytes) -> None:
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.stem}.", suffix=".part"
+        )
+        # No fsync: the rename already hides partial files from readers, and a demo outbox
+        # does not need to survive a power cut; bulk demo runs would pay for it per message.
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
+__all__ = ["DemoOutbox"]

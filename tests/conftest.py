@@ -1,0 +1,84 @@
+"""Factories shared by the whole suite: settings on a temporary folder, a real SQLite store,
+the default providers (with the local model trained once per session)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.adapters import ProviderSet, build_providers
+from engine.seed import seed
+from engine.settings import Settings
+from engine.store.base import Store
+from engine.store.sqlite import SQLiteStore
+from providers.ai.base import AIProvider
+from providers.ai.local import LocalAIProvider
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's MONGODB_URI, data folder or secrets file by accident."""
+    for name in ("MONGODB_URI", "MAILROOM_MONGODB_URI", "MAILROOM_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MAILROOM_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def local_ai(models_dir: Path) -> LocalAIProvider:
+    provider = LocalAIProvider(models_dir=models_dir)
+    provider.warm_up()
+    return provider
+
+
+@pytest.fixture
+def settings(tmp_path: Path, models_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", models_dir=models_dir, worker_lease_seconds=5)
+
+
+@pytest.fixture
+def make_store(settings: Settings) -> Iterator[Callable[[], Store]]:
+    """Opens SQLite stores on the test's database file (several may be open at once)."""
+    opened: list[Store] = []
+
+    def make() -> Store:
+        store = SQLiteStore(settings.database_file)
+        store.setup()
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(make_store: Callable[[], Store]) -> Store:
+    """A set-up SQLite store with the default workflow seeded."""
+    store = make_store()
+    seed(store)
+    return store
+
+
+@pytest.fixture
+def make_providers(settings: Settings, local_ai: LocalAIProvider) -> Callable[..., ProviderSet]:
+    """The default providers, optionally with another AI provider."""
+
+    def make(ai: AIProvider | None = None) -> ProviderSet:
+        providers = build_providers(settings)
+        chosen: AIProvider = ai or local_ai
+        providers.ai_factory = lambda: chosen
+        return providers
+
+    return make
+
+
+@pytest.fixture
+def providers(make_providers: Callable[..., ProviderSet]) -> ProviderSet:
+    return make_providers()

@@ -1,0 +1,61 @@
+"""``python -m engine`` as a user runs it, in a subprocess on a fresh data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _engine(
+    *args: str, data_dir: Path, models_dir: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "MAILROOM_DATA_DIR": str(data_dir),
+        "MAILROOM_MODELS_DIR": str(models_dir),
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "engine", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_setup_demo_and_status(tmp_path: Path, models_dir: Path) -> None:
+    data = tmp_path / "data"
+    first = _engine("setup", data_dir=data, models_dir=models_dir)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout.splitlines()[-1]) == {
+        "setup": "ok",
+        "default_workflow_created": True,
+    }
+    again = _engine("setup", "--skip-model", data_dir=data, models_dir=models_dir)
+    assert json.loads(again.stdout.splitlines()[-1])["default_workflow_created"] is False
+
+    demo = _engine("demo", "--emails", "25", data_dir=data, models_dir=models_dir)
+    assert demo.returncode == 0, demo.stderr
+    assert json.loads(demo.stdout.splitlines()[-1])["executions_created"] == 25
+
+    status = _engine("status", data_dir=data, models_dir=models_dir)
+    counts = json.loads(status.stdout.splitlines()[-1])
+    assert counts["emails"] == 25
+    assert counts["executions"]["pending"] == 25
+    assert counts["replies_sent"] == 0 and counts["approvals_pending"] == 0
+
+
+def test_a_bad_setting_is_refused_with_its_name(tmp_path: Path, models_dir: Path) -> None:
+    result = _engine(
+        "status", data_dir=tmp_path, models_dir=models_dir, MAILROOM_WORKER_LEASE_SECONDS="soon"
+    )
+    assert result.returncode == 2
+    assert "worker_lease_seconds" in result.stderr

@@ -1,0 +1,61 @@
+"""Fixtures of the local AI provider tests: the classifier is trained once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from providers.ai.base import Category
+from providers.ai.local import LocalAIProvider
+from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel, load_or_train
+from providers.ai.training_data import SUPPORT_CATEGORIES
+from providers.email.base import InboundEmail
+
+EmailFactory = Callable[..., InboundEmail]
+
+
+@pytest.fixture(scope="session")
+def ai_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding a classifier trained on the full training data."""
+    directory = tmp_path_factory.mktemp("local-ai-models")
+    load_or_train(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def trained_model(ai_models_dir: Path) -> LocalClassifierModel:
+    return LocalClassifierModel.load(ai_models_dir / MODEL_FILENAME)
+
+
+@pytest.fixture(scope="session")
+def provider(ai_models_dir: Path) -> LocalAIProvider:
+    local = LocalAIProvider(ai_models_dir)
+    local.warm_up()
+    return local
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> list[Category]:
+    return [Category(name=name) for name in SUPPORT_CATEGORIES]
+
+
+@pytest.fixture(scope="session")
+def make_email() -> EmailFactory:
+    """Builds an InboundEmail from a subject and body (and optionally a sender name)."""
+    counter = iter(range(1_000_000))
+
+    def make(subject: str = "", body: str = "", from_name: str = "") -> InboundEmail:
+        return InboundEmail(
+            message_id=f"<test-{next(counter)}@example.com>",
+            mailbox="support",
+            from_address="customer@example.com",
+            from_name=from_name,
+            subject=subject,
+            body_text=body,
+            received_at=datetime(2024, 6, 3, 9, 0, tzinfo=UTC),
+        )
+
+    return make

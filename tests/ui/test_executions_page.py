@@ -1,0 +1,120 @@
+"""Live executions page: the list, one execution's detail and its controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from engine.adapters import ProviderSet
+from engine.models import ExecutionStatus
+from engine.service import MailroomService
+from engine.settings import Settings
+from engine.store.base import Store
+from engine.worker import Worker
+from providers.ai.local import LocalAIProvider
+from providers.errors import PermanentProviderError
+from tests.engine.fakes import ScriptedAI
+
+
+def _status(service: MailroomService, execution_id: str) -> ExecutionStatus:
+    execution = service.store.get_execution(execution_id)
+    assert execution is not None
+    return execution.status
+
+
+def test_lists_executions_with_their_progress(
+    waiting_for_approval: Worker, open_page: Callable[[str], AppTest]
+) -> None:
+    at = open_page("executions")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 2
+    assert set(table["status"]) == {"waiting"}
+    # trigger, classify, is_urgent, (notify or skipped), draft done; approval and send not.
+    assert set(table["progress"]) == {"5/7"}
+    # The first execution is open, with each node run and its input and output.
+    assert any("Classify" in expander.label for expander in at.expander)
+    assert at.json
+
+
+def test_filters_by_status(
+    waiting_for_approval: Worker, open_page: Callable[[str], AppTest]
+) -> None:
+    at = open_page("executions")
+    at.multiselect(key="executions-status").set_value([ExecutionStatus.COMPLETED]).run()
+    assert not at.exception
+    assert not at.dataframe
+    assert any("No executions match" in info.value for info in at.info)
+
+
+def test_pause_resume_and_cancel_a_pending_execution(
+    worker: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+) -> None:
+    assert worker.poll_triggers() == 2
+    at = open_page("executions")
+    assert not at.exception
+    selected = str(at.selectbox(key="executions-selected").value)
+    assert _status(service, selected) == ExecutionStatus.PENDING
+    assert not [b for b in at.button if b.key and b.key.startswith("resume-")]
+
+    at.button(key=f"pause-{selected}").click().run()
+    assert not at.exception
+    assert _status(service, selected) == ExecutionStatus.PAUSED
+    assert at.success
+    assert not [b for b in at.button if b.key == f"pause-{selected}"]
+
+    at.button(key=f"resume-{selected}").click().run()
+    assert _status(service, selected) == ExecutionStatus.PENDING
+
+    at.button(key=f"cancel-{selected}").click().run()
+    assert not at.exception
+    assert _status(service, selected) == ExecutionStatus.CANCELLED
+    # Only the retries apply to a cancelled execution.
+    keys = {b.key for b in at.button if b.key and b.key.endswith(selected)}
+    assert keys == {f"retry-node-{selected}", f"retry-start-{selected}"}
+
+    at.button(key=f"retry-start-{selected}").click().run()
+    assert _status(service, selected) == ExecutionStatus.PENDING
+
+
+def test_a_refused_control_is_explained(
+    worker: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+) -> None:
+    worker.poll_triggers()
+    at = open_page("executions")
+    selected = str(at.selectbox(key="executions-selected").value)
+    # Someone else cancels it while this page still offers Pause.
+    service.store.update_execution_if(
+        selected, statuses=[ExecutionStatus.PENDING], changes={"status": ExecutionStatus.CANCELLED}
+    )
+    at.button(key=f"pause-{selected}").click().run()
+    assert not at.exception
+    assert any("cannot pause an execution that is cancelled" in w.value for w in at.warning)
+
+
+def test_a_failed_execution_shows_its_error_and_retries_from_the_failed_node(
+    store: Store,
+    app_settings: Settings,
+    make_providers: Callable[..., ProviderSet],
+    local_ai: LocalAIProvider,
+    service: MailroomService,
+    open_page: Callable[[str], AppTest],
+) -> None:
+    failing = ScriptedAI(local_ai, classify_errors=[PermanentProviderError("model unavailable")])
+    worker = Worker(store, make_providers(failing), app_settings)
+    worker.poll_triggers()
+    worker.run_pending(max_executions=1)
+    [failed] = service.store.list_executions(statuses=[ExecutionStatus.FAILED])
+
+    at = open_page("executions")
+    at.selectbox(key="executions-selected").set_value(failed.execution_id).run()
+    assert not at.exception
+    assert any("model unavailable" in code.value for code in at.code)
+    assert not [b for b in at.button if b.key == f"pause-{failed.execution_id}"]
+
+    at.button(key=f"retry-node-{failed.execution_id}").click().run()
+    assert not at.exception
+    assert _status(service, failed.execution_id) == ExecutionStatus.PENDING
+    worker.run_pending()
+    assert _status(service, failed.execution_id) == ExecutionStatus.WAITING

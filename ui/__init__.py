@@ -1,0 +1,1 @@
+"""Shared helpers of the Streamlit pages: service access, formatting, safe rendering."""
