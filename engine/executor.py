@@ -208,10 +208,12 @@ class Executor:
             )
             result: NodeResult = retrying(node_type.run, ctx, config)
         except ValidationError as exc:
-            return self._fail(execution, run, f"invalid config of node {node.name!r}: {exc}")
-        except Exception as exc:
+            self._fail(execution, run, f"invalid config of node {node.name!r}: {exc}")
+            return None
+        except Exception as exc:  # any error of a node fails that node, with its message
             log.warning("node %s of %s failed: %s", node.node_id, execution.execution_id, exc)
-            return self._fail(execution, run, f"{type(exc).__name__}: {exc}")
+            self._fail(execution, run, f"{type(exc).__name__}: {exc}")
+            return None
         elapsed_ms = (time.perf_counter() - started) * 1000
         run.output_data = result.output
         if result.wait:

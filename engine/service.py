@@ -107,9 +107,10 @@ class MailroomService:
         self._check(actor, "view")
         return self.store.list_workflows()
 
-    def get_workflow(self, actor: Actor, workflow_id: str) -> Workflow:
+    def get_workflow(self, actor: Actor, workflow_id: str, version: int | None = None) -> Workflow:
+        """The current workflow, or the version an execution is pinned to."""
         self._check(actor, "view")
-        return self.store.get_workflow(workflow_id)
+        return self.store.get_workflow(workflow_id, version)
 
     def set_workflow_active(self, actor: Actor, workflow_id: str, active: bool) -> Workflow:
         """Switch a workflow on (new executions start) or off (running ones finish)."""

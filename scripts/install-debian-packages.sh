@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if any is missing.
 set -euo pipefail
-packages=()
+# chromium: the real browser the browser tests drive through Playwright (its own download cannot work here).
+packages=(chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

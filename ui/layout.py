@@ -16,6 +16,6 @@ NO_WORKER_NOTE = (
 def sidebar_status(service: MailroomService, actor: Actor) -> None:
     """Who is acting, and a warning when no engine worker has a recent heartbeat."""
     with st.sidebar:
-        st.caption(f"Signed in as **{escape_markdown(actor.name)}** · {actor.role.value}")
+        st.caption(f"Acting as **{escape_markdown(actor.name)}** · {actor.role.value}")
         if not service.live_workers():
             st.warning(NO_WORKER_NOTE, icon=":material/warning:")

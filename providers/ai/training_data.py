@@ -37,10 +37,9 @@ SUPPORT_CATEGORIES: tuple[str, ...] = (
     "general_inquiry",
 )
 
-#: ``<repo>/../shared/data/banking77`` — a sibling of the repository on every machine.
-DEFAULT_BANKING77_DIR: Path = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "banking77"
-)
+#: A copy of ``shared/data/banking77`` (CC BY 4.0, redistributed with its licence and credit in
+#: ``data/ATTRIBUTION.md``), shipped so that a fresh clone trains without the shared folder.
+DEFAULT_BANKING77_DIR: Path = Path(__file__).resolve().parent / "data" / "banking77"
 #: The hand-written examples shipped with the provider.
 SUPPORT_EXAMPLES_PATH: Path = Path(__file__).resolve().parent / "data" / "support_examples.csv"
 

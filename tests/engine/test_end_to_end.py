@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 from engine.adapters import ProviderSet
@@ -64,7 +65,7 @@ def test_demo_email_to_sent_reply_through_approval(
     sent = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     assert sent["In-Reply-To"] == email.message_id
     assert email.message_id in str(sent["References"])
-    assert "Thanks for your patience" in sent.get_body(preferencelist=("plain",)).get_content()
+    assert "Thanks for your patience" in _plain_body(sent)
 
     # Nothing happens twice: running again sends nothing more.
     assert worker.run_pending() == 0
@@ -97,3 +98,10 @@ def test_polling_twice_ingests_nothing_twice(
     assert worker.poll_triggers() == 0
     assert store.count_emails() == 2
     assert sum(store.count_executions_by_status().values()) == 2
+
+
+def _plain_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the reply has no text/plain part"
+    content: str = part.get_content()
+    return content

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -39,6 +40,9 @@ def _claim_until_empty(store: Store, owner: str) -> list[str]:
         claimed.append(execution.execution_id)
         done = execution.model_copy(update={"status": ExecutionStatus.COMPLETED})
         assert store.write_execution(done, owner=owner, attempt=execution.attempt)
+        # A worker works between claims. Without this pause one process can hold the write
+        # lock in a tight loop while SQLite's busy handler keeps the others asleep.
+        time.sleep(0.002)
 
 
 Results: TypeAlias = "Queue[tuple[str, list[str] | str]]"
