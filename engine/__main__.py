@@ -114,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of every job at INFO: twice a second per worker.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValidationError as exc:
