@@ -8,13 +8,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from pydantic import ValidationError
-
 from engine.adapters import build_providers
 from engine.models import TriggeredBy
 from engine.seed import DEFAULT_WORKFLOW_ID, seed
 from engine.service import MailroomService
-from engine.settings import Settings
+from engine.settings import Settings, SettingsError, load_settings
 from engine.store.factory import open_store
 from engine.triggers import poll_trigger, trigger_nodes
 from engine.worker import Worker
@@ -117,9 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # APScheduler logs every run of every job at INFO: twice a second per worker.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"invalid setting: {exc}", file=sys.stderr)
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
         return 2
     result: int = args.func(settings, args)
     return result

@@ -25,6 +25,7 @@ from tenacity import (
 from engine.adapters import ProviderSet
 from engine.graph import WorkflowGraph
 from engine.models import (
+    ApprovalStatus,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -263,7 +264,7 @@ class Executor:
         # The decision may have landed between creating the approval and parking; the
         # deciding side only re-queues waiting executions, so re-queue it here.
         approval = self.store.find_approval(execution.execution_id, node_id)
-        if approval is not None and approval.status != "pending":
+        if approval is not None and approval.status != ApprovalStatus.PENDING:
             resumed = self.store.update_execution_if(
                 execution.execution_id,
                 statuses=[ExecutionStatus.WAITING],

@@ -9,9 +9,9 @@ import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -20,6 +20,8 @@ from pydantic_settings import (
 )
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
+#: Settings whose values are never printed, not even in an error message.
+SECRET_FIELDS = frozenset({"mongodb_uri"})
 
 
 class SecretsTomlSource(PydanticBaseSettingsSource):
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
     )
 
     default_user: str = Field(default="admin", description="Acting user until sign-in exists.")
-    default_role: str = "admin"
+    default_role: Literal["admin", "manager", "agent", "analyst"] = "admin"
 
     @classmethod
     def settings_customise_sources(
@@ -86,6 +88,15 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, SecretsTomlSource(settings_cls))
+
+    @field_validator("mongodb_uri", mode="before")
+    @classmethod
+    def _mongodb_uri_shape(cls, value: object) -> object:
+        if value == "":
+            return None
+        if isinstance(value, str) and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
 
     @field_validator("reply_from_address")
     @classmethod
@@ -105,3 +116,21 @@ class Settings(BaseSettings):
     @cached_property
     def model_store_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; the message names each variable and why."""
+
+
+def load_settings() -> Settings:
+    """Read the settings; raise ``SettingsError`` naming each bad variable and the reason."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            variable = field if field.isupper() else f"MAILROOM_{field.upper()}"
+            shown = "" if field.lower() in SECRET_FIELDS else f" (got {error.get('input')!r})"
+            problems.append(f"{variable}: {error['msg']}{shown}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from exc

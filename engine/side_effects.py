@@ -7,7 +7,7 @@ from datetime import datetime
 
 from engine.models import OutboxMessage, OutboxStatus
 from engine.store.base import Store
-from providers.errors import PermanentProviderError, ProviderError
+from providers.errors import PermanentProviderError
 
 
 def perform_once(
@@ -30,8 +30,6 @@ def perform_once(
         provider_id = act()
     except PermanentProviderError as exc:
         store.mark_outbox(message.idempotency_key, status=OutboxStatus.FAILED, error=str(exc))
-        raise
-    except ProviderError:
         raise
     sent_at = now()
     store.mark_outbox(

@@ -58,4 +58,14 @@ def test_a_bad_setting_is_refused_with_its_name(tmp_path: Path, models_dir: Path
         "status", data_dir=tmp_path, models_dir=models_dir, MAILROOM_WORKER_LEASE_SECONDS="soon"
     )
     assert result.returncode == 2
-    assert "worker_lease_seconds" in result.stderr
+    assert "MAILROOM_WORKER_LEASE_SECONDS: Input should be a valid number" in result.stderr
+    assert "'soon'" in result.stderr
+
+
+def test_a_bad_secret_is_refused_without_showing_it(tmp_path: Path, models_dir: Path) -> None:
+    result = _engine(
+        "status", data_dir=tmp_path, models_dir=models_dir, MONGODB_URI="postgres://u:hunter2@db"
+    )
+    assert result.returncode == 2
+    assert "MONGODB_URI: Value error, must start with mongodb://" in result.stderr
+    assert "hunter2" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.worker import Worker
@@ -39,3 +40,12 @@ def test_every_page_is_reachable_from_the_app(open_page: Callable[[str], AppTest
         at.switch_page(page).run()
         assert not at.exception, page
         assert at.title[0].value == title
+
+
+def test_a_bad_setting_stops_the_app_with_its_name(
+    monkeypatch: pytest.MonkeyPatch, open_page: Callable[[str], AppTest]
+) -> None:
+    monkeypatch.setenv("MAILROOM_DEFAULT_ROLE", "boss")
+    at = open_page("app")
+    assert not at.exception
+    assert "MAILROOM_DEFAULT_ROLE" in at.error[0].value
