@@ -13,9 +13,11 @@ from engine.models import TriggeredBy
 from engine.seed import DEFAULT_WORKFLOW_ID, seed
 from engine.service import MailroomService
 from engine.settings import Settings, SettingsError, load_settings
+from engine.store.base import StoreError
 from engine.store.factory import open_store
 from engine.triggers import poll_trigger, trigger_nodes
 from engine.worker import Worker
+from providers.errors import ProviderError
 
 log = logging.getLogger("engine")
 
@@ -92,6 +94,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run an engine process").set_defaults(func=cmd_worker)
     sub.add_parser("status", help="print counts as one JSON object").set_defaults(func=cmd_status)
     demo = sub.add_parser("demo", help="feed demo emails in bulk")
-    demo.add_argument("--emails", type=int, required=True)
+    demo.add_argument("--emails", type=_positive_int, required=True)
     demo.add_argument("--workflow", default=DEFAULT_WORKFLOW_ID)
     demo.set_defaults(func=cmd_demo)
     return parser
@@ -119,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    result: int = args.func(settings, args)
+    try:
+        result: int = args.func(settings, args)
+    except (StoreError, ProviderError) as exc:
+        print(f"{args.command} failed: {exc}", file=sys.stderr)
+        return 1
     return result
 
 

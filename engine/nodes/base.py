@@ -86,7 +86,3 @@ class NodeType(ABC, Generic[ConfigT]):
     @abstractmethod
     def run(self, ctx: NodeContext, config: ConfigT) -> NodeResult:
         """Do the node's work once. Raise a provider error to fail (transient errors retry)."""
-
-
-class NodeConfigError(ValueError):
-    """A node's config does not validate; the message names the node and the setting."""

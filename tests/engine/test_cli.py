@@ -69,3 +69,14 @@ def test_a_bad_secret_is_refused_without_showing_it(tmp_path: Path, models_dir: 
     assert result.returncode == 2
     assert "MONGODB_URI: Value error, must start with mongodb://" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_demo_refuses_bad_arguments_with_a_message(tmp_path: Path, models_dir: Path) -> None:
+    negative = _engine("demo", "--emails", "-5", data_dir=tmp_path, models_dir=models_dir)
+    assert negative.returncode == 2
+    assert "--emails: must be at least 1, got -5" in negative.stderr
+    unknown = _engine(
+        "demo", "--emails", "3", "--workflow", "nope", data_dir=tmp_path, models_dir=models_dir
+    )
+    assert unknown.returncode == 1
+    assert "demo failed: workflow 'nope' not found" in unknown.stderr
