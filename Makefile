@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
-DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt constraints.txt scripts/install-debian-packages.sh | sha256sum | cut -c1-12)
 
 .PHONY: run test lint setup worker install install-dev
 
@@ -15,7 +15,7 @@ $(RUNTIME_STAMP): $(PY) requirements.txt constraints.txt
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	rm -f $(VENV)/.runtime-* && touch $@
 
-$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt scripts/install-debian-packages.sh
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	bash scripts/install-debian-packages.sh
 	rm -f $(VENV)/.dev-* && touch $@
