@@ -70,12 +70,20 @@ class Position(BaseModel):
     y: float
 
 
+JoinMode = Literal["all", "any"]
+
+
 class WorkflowNode(BaseModel):
     node_id: str
     node_type_id: str
     name: str
     position: Position
     config: dict[str, Any] = Field(default_factory=dict)
+    # With several inputs: "all" waits until every input is decided (runs if any fired),
+    # "any" runs as soon as one input fires.
+    join: JoinMode = "all"
+    # Wall-clock budget for the node, retries included; None takes the engine's default.
+    timeout_seconds: float | None = Field(default=None, gt=0)
 
 
 class Connection(BaseModel):

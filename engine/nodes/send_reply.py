@@ -72,7 +72,13 @@ class SendReply(NodeType[SendReplyConfig]):
         def send() -> str:
             return ctx.providers.sender.send(outgoing).provider_message_id
 
-        record = perform_once(ctx.store, message, send, ctx.now)
+        def confirm() -> str | None:
+            receipt = ctx.providers.sender.find_sent(outgoing.message_id)
+            return receipt.provider_message_id if receipt is not None else None
+
+        record = perform_once(
+            ctx.store, message, send, ctx.now, ensure_lease=ctx.ensure_lease, confirm=confirm
+        )
         return NodeResult(
             output={
                 "sent": {

@@ -175,6 +175,13 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def update_executions_where(
+        self, workflow_id: str, statuses: Iterable[ExecutionStatus], changes: dict[str, Any]
+    ) -> int:
+        """Apply ``changes`` to every execution of ``workflow_id`` whose status is one of
+        ``statuses`` (each one atomically, as ``update_execution_if``); return how many."""
+
+    @abstractmethod
     def release_expired_leases(self, now: datetime) -> int:
         """Return running executions whose ``lease_until`` < now to ``pending`` (owner cleared;
         attempt kept, so the late worker's writes are refused). Return how many."""

@@ -323,6 +323,17 @@ class MongoStore(Store):
         )
         return _model_or_none(ExecutionLog, doc)
 
+    def update_executions_where(
+        self, workflow_id: str, statuses: Iterable[ExecutionStatus], changes: dict[str, Any]
+    ) -> int:
+        update = codec.validated_changes(ExecutionLog, changes, key="execution_id")
+        update["updated_at"] = utcnow()
+        result = self._executions.update_many(
+            {"workflow_id": workflow_id, "status": _status_in(statuses)},
+            {"$set": codec.encode_fields(ExecutionLog, update)},
+        )
+        return result.modified_count
+
     def release_expired_leases(self, now: datetime) -> int:
         now = codec.store_time(now)
         result = self._executions.update_many(

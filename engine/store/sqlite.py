@@ -544,6 +544,26 @@ class SQLiteStore(Store):
             )
         return updated
 
+    def update_executions_where(
+        self, workflow_id: str, statuses: Iterable[ExecutionStatus], changes: dict[str, Any]
+    ) -> int:
+        update = codec.validated_changes(ExecutionLog, changes, key="execution_id")
+        update["updated_at"] = utcnow()
+        where = self._execution_filter(workflow_id=workflow_id, statuses=statuses)
+        count = 0
+        with self._write() as db:
+            rows = db.execute(f"SELECT doc FROM executions WHERE {where.sql}", where.params)
+            for (doc,) in rows.fetchall():
+                updated = codec.normalized(
+                    ExecutionLog.model_validate_json(doc).model_copy(update=update)
+                )
+                db.execute(
+                    f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
+                    _execution_row(updated),
+                )
+                count += 1
+        return count
+
     def release_expired_leases(self, now: datetime) -> int:
         with self._write() as db:
             rows = db.execute(
