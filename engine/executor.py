@@ -347,7 +347,6 @@ class _Run:
                 state.attempt_number,
             )
 
-
         started = time.perf_counter()
         try:
             config = node_type.parse_config(node.config)

@@ -193,6 +193,9 @@ class ApprovalStatus(StrEnum):
     REJECTED = "rejected"
 
 
+EscalationAction = Literal["notify", "reassign", "reject"]
+
+
 class Approval(BaseModel):
     """A draft waiting for (or decided by) a human; unique on (execution_id, node_id)."""
 
@@ -213,6 +216,12 @@ class Approval(BaseModel):
     final_subject: str | None = None
     final_body: str | None = None
     edited: bool = False
+    # Escalation when nobody decides in time (from the Approval node's config).
+    escalate_at: datetime | None = None
+    on_timeout: EscalationAction = "notify"
+    escalate_to: str = ""
+    escalated_at: datetime | None = None
+    assigned_to: str | None = None
     reason: str | None = None
 
 

@@ -219,6 +219,15 @@ class Store(ABC):
         """Store the decided ``approval`` (status approved or rejected, decided_* and final_*
         fields set) only if the stored one is still pending. Return whether it was written."""
 
+    @abstractmethod
+    def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:
+        """Pending approvals whose ``escalate_at`` has passed and that were not escalated."""
+
+    @abstractmethod
+    def mark_escalated(self, approval: Approval) -> bool:
+        """Write ``approval`` (with ``escalated_at`` set) if it is still pending and was not
+        escalated before; False if another worker escalated it or a human decided first."""
+
     # --- outbox (side effects, exactly once) -----------------------------------------------
     @abstractmethod
     def reserve_outbox(self, message: OutboxMessage) -> bool:

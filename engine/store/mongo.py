@@ -423,6 +423,36 @@ class MongoStore(Store):
         )
         return result.matched_count == 1
 
+    def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:
+        limit_ = _limit(limit)
+        if limit_ is None:
+            return []
+        cursor = (
+            self._approvals.find(
+                {
+                    "status": ApprovalStatus.PENDING.value,
+                    "escalate_at": {"$lte": codec.store_time(now)},
+                    "escalated_at": None,
+                }
+            )
+            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit_)
+        )
+        return [_model(Approval, doc) for doc in cursor]
+
+    def mark_escalated(self, approval: Approval) -> bool:
+        if approval.escalated_at is None:
+            raise ValueError("mark_escalated needs escalated_at")
+        result = self._approvals.replace_one(
+            {
+                "_id": approval.approval_id,
+                "status": ApprovalStatus.PENDING.value,
+                "escalated_at": None,
+            },
+            _document(approval, "approval_id"),
+        )
+        return result.matched_count == 1
+
     # --- outbox ----------------------------------------------------------------------------
     def reserve_outbox(self, message: OutboxMessage) -> bool:
         try:

@@ -655,6 +655,29 @@ class SQLiteStore(Store):
             ).rowcount
         return written == 1
 
+    def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT doc FROM approvals WHERE status = 'pending'"
+                " AND json_extract(doc, '$.escalate_at') IS NOT NULL"
+                " AND json_extract(doc, '$.escalated_at') IS NULL"
+                " ORDER BY created_at, approval_id"
+            ).fetchall()
+        pending = (Approval.model_validate_json(doc) for (doc,) in rows)
+        due = [a for a in pending if a.escalate_at is not None and a.escalate_at <= now]
+        return due[: max(0, limit)]
+
+    def mark_escalated(self, approval: Approval) -> bool:
+        if approval.escalated_at is None:
+            raise ValueError("mark_escalated needs escalated_at")
+        with self._locked() as db:
+            written = db.execute(
+                "UPDATE approvals SET doc = :doc WHERE approval_id = :approval_id"
+                " AND status = 'pending' AND json_extract(doc, '$.escalated_at') IS NULL",
+                _approval_row(approval),
+            ).rowcount
+        return written == 1
+
     # --- outbox ----------------------------------------------------------------------------
     def reserve_outbox(self, message: OutboxMessage) -> bool:
         with self._locked() as db:
