@@ -200,6 +200,12 @@ class _Run:
 
     # --- the loop ------------------------------------------------------------------------
     def drive(self) -> ExecutionLog:
+        for run in self.execution.node_executions:
+            if run.status == NodeStatus.RUNNING:
+                # The previous attempt died inside this node: it runs again (side effects
+                # inside it are keyed, so nothing they did is done twice).
+                run.status = NodeStatus.WAITING
+                run.error = "interrupted: the worker running this node stopped"
         while True:
             if self.keeper.lost:
                 raise LeaseLost(self.execution.execution_id)
@@ -385,6 +391,15 @@ class _Run:
             return self._release(ExecutionStatus.PENDING)
         if self.parked:
             return self._park(self.parked[0])
+        undecided = [
+            node_id
+            for node_id in self.graph.order
+            if self.execution.node_run(node_id).status not in DECIDED
+        ]
+        if undecided:  # never expected; refuse to call it completed
+            run = self.execution.node_run(undecided[0])
+            self._fail(run, f"node {undecided[0]!r} could not run: its inputs never settled")
+            return self._finish(ExecutionStatus.FAILED)
         return self._finish(ExecutionStatus.COMPLETED)
 
     def _write(self) -> None:

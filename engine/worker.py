@@ -54,8 +54,9 @@ class Worker:
         self._busy = 0
         self._busy_lock = threading.Condition()
         self._run_requests_seen: dict[str, str] = {}
+        self._runners: list[threading.Thread] = []
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(settings.worker_concurrency + 5)},
+            executors={"default": ThreadPoolExecutor(6)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             timezone="UTC",
         )
@@ -182,7 +183,24 @@ class Worker:
             next_run_time=self.clock(),
         )
         self._scheduler.start()
+        self._runners = [
+            threading.Thread(target=self._run_loop, name=f"runner-{slot}", daemon=True)
+            for slot in range(s.worker_concurrency)
+        ]
+        for runner in self._runners:
+            runner.start()
         log.info("worker %s started", self.worker_id)
+
+    def _run_loop(self) -> None:
+        """One execution slot: run what is pending, then wait a moment when nothing is."""
+        while not self._stopping.is_set():
+            try:
+                ran = self.run_pending()
+            except Exception:  # the store may be briefly unavailable; keep the slot alive
+                log.exception("claiming work failed")
+                ran = 0
+            if not ran:
+                self._stopping.wait(self.settings.worker_run_interval_seconds)
 
     def stop(self) -> None:
         """Stop taking work, let nodes in flight finish, and give back what is left.
