@@ -200,11 +200,11 @@ class ExecutionMachine(RuleBasedStateMachine):
         ]
         self.replies_only_once_and_only_when_approved()
         for execution in executions:
-            approval = self.store.find_approval(execution.execution_id, "approval")
-            if execution.status == ExecutionStatus.COMPLETED and approval is not None:
+            decided = self.store.find_approval(execution.execution_id, "approval")
+            if execution.status == ExecutionStatus.COMPLETED and decided is not None:
                 key = f"reply:{execution.execution_id}:send"
                 record = self.store.get_outbox(key)
-                if approval.status == ApprovalStatus.APPROVED:
+                if decided.status == ApprovalStatus.APPROVED:
                     assert record is not None and record.status == OutboxStatus.SENT
                 else:
                     assert record is None
@@ -215,7 +215,7 @@ def test_random_interleavings_leave_valid_states(
     local_ai: LocalAIProvider, models_dir: Path
 ) -> None:
     run_state_machine_as_test(
-        lambda: ExecutionMachine(local_ai, models_dir),
+        lambda: ExecutionMachine(local_ai, models_dir),  # type: ignore[arg-type]
         settings=settings(
             max_examples=20,
             stateful_step_count=25,
