@@ -216,6 +216,7 @@ class Worker:
                 log.warning(
                     "stopping with %d executions still running; their leases expire", self._busy
                 )
+        self.executor.close()
         self.store.remove_worker(self.worker_id)
         log.info("worker %s stopped", self.worker_id)
 
