@@ -64,3 +64,19 @@ def test_chaos_refuses_bad_arguments() -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "--workers: must be at least 1" in done.stderr
+
+
+def test_bench_empty_prints_its_figures_as_json_on_the_last_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "bench", "empty", "--executions", "30"],
+        cwd=ROOT,
+        env=dict(os.environ, MAILROOM_DATA_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    summary, last = done.stdout.strip().splitlines()[-2:]
+    figures = json.loads(last)
+    assert figures["benchmark"] == "empty" and figures["executions"] == 30
+    assert figures["executions_per_second"] > 0 and "executions/s" in summary
