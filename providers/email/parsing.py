@@ -265,7 +265,7 @@ def _build(
 ) -> InboundEmail:
     from_name, from_address = _sender(message)
     headers: dict[str, str] = {}
-    for name in list(dict.fromkeys(key.lower() for key in message.keys()))[: limits.max_headers]:
+    for name in list(dict.fromkeys(key.lower() for key in message))[: limits.max_headers]:
         headers[name] = _header_text(message, name)[:_KEPT_HEADER_CHARS]
     subject = _header_text(message, "Subject")[:998]
     bodies = _Bodies([], [], [])
