@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--emails", type=_positive_int, required=True)
     demo.add_argument("--workflow", default=DEFAULT_WORKFLOW_ID)
     demo.set_defaults(func=cmd_demo)
+    from engine import ingest, intake
+
+    ingest.add_parser(sub)
+    intake.add_parser(sub)
     return parser
 
 

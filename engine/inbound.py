@@ -63,7 +63,8 @@ class Outcome:
 
 def quarantine(store: Store, rejected: RejectedMessage, *, mailbox: str, source: str) -> bool:
     """Keep ``rejected`` with its reason and bytes; False if the same bytes already are."""
-    digest = hashlib.sha256(rejected.raw).hexdigest()
+    # Unreadable files have no bytes: their origin tells them apart.
+    digest = hashlib.sha256(rejected.raw or rejected.origin.encode("utf-8")).hexdigest()
     return store.quarantine_message(
         QuarantinedMessage(
             quarantine_key=f"{mailbox}:{digest}",

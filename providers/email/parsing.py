@@ -65,6 +65,12 @@ _ANGLE_ID = re.compile(r"<([^<>\s]{1,900})>")
 _BARE_ID = re.compile(r"^[^<>\s@]{1,400}@[^<>\s@]{1,400}$")
 _REPLY_PARSER = EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da"])
 _KEPT_HEADER_CHARS = 2000
+# Where a signature starts: the "-- " delimiter and what mail apps append on their own.
+_SIGNATURE_START = re.compile(
+    r"^(-- ?$|__+$|sent from my |get outlook for |von meinem .* gesendet|envoy[ée] de mon |"
+    r"enviado desde mi |inviato da )",
+    re.IGNORECASE,
+)
 
 
 def synthetic_message_id(raw: bytes) -> str:
@@ -177,6 +183,9 @@ def _collect(part: Message, bodies: _Bodies, limits: ParseLimits, depth: int) ->
         return
     disposition = part.get_content_disposition()
     payload = _payload_bytes(part)
+    if part.get_content_maintype() == "multipart":
+        # A multipart without a usable boundary: its payload is all the text there is.
+        content_type = "text/plain"
     if content_type in ("text/plain", "text/html") and disposition != "attachment":
         text = _normalised_text(
             decode_text(payload, part.get_content_charset()), limits.max_body_chars
@@ -214,11 +223,17 @@ def _sender(message: Message) -> tuple[str, str]:
 def text_for_classification(full_text: str) -> str:
     """The newest reply of ``full_text``: quoted history and signature removed."""
     try:
-        reply = _REPLY_PARSER.parse_reply(full_text)
+        replies = _REPLY_PARSER.read(full_text).replies
+        reply = replies[0].body if replies else ""
     except Exception:  # a third-party heuristic must never cost us the email
-        reply = None
-    lines = (reply or "").splitlines()
-    unquoted = "\n".join(line for line in lines if not line.lstrip().startswith(">")).strip()
+        reply = full_text
+    kept: list[str] = []
+    for line in reply.splitlines():
+        if _SIGNATURE_START.match(line):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    unquoted = "\n".join(kept).strip()
     return unquoted or full_text.strip()
 
 
