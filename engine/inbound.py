@@ -102,3 +102,32 @@ def accept_raw(
 
 
 __all__ = ["OPEN_THREAD_WINDOW", "Outcome", "accept_raw", "quarantine", "store_email", "thread_for"]
+
+
+def start_executions(store: Store, email_id: str, *, source: str) -> int:
+    """Start one execution of every active workflow whose email trigger reads ``source`` for
+    this email's mailbox (mail pushed by a webhook, rather than polled). Return how many."""
+    from engine.models import ExecutionLog, TriggeredBy, WorkflowStatus
+
+    email = store.get_email(email_id)
+    if email is None or email.auto_reply:
+        return 0
+    created = 0
+    for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
+        for node in workflow.visual_data.nodes:
+            config = node.config
+            if node.node_type_id != "email_trigger" or config.get("source") != source:
+                continue
+            if config.get("mailbox", "support@mailroom.example") != email.mailbox:
+                continue
+            execution = ExecutionLog(
+                workflow_id=workflow.workflow_id,
+                workflow_version=workflow.version,
+                email_id=email.email_id,
+                triggered_by=TriggeredBy.API,
+                input_data={"email_id": email.email_id, "message_id": email.message_id},
+            )
+            if store.create_execution(execution):
+                store.record_workflow_executions(workflow.workflow_id, 1, utcnow())
+                created += 1
+    return created

@@ -11,7 +11,7 @@ from engine.nodes.registry import register
 
 
 class EmailTriggerConfig(NodeConfig):
-    source: Literal["demo", "imap", "gmail"] = "demo"
+    source: Literal["demo", "imap", "gmail", "sendgrid", "brevo"] = "demo"
     mailbox: str = "support@mailroom.example"
     check_interval_seconds: float = Field(default=15.0, ge=1.0, le=86_400.0)
     batch_size: int = Field(default=3, ge=1, le=10_000)
