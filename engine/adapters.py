@@ -60,19 +60,20 @@ def build_providers(settings: Settings) -> ProviderSet:
             sentiment_mix=config.get("demo_sentiment_mix"),
         )
 
-    from providers.email.factory import build_sender
-    from providers.notify.factory import build_notifier
+    sender: EmailSender
+    if settings.email_sender == "demo":
+        sender = DemoOutbox(settings.demo_outbox_dir)
+    else:
+        from providers.email.factory import build_sender
 
-    sender: EmailSender = (
-        DemoOutbox(settings.demo_outbox_dir)
-        if settings.email_sender == "demo"
-        else build_sender(settings)
-    )
-    notifier: Notifier = (
-        DemoNotifier(settings.data_dir / "notifications.jsonl")
-        if settings.notifier == "demo"
-        else build_notifier(settings)
-    )
+        sender = build_sender(settings)
+    notifier: Notifier
+    if settings.notifier == "demo":
+        notifier = DemoNotifier(settings.data_dir / "notifications.jsonl")
+    else:
+        from providers.notify.factory import build_notifier
+
+        notifier = build_notifier(settings)
     return ProviderSet(
         ai_factory=lambda: LocalAIProvider(models_dir=settings.model_store_dir),
         sender=sender,
