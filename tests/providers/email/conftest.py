@@ -32,21 +32,32 @@ def _free_port() -> int:
         return port
 
 
+_ACCOUNTS = 40
+
+
+def _accounts(folder: Path) -> list[tuple[str, str]]:
+    """Accounts written before dovecot starts: its passwd-file cache may not notice a file
+    rewritten within the same second, so no account is added while it runs."""
+    account = pwd.getpwnam(DOVECOT_USER)
+    created = [(f"u{uuid.uuid4().hex[:10]}", uuid.uuid4().hex) for _ in range(_ACCOUNTS)]
+    lines = [
+        f"{name}:{{PLAIN}}{password}:{account.pw_uid}:{account.pw_gid}::{folder}/home/{name}::"
+        for name, password in created
+    ]
+    (folder / "users").write_text("\n".join(lines) + "\n")
+    return created
+
+
 @dataclass
 class Dovecot:
     host: str
     port: int
     folder: Path
+    unused: list[tuple[str, str]]
 
     def add_user(self) -> tuple[str, str]:
-        """A new account (name, password) with an empty INBOX."""
-        name = f"u{uuid.uuid4().hex[:10]}"
-        password = uuid.uuid4().hex
-        account = pwd.getpwnam(DOVECOT_USER)
-        home = self.folder / "home" / name
-        with (self.folder / "users").open("a") as users:
-            users.write(f"{name}:{{PLAIN}}{password}:{account.pw_uid}:{account.pw_gid}::{home}::\n")
-        return name, password
+        """An account of its own (name, password) with an empty INBOX."""
+        return self.unused.pop()
 
     def client(self, user: str, password: str) -> IMAPClient:
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=30)
@@ -126,7 +137,7 @@ def dovecot() -> Iterator[Dovecot]:
     for sub in ("mail", "home"):
         (folder / sub).mkdir()
         os.chown(folder / sub, account.pw_uid, account.pw_gid)
-    (folder / "users").write_text("")
+    accounts = _accounts(folder)
     (folder / "users").chmod(0o644)
     port = _free_port()
     config = folder / "dovecot.conf"
@@ -143,7 +154,7 @@ def dovecot() -> Iterator[Dovecot]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield Dovecot("127.0.0.1", port, folder)
+        yield Dovecot("127.0.0.1", port, folder, accounts)
     finally:
         process.terminate()
         try:

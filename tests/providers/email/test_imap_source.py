@@ -107,15 +107,21 @@ def test_two_concurrent_pollers_ingest_each_message_once(
     appended = threading.Event()
 
     def deliver() -> None:
-        for start in range(0, total, 4):
-            dovecot.append(user, password, *(message(n) for n in range(start, start + 4)))
-        appended.set()
+        try:
+            for start in range(0, total, 4):
+                dovecot.append(user, password, *(message(n) for n in range(start, start + 4)))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            appended.set()
 
     def worker(owner: str) -> None:
         own_store, providers = make_store(), make_providers()
         try:
             idle_rounds = 0
-            while idle_rounds < 3:
+            for _ in range(500):  # bounded: a broken poller fails the test, it never hangs
+                if idle_rounds >= 3:
+                    break
                 result = poll(own_store, providers, node, owner=owner)
                 results[owner].append(result)
                 done = appended.is_set() and result.polled and result.fetched == 0
