@@ -74,3 +74,16 @@ def test_errors_are_split_by_what_a_retry_can_do(smtp_server: SmtpServer) -> Non
         SmtpSender(host=smtp_server.host, port=smtp_server.port, security="none").send(
             OutgoingEmail(message_id="<a@m>", from_address="s@m.example", to_address="not-an-address", subject="s", body_text="b")
         )
+
+
+def test_email_notifications_go_through_smtp(smtp_server: SmtpServer) -> None:
+    from providers.notify.base import Notification
+    from providers.notify.email import EmailNotifier
+
+    sender = SmtpSender(host=smtp_server.host, port=smtp_server.port, security="none")
+    notifier = EmailNotifier(sender, "mailroom@mailroom.example", "oncall@team.example")
+    receipt = notifier.notify(Notification(title="Mailbox stalled", text="3 polls failed", fields={"Source": "imap"}))
+    (sent,) = smtp_server.recorder.messages
+    assert sent["Subject"] == "[info] Mailbox stalled" and sent["To"] == "oncall@team.example"
+    assert "Source: imap" in sent.get_content()
+    assert receipt.delivery_id == sent["Message-ID"]
