@@ -93,7 +93,9 @@ def accept_raw(
         inbound = parse_message(raw, mailbox=mailbox, source=source, received_at=received_at)
     except UnparseableMessage as exc:
         quarantine(
-            store, RejectedMessage(reason=exc.reason, raw=raw, origin=origin), mailbox=mailbox,
+            store,
+            RejectedMessage(reason=exc.reason, raw=raw, origin=origin),
+            mailbox=mailbox,
             source=source,
         )
         return Outcome("quarantined", exc.reason)

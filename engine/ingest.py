@@ -62,7 +62,9 @@ def _files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def ingest_paths(store: Store, paths: Iterable[Path], mailbox_name: str) -> Iterator[dict[str, object]]:
+def ingest_paths(
+    store: Store, paths: Iterable[Path], mailbox_name: str
+) -> Iterator[dict[str, object]]:
     """Ingest every message under ``paths``; yield one report per message, in file order."""
     for path in _files(paths):
         for item in _items(path):

@@ -97,7 +97,9 @@ def record_failure(
     return updated
 
 
-def _alert(store: Store, health: SourceHealth, notifier: Notifier, now: Callable[[], datetime]) -> None:
+def _alert(
+    store: Store, health: SourceHealth, notifier: Notifier, now: Callable[[], datetime]
+) -> None:
     since = health.last_success_at.isoformat() if health.last_success_at else "never"
     notification = Notification(
         title=f"Mailbox {health.mailbox} is not being read",

@@ -41,7 +41,10 @@ class BrevoSender(EmailSender):
             references = [bracketed(r) for r in email.references]
             if bracketed(email.in_reply_to) not in references:
                 references.append(bracketed(email.in_reply_to))
-            headers |= {"In-Reply-To": bracketed(email.in_reply_to), "References": " ".join(references)}
+            headers |= {
+                "In-Reply-To": bracketed(email.in_reply_to),
+                "References": " ".join(references),
+            }
         body = {
             "sender": _party(checked_address("from_address", email.from_address)),
             "to": [_party(checked_address("to_address", email.to_address))],

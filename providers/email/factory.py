@@ -43,9 +43,16 @@ def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
     if kind in ("sendgrid", "brevo"):
         return PushedSource(mailbox)
     if kind == "imap":
-        from providers.email.imap import ImapSource
+        from providers.email.imap import AfterProcessing, ImapSource, Security
 
-        security = config.get("security") or "ssl"
+        securities: dict[str, Security] = {"ssl": "ssl", "starttls": "starttls", "none": "none"}
+        afters: dict[str, AfterProcessing] = {"none": "none", "seen": "seen", "move": "move"}
+        security = securities.get(str(config.get("security") or "ssl"))
+        if security is None:
+            raise ProviderConfigError("security: must be ssl, starttls or none")
+        after = afters.get(str(config.get("after_processing") or "none"))
+        if after is None:
+            raise ProviderConfigError("after_processing: must be none, seen or move")
         return ImapSource(
             host=str(config.get("host") or ""),
             port=int(config.get("port") or (993 if security == "ssl" else 143)),
@@ -54,7 +61,7 @@ def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
             mailbox=mailbox,
             folder=str(config.get("folder") or "INBOX"),
             security=security,
-            after_processing=config.get("after_processing") or "none",
+            after_processing=after,
             move_to=config.get("move_to"),
         )
     raise ProviderConfigError(f"source: {kind!r} is not an email source Mailroom can read")
@@ -84,7 +91,9 @@ def build_sender(settings: Settings) -> EmailSender:
         from providers.email.brevo import BrevoSender
 
         assert settings.brevo_api_key is not None
-        return BrevoSender(settings.brevo_api_key.get_secret_value(), base_url=settings.brevo_api_base)
+        return BrevoSender(
+            settings.brevo_api_key.get_secret_value(), base_url=settings.brevo_api_base
+        )
     raise ProviderConfigError(f"MAILROOM_EMAIL_SENDER: unknown sender {settings.email_sender!r}")
 
 

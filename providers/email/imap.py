@@ -9,7 +9,6 @@ start: the store's unique Message-ID index keeps that from creating duplicates.
 from __future__ import annotations
 
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +27,11 @@ log = logging.getLogger(__name__)
 Security = Literal["ssl", "starttls", "none"]
 AfterProcessing = Literal["none", "seen", "move"]
 _CURSOR_PREFIX = "imap:v1:"
+
+
+def pause(seconds: float) -> None:
+    """Wait between connection attempts (a module function, so tests can replace it)."""
+    time.sleep(seconds)
 
 
 def format_cursor(uidvalidity: int, last_uid: int) -> str:
@@ -67,7 +71,7 @@ class ImapSource(EmailSource):
         timeout_seconds: float = 30.0,
         connect_attempts: int = 4,
         backoff_seconds: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not host:
             raise ProviderConfigError("host: the IMAP server's host name is required")
@@ -83,7 +87,7 @@ class ImapSource(EmailSource):
         self._timeout = timeout_seconds
         self._attempts = max(1, connect_attempts)
         self._backoff = backoff_seconds
-        self._sleep = sleep
+        self._sleep = sleep or pause
         self._client: IMAPClient | None = None
         self._delivered: list[int] = []
 
@@ -148,7 +152,7 @@ class ImapSource(EmailSource):
         more. Safe because every action here can be repeated."""
         try:
             return action(self._connected())
-        except (OSError, IMAPClientAbortError, socket.timeout) as exc:
+        except (TimeoutError, OSError, IMAPClientAbortError) as exc:
             log.warning("IMAP connection to %s lost (%s); reconnecting", self.host, exc)
             self.close()
         try:
@@ -209,7 +213,9 @@ class ImapSource(EmailSource):
         raw = item.get(b"BODY[]")
         if not isinstance(raw, bytes):
             # The message vanished between SEARCH and FETCH (expunged by another client).
-            rejected.append(RejectedMessage(reason="the server returned no body", raw=b"", origin=origin))
+            rejected.append(
+                RejectedMessage(reason="the server returned no body", raw=b"", origin=origin)
+            )
             return
         internal = item.get(b"INTERNALDATE")
         received = _as_utc(internal) if isinstance(internal, datetime) else None

@@ -48,7 +48,9 @@ class SendGridSender(EmailSender):
         ) as exc:
             raise TransientProviderError(f"SendGrid answered {exc.status_code}") from exc
         except http_errors.HTTPError as exc:
-            raise PermanentProviderError(f"SendGrid answered {exc.status_code}: {exc.body!r}") from exc
+            raise PermanentProviderError(
+                f"SendGrid answered {exc.status_code}: {exc.body!r}"
+            ) from exc
         except OSError as exc:
             raise TransientProviderError(f"SendGrid unreachable: {exc}") from exc
         provider_id = response.headers.get("X-Message-Id") or email.message_id

@@ -57,13 +57,10 @@ def slack_payload(notification: Notification, channel: str) -> dict[str, Any]:
     if notification.text.strip():
         blocks.append({"type": "section", "text": _mrkdwn(notification.text, _SECTION_LIMIT)})
     fields = [
-        _mrkdwn(f"*{name}*\n{value}", _FIELD_LIMIT)
-        for name, value in notification.fields.items()
+        _mrkdwn(f"*{name}*\n{value}", _FIELD_LIMIT) for name, value in notification.fields.items()
     ]
     for start in range(0, len(fields), _FIELDS_PER_SECTION):
-        blocks.append(
-            {"type": "section", "fields": fields[start : start + _FIELDS_PER_SECTION]}
-        )
+        blocks.append({"type": "section", "fields": fields[start : start + _FIELDS_PER_SECTION]})
     if notification.link and len(notification.link) <= _URL_LIMIT:
         button: dict[str, Any] = {
             "type": "button",

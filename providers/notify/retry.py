@@ -29,6 +29,9 @@ class Backoff:
     max_seconds: float = 30.0
 
 
+DEFAULT_BACKOFF = Backoff()
+
+
 def with_retries(
     channel: str,
     attempt: Callable[[], T],
@@ -49,7 +52,9 @@ def with_retries(
                 raise
             delay = exc.seconds if isinstance(exc, RetryAfter) and exc.seconds else wait
             delay = min(delay, backoff.max_seconds)
-            log.info("delivery to %s: attempt %d failed (%s), next in %.1fs", channel, number, exc, delay)
+            log.info(
+                "delivery to %s: attempt %d failed (%s), next in %.1fs", channel, number, exc, delay
+            )
             sleep(delay)
             wait = min(wait * 2, backoff.max_seconds)
             continue
@@ -69,4 +74,4 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
-__all__ = ["Backoff", "RetryAfter", "retry_after_seconds", "with_retries"]
+__all__ = ["DEFAULT_BACKOFF", "Backoff", "RetryAfter", "retry_after_seconds", "with_retries"]

@@ -14,9 +14,21 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
 from providers.notify.base import DeliveryReceipt, Notification, Notifier
 from providers.notify.demo import slack_payload
-from providers.notify.retry import Backoff, RetryAfter, retry_after_seconds, with_retries
+from providers.notify.retry import (
+    DEFAULT_BACKOFF,
+    Backoff,
+    RetryAfter,
+    retry_after_seconds,
+    with_retries,
+)
 
-_TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "internal_error", "fatal_error", "request_timeout"}
+_TRANSIENT_ERRORS = {
+    "ratelimited",
+    "service_unavailable",
+    "internal_error",
+    "fatal_error",
+    "request_timeout",
+}
 
 
 class SlackWebhookNotifier(Notifier):
@@ -26,7 +38,7 @@ class SlackWebhookNotifier(Notifier):
         self,
         url: str,
         channel: str = "#support-urgent",
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not url.startswith(("https://", "http://")):
@@ -69,7 +81,7 @@ class SlackBotNotifier(Notifier):
         token: str,
         channel: str,
         base_url: str = "https://slack.com/api/",
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not token:

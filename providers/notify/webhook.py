@@ -19,7 +19,13 @@ import httpx
 
 from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
 from providers.notify.base import DeliveryReceipt, Notification, Notifier
-from providers.notify.retry import Backoff, RetryAfter, retry_after_seconds, with_retries
+from providers.notify.retry import (
+    DEFAULT_BACKOFF,
+    Backoff,
+    RetryAfter,
+    retry_after_seconds,
+    with_retries,
+)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -35,7 +41,7 @@ class WebhookNotifier(Notifier):
         self,
         url: str,
         secret: str,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
@@ -69,7 +75,8 @@ class WebhookNotifier(Notifier):
                 raise TransientProviderError(f"webhook {self._url}: {exc}") from exc
             if response.status_code == 429:
                 raise RetryAfter(
-                    "webhook: rate limited", retry_after_seconds(response.headers.get("retry-after"))
+                    "webhook: rate limited",
+                    retry_after_seconds(response.headers.get("retry-after")),
                 )
             if response.status_code >= 500 or response.status_code == 408:
                 raise TransientProviderError(f"webhook answered {response.status_code}")
@@ -77,7 +84,9 @@ class WebhookNotifier(Notifier):
                 raise PermanentProviderError(f"webhook answered {response.status_code}")
 
         with_retries(self.channel, attempt, self._backoff, self._sleep)
-        return DeliveryReceipt(channel=self.channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC))
+        return DeliveryReceipt(
+            channel=self.channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -51,7 +51,10 @@ def _check(case: Case, outcome: Outcome, email: Email | None, results: dict[str,
         if expect["auto"] is None:
             assert email.auto_reply is None, (case.name, email.auto_reply)
         else:
-            assert (email.auto_reply or "").startswith(expect["auto"]), (case.name, email.auto_reply)
+            assert (email.auto_reply or "").startswith(expect["auto"]), (
+                case.name,
+                email.auto_reply,
+            )
     if "text" in expect:
         assert expect["text"] in email.body_text, (case.name, email.body_text)
     if "text_equals" in expect:

@@ -29,7 +29,9 @@ def run_ingest(settings: Settings, *paths: Path) -> tuple[int, list[dict[str, ob
     return done.returncode, lines, done.stderr.decode()
 
 
-def test_ingest_accounts_for_every_file_of_a_hostile_folder(tmp_path: Path, settings: Settings) -> None:
+def test_ingest_accounts_for_every_file_of_a_hostile_folder(
+    tmp_path: Path, settings: Settings
+) -> None:
     folder = tmp_path / "import"
     folder.mkdir()
     expected: dict[str, str] = {}

@@ -53,14 +53,24 @@ def test_the_trigger_stores_an_auto_reply_but_starts_no_execution(
 def test_send_reply_never_answers_an_auto_reply(
     store: Store, providers: ProviderSet, settings: Settings
 ) -> None:
-    email, _ = store_email(store, parse_message(OOO, mailbox="support@mailroom.example", source="imap"))
+    email, _ = store_email(
+        store, parse_message(OOO, mailbox="support@mailroom.example", source="imap")
+    )
     assert email.auto_reply
     workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
     node = next(n for n in workflow.visual_data.nodes if n.node_type_id == "send_reply")
-    execution = ExecutionLog(workflow_id=workflow.workflow_id, workflow_version=1, email_id=email.email_id)
+    execution = ExecutionLog(
+        workflow_id=workflow.workflow_id, workflow_version=1, email_id=email.email_id
+    )
     ctx = NodeContext(
-        store=store, providers=providers, settings=settings, workflow=workflow, node=node,
-        execution=execution, email=email, data={"draft": {"subject": "Re: x", "body": "Hello!"}},
+        store=store,
+        providers=providers,
+        settings=settings,
+        workflow=workflow,
+        node=node,
+        execution=execution,
+        email=email,
+        data={"draft": {"subject": "Re: x", "body": "Hello!"}},
         now=utcnow,
     )
     result = SendReply().run(ctx, SendReplyConfig())

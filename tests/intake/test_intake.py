@@ -46,7 +46,9 @@ def listen_on(store: Store, source: str) -> None:
 
 def test_without_a_token_setting_every_webhook_is_refused(store: Store) -> None:
     client = TestClient(create_app(store, None))
-    response = client.post("/intake/sendgrid/support@mailroom.example", files={"email": (None, RAW)})
+    response = client.post(
+        "/intake/sendgrid/support@mailroom.example", files={"email": (None, RAW)}
+    )
     assert response.status_code == 503
     assert store.count_emails() == 0
 
@@ -64,7 +66,9 @@ def test_sendgrid_raw_mime_is_stored_once_and_starts_the_workflow(store: Store) 
     listen_on(store, "sendgrid")
     client = TestClient(create_app(store, TOKEN))
     url = "/intake/sendgrid/support@mailroom.example"
-    first = client.post(url, data={"email": RAW.decode(), "to": "support@mailroom.example"}, headers=basic(TOKEN))
+    first = client.post(
+        url, data={"email": RAW.decode(), "to": "support@mailroom.example"}, headers=basic(TOKEN)
+    )
     assert first.status_code == 200
     (result,) = first.json()["results"]
     assert result["status"] == "ingested"
@@ -79,20 +83,31 @@ def test_sendgrid_raw_mime_is_stored_once_and_starts_the_workflow(store: Store) 
 def test_sendgrid_parsed_fields_are_rebuilt_into_a_message(store: Store) -> None:
     client = TestClient(create_app(store, TOKEN))
     headers = (
-        "Received: by mx.sendgrid.net\nFrom: Bob <bob@customer.example>\nTo: support@mailroom.example\n"
+        "Received: by mx.sendgrid.net\nFrom: Bob <bob@customer.example>\n"
+        "To: support@mailroom.example\n"
         "Subject: Login broken\nMessage-ID: <sg-2@customer.example>\nIn-Reply-To: <x@y>\n"
         "Content-Type: multipart/alternative; boundary=zzz\n"
     )
     response = client.post(
         "/intake/sendgrid/support@mailroom.example",
-        data={"headers": headers, "text": "I cannot log in.", "html": "<p>I cannot <b>log in</b>.</p><script>x()</script>",
-              "from": "Bob <bob@customer.example>", "subject": "Login broken", "charsets": '{"text":"utf-8"}'},
+        data={
+            "headers": headers,
+            "text": "I cannot log in.",
+            "html": "<p>I cannot <b>log in</b>.</p><script>x()</script>",
+            "from": "Bob <bob@customer.example>",
+            "subject": "Login broken",
+            "charsets": '{"text":"utf-8"}',
+        },
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     assert response.status_code == 200, response.text
     email = store.get_email(response.json()["results"][0]["email_id"])
     assert email is not None
-    assert (email.from_address, email.message_id, email.in_reply_to) == ("bob@customer.example", "<sg-2@customer.example>", "<x@y>")
+    assert (email.from_address, email.message_id, email.in_reply_to) == (
+        "bob@customer.example",
+        "<sg-2@customer.example>",
+        "<x@y>",
+    )
     assert email.body_text == "I cannot log in."
     assert email.body_html is not None and "script" not in email.body_html
 
@@ -100,25 +115,54 @@ def test_sendgrid_parsed_fields_are_rebuilt_into_a_message(store: Store) -> None
 def test_brevo_items_are_each_accounted_for(store: Store) -> None:
     listen_on(store, "brevo")
     client = TestClient(create_app(store, TOKEN))
-    payload = {"items": [
-        {"Uuid": ["a"], "MessageId": "<br-1@customer.example>", "InReplyTo": None,
-         "From": {"Name": "Céline", "Address": "celine@customer.example"},
-         "To": [{"Name": None, "Address": "support@mailroom.example"}], "Subject": "Colis abîmé",
-         "RawHtmlBody": "<p>Le colis est abîmé</p>", "RawTextBody": "Le colis est abîmé",
-         "SentAtDate": "Mon, 6 May 2024 10:00:00 +0000", "Headers": {"X-Mailer": "Thunderbird"}},
-        {"Uuid": ["b"], "MessageId": "<br-2@customer.example>", "From": {"Name": "", "Address": ""},
-         "To": [], "Subject": "no sender", "RawTextBody": "?"},
-        {"Uuid": ["c"], "MessageId": "<br-3@customer.example>", "From": {"Address": "mailer-daemon@mx.example"},
-         "Subject": "Undeliverable: hi", "RawTextBody": "failed", "Headers": {"Auto-Submitted": "auto-replied"}},
-    ]}
-    response = client.post("/intake/brevo/support@mailroom.example", json=payload, headers={"Authorization": f"Bearer {TOKEN}"})
+    payload = {
+        "items": [
+            {
+                "Uuid": ["a"],
+                "MessageId": "<br-1@customer.example>",
+                "InReplyTo": None,
+                "From": {"Name": "Céline", "Address": "celine@customer.example"},
+                "To": [{"Name": None, "Address": "support@mailroom.example"}],
+                "Subject": "Colis abîmé",
+                "RawHtmlBody": "<p>Le colis est abîmé</p>",
+                "RawTextBody": "Le colis est abîmé",
+                "SentAtDate": "Mon, 6 May 2024 10:00:00 +0000",
+                "Headers": {"X-Mailer": "Thunderbird"},
+            },
+            {
+                "Uuid": ["b"],
+                "MessageId": "<br-2@customer.example>",
+                "From": {"Name": "", "Address": ""},
+                "To": [],
+                "Subject": "no sender",
+                "RawTextBody": "?",
+            },
+            {
+                "Uuid": ["c"],
+                "MessageId": "<br-3@customer.example>",
+                "From": {"Address": "mailer-daemon@mx.example"},
+                "Subject": "Undeliverable: hi",
+                "RawTextBody": "failed",
+                "Headers": {"Auto-Submitted": "auto-replied"},
+            },
+        ]
+    }
+    response = client.post(
+        "/intake/brevo/support@mailroom.example",
+        json=payload,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert response.status_code == 200, response.text
     statuses = [r["status"] for r in response.json()["results"]]
     assert statuses == ["ingested", "quarantined", "ingested"]
     assert store.count_quarantine() == 1
     # The bounce is stored but starts nothing: it must never be answered.
     assert sum(store.count_executions_by_status().values()) == 1
-    bad = client.post("/intake/brevo/support@mailroom.example", content=b"not json", headers={"Authorization": f"Bearer {TOKEN}"})
+    bad = client.post(
+        "/intake/brevo/support@mailroom.example",
+        content=b"not json",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert bad.status_code == 400
 
 
@@ -126,11 +170,17 @@ def test_python_m_engine_intake_serves_over_http(tmp_path: Path, settings: Setti
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "MAILROOM_DATA_DIR": str(settings.data_dir), "MAILROOM_INTAKE_TOKEN": TOKEN}
+    env = {
+        **os.environ,
+        "MAILROOM_DATA_DIR": str(settings.data_dir),
+        "MAILROOM_INTAKE_TOKEN": TOKEN,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "engine", "intake", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[2], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
@@ -142,7 +192,11 @@ def test_python_m_engine_intake_serves_over_http(tmp_path: Path, settings: Setti
                     time.sleep(0.1)
             else:
                 pytest.fail("the intake service did not start")
-            response = client.post("/intake/sendgrid/support@mailroom.example", data={"email": RAW.decode()}, auth=("sendgrid", TOKEN))
+            response = client.post(
+                "/intake/sendgrid/support@mailroom.example",
+                data={"email": RAW.decode()},
+                auth=("sendgrid", TOKEN),
+            )
             assert response.status_code == 200
             assert response.json()["results"][0]["status"] == "ingested"
     finally:

@@ -32,10 +32,15 @@ def server() -> Iterator[LoopbackServer]:
 
 def sendgrid_api(request: Request) -> Reply:
     if request.headers.get("authorization") != "Bearer SG.good":
-        return Reply(401, {"errors": [{"message": "The provided authorization grant is invalid", "field": None}]})
+        return Reply(
+            401,
+            {"errors": [{"message": "The provided authorization grant is invalid", "field": None}]},
+        )
     body = request.json()
     if not body.get("personalizations"):
-        return Reply(400, {"errors": [{"message": "personalizations required", "field": "personalizations"}]})
+        return Reply(
+            400, {"errors": [{"message": "personalizations required", "field": "personalizations"}]}
+        )
     return Reply(202, b"", {"X-Message-Id": "sg-msg-1"})
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Dovecot
 
 from engine.adapters import ProviderSet
 from engine.models import WorkflowNode
@@ -17,6 +16,7 @@ from engine.store.base import Store
 from engine.triggers import PollResult, poll_trigger, trigger_nodes
 from providers.email.imap import ImapSource, parse_cursor
 from providers.errors import ProviderConfigError, TransientProviderError
+from tests.mail_servers import Dovecot
 
 
 def message(n: int, sender: str = "anna@customer.example") -> bytes:
@@ -146,7 +146,10 @@ def test_two_concurrent_pollers_ingest_each_message_once(
 
 
 def test_a_poison_message_is_quarantined_while_the_rest_flows(
-    dovecot: Dovecot, account: tuple[str, str], store: Store, make_providers: Callable[..., ProviderSet]
+    dovecot: Dovecot,
+    account: tuple[str, str],
+    store: Store,
+    make_providers: Callable[..., ProviderSet],
 ) -> None:
     user, password = account
     dovecot.append(user, password, message(1), POISON, message(2))
@@ -164,7 +167,10 @@ def test_a_poison_message_is_quarantined_while_the_rest_flows(
 
 
 def test_a_new_uidvalidity_rereads_the_folder_without_duplicates(
-    dovecot: Dovecot, account: tuple[str, str], store: Store, make_providers: Callable[..., ProviderSet]
+    dovecot: Dovecot,
+    account: tuple[str, str],
+    store: Store,
+    make_providers: Callable[..., ProviderSet],
 ) -> None:
     user, password = account
     dovecot.append(user, password, message(1), folder="INBOX")
@@ -185,7 +191,10 @@ def test_a_new_uidvalidity_rereads_the_folder_without_duplicates(
 
 
 def test_stored_mail_can_be_flagged_seen_or_moved(
-    dovecot: Dovecot, account: tuple[str, str], store: Store, make_providers: Callable[..., ProviderSet]
+    dovecot: Dovecot,
+    account: tuple[str, str],
+    store: Store,
+    make_providers: Callable[..., ProviderSet],
 ) -> None:
     user, password = account
     client = dovecot.client(user, password)
@@ -204,8 +213,13 @@ def test_stored_mail_can_be_flagged_seen_or_moved(
     dovecot.append(user, password, message(3))
     seen_node = imap_node(store, dovecot, user, after_processing="seen")
     source = ImapSource(
-        host=dovecot.host, port=dovecot.port, username=user, password=password,
-        mailbox="m@x.example", security="none", after_processing="seen",
+        host=dovecot.host,
+        port=dovecot.port,
+        username=user,
+        password=password,
+        mailbox="m@x.example",
+        security="none",
+        after_processing="seen",
     )
     try:
         result = source.fetch(None, 10)
@@ -225,8 +239,12 @@ def test_stored_mail_can_be_flagged_seen_or_moved(
 def test_idle_wakes_up_when_mail_arrives(dovecot: Dovecot, account: tuple[str, str]) -> None:
     user, password = account
     source = ImapSource(
-        host=dovecot.host, port=dovecot.port, username=user, password=password,
-        mailbox="m@x.example", security="none",
+        host=dovecot.host,
+        port=dovecot.port,
+        username=user,
+        password=password,
+        mailbox="m@x.example",
+        security="none",
     )
     arrived: list[bool] = []
     try:
@@ -244,27 +262,44 @@ def test_a_wrong_password_is_a_config_error_and_a_dead_server_transient(
     dovecot: Dovecot, account: tuple[str, str]
 ) -> None:
     user, _ = account
-    bad = ImapSource(host=dovecot.host, port=dovecot.port, username=user, password="wrong",
-                     mailbox="m@x.example", security="none")
+    bad = ImapSource(
+        host=dovecot.host,
+        port=dovecot.port,
+        username=user,
+        password="wrong",
+        mailbox="m@x.example",
+        security="none",
+    )
     with pytest.raises(ProviderConfigError, match="refused"):
         bad.fetch(None, 5)
     waits: list[float] = []
-    dead = ImapSource(host="127.0.0.1", port=1, username=user, password="x", mailbox="m@x.example",
-                      security="none", connect_attempts=4, sleep=waits.append)
+    dead = ImapSource(
+        host="127.0.0.1",
+        port=1,
+        username=user,
+        password="x",
+        mailbox="m@x.example",
+        security="none",
+        connect_attempts=4,
+        sleep=waits.append,
+    )
     with pytest.raises(TransientProviderError, match="after 4 attempts"):
         dead.fetch(None, 5)
     assert waits == [0.5, 1.0, 2.0]
 
 
 def test_a_stalled_mailbox_raises_one_alert(
-    dovecot: Dovecot, account: tuple[str, str], store: Store, make_providers: Callable[..., ProviderSet],
+    dovecot: Dovecot,
+    account: tuple[str, str],
+    store: Store,
+    make_providers: Callable[..., ProviderSet],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import json
 
     import providers.email.imap as imap_module
 
-    monkeypatch.setattr(imap_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(imap_module, "pause", lambda seconds: None)
     user, _ = account
     providers = make_providers()
     node = imap_node(store, dovecot, user, port=1, alert_after_failures=3)

@@ -17,8 +17,12 @@ from providers.notify.slack import SlackBotNotifier, SlackWebhookNotifier
 from providers.notify.webhook import WebhookNotifier, signature
 from tests.loopback_http import LoopbackServer, Reply, Request, loopback_server
 
-NOTE = Notification(title="Urgent customer email", text="Card charged twice", severity="urgent",
-                    fields={"From": "anna@customer.example"})
+NOTE = Notification(
+    title="Urgent customer email",
+    text="Card charged twice",
+    severity="urgent",
+    fields={"From": "anna@customer.example"},
+)
 
 
 @pytest.fixture
@@ -55,7 +59,15 @@ def test_chat_post_message_with_a_bot_token(server: LoopbackServer) -> None:
         if request.headers.get("authorization") != "Bearer xoxb-test":
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         body = json.loads(request.body) if request.body.startswith(b"{") else {}
-        return Reply(200, {"ok": True, "channel": "C123", "ts": "1715000000.000100", "message": {"text": body.get("text")}})
+        return Reply(
+            200,
+            {
+                "ok": True,
+                "channel": "C123",
+                "ts": "1715000000.000100",
+                "message": {"text": body.get("text")},
+            },
+        )
 
     server.answer(slack_api)
     notifier = SlackBotNotifier("xoxb-test", "#support-urgent", base_url=f"{server.url}/api/")
@@ -70,10 +82,12 @@ def test_chat_post_message_with_a_bot_token(server: LoopbackServer) -> None:
 
 
 def test_chat_post_message_ratelimited_is_retried(server: LoopbackServer) -> None:
-    server.answer(scripted(  # type: ignore[arg-type]
-        Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"}),
-        Reply(200, {"ok": True, "channel": "C1", "ts": "1.2"}),
-    ))
+    server.answer(
+        scripted(  # type: ignore[arg-type]
+            Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"}),
+            Reply(200, {"ok": True, "channel": "C1", "ts": "1.2"}),
+        )
+    )
     waits: list[float] = []
     notifier = SlackBotNotifier("xoxb-t", "#c", base_url=f"{server.url}/api/", sleep=waits.append)
     assert notifier.notify(NOTE).delivery_id == "C1:1.2"
@@ -83,8 +97,13 @@ def test_chat_post_message_ratelimited_is_retried(server: LoopbackServer) -> Non
 def test_webhooks_are_signed_and_retried_with_backoff(server: LoopbackServer) -> None:
     server.answer(scripted(Reply(503), Reply(500), Reply(204)))  # type: ignore[arg-type]
     waits: list[float] = []
-    notifier = WebhookNotifier(f"{server.url}/hook", "s3cret", backoff=Backoff(attempts=4, initial_seconds=0.5),
-                               sleep=waits.append, clock=lambda: 1715000000.0)
+    notifier = WebhookNotifier(
+        f"{server.url}/hook",
+        "s3cret",
+        backoff=Backoff(attempts=4, initial_seconds=0.5),
+        sleep=waits.append,
+        clock=lambda: 1715000000.0,
+    )
     receipt = notifier.notify(NOTE)
     assert waits == [0.5, 1.0]
     assert len(server.requests) == 3
@@ -93,14 +112,18 @@ def test_webhooks_are_signed_and_retried_with_backoff(server: LoopbackServer) ->
     for request in server.requests:
         expected = hmac.new(b"s3cret", b"1715000000." + request.body, hashlib.sha256).hexdigest()
         assert request.headers["x-mailroom-signature"] == f"sha256={expected}"
-        assert request.headers["x-mailroom-signature"] == signature("s3cret", "1715000000", request.body)
+        assert request.headers["x-mailroom-signature"] == signature(
+            "s3cret", "1715000000", request.body
+        )
     assert server.requests[0].json()["title"] == "Urgent customer email"
     notifier.close()
 
 
 def test_webhook_gives_up_after_its_attempts_and_a_4xx_is_permanent(server: LoopbackServer) -> None:
     server.answer(lambda request: Reply(502))
-    notifier = WebhookNotifier(f"{server.url}/hook", "k", backoff=Backoff(attempts=3), sleep=lambda s: None)
+    notifier = WebhookNotifier(
+        f"{server.url}/hook", "k", backoff=Backoff(attempts=3), sleep=lambda s: None
+    )
     with pytest.raises(TransientProviderError):
         notifier.notify(NOTE)
     assert len(server.requests) == 3
