@@ -39,6 +39,8 @@ SECRET_FIELDS = frozenset(
         "slack_webhook_url",
         "webhook_secret",
         "intake_token",
+        "gmail_client_secret",
+        "gmail_refresh_token",
     }
 )
 
@@ -95,7 +97,7 @@ class Settings(BaseSettings):
     )
 
     # --- real mailboxes and notifications (issue 5) -------------------------------------------
-    email_sender: Literal["demo", "smtp", "sendgrid", "brevo"] = Field(
+    email_sender: Literal["demo", "smtp", "sendgrid", "brevo", "gmail"] = Field(
         default="demo", description="Where replies are sent through."
     )
     notifier: Literal["demo", "slack_webhook", "slack", "webhook", "email"] = Field(
@@ -118,6 +120,12 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     notify_email_to: str | None = None
+    gmail_client_id: str | None = None
+    gmail_client_secret: SecretStr | None = None
+    gmail_refresh_token: SecretStr | None = None
+    gmail_user: str = "me"
+    gmail_api_base: str = "https://gmail.googleapis.com/gmail/v1"
+    gmail_token_url: str = "https://oauth2.googleapis.com/token"
     intake_token: SecretStr | None = Field(
         default=None, description="Shared secret every intake webhook must present."
     )
@@ -160,6 +168,11 @@ class Settings(BaseSettings):
             ("email_sender", "smtp"): ("smtp_host",),
             ("email_sender", "sendgrid"): ("sendgrid_api_key",),
             ("email_sender", "brevo"): ("brevo_api_key",),
+            ("email_sender", "gmail"): (
+                "gmail_client_id",
+                "gmail_client_secret",
+                "gmail_refresh_token",
+            ),
             ("notifier", "slack_webhook"): ("slack_webhook_url",),
             ("notifier", "slack"): ("slack_bot_token",),
             ("notifier", "webhook"): ("webhook_url", "webhook_secret"),

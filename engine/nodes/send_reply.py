@@ -57,6 +57,7 @@ class SendReply(NodeType[SendReplyConfig]):
             body_text=body,
             in_reply_to=email.message_id,
             references=[*email.references, email.message_id],
+            provider_thread_id=email.provider_thread_id,
         )
         message = OutboxMessage(
             idempotency_key=key,

@@ -48,6 +48,8 @@ class InboundEmail(BaseModel):
     raw_sha256: str | None = None
     #: Sender and normalised subject, to find the thread when the headers do not.
     thread_key: str = ""
+    #: The provider's own thread id (Gmail's threadId), to answer on that thread.
+    provider_thread_id: str | None = None
 
 
 class RejectedMessage(BaseModel):

@@ -11,6 +11,7 @@ from providers.errors import ProviderConfigError
 
 if TYPE_CHECKING:
     from engine.settings import Settings
+    from providers.email.gmail import GmailApi
 
 
 class PushedSource(EmailSource):
@@ -64,7 +65,30 @@ def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
             after_processing=after,
             move_to=config.get("move_to"),
         )
+    if kind == "gmail":
+        from providers.email.gmail import GmailSource
+
+        return GmailSource(
+            gmail_api(settings, str(config.get("gmail_user") or settings.gmail_user)),
+            mailbox=mailbox,
+            label=str(config.get("gmail_label") or "INBOX"),
+        )
     raise ProviderConfigError(f"source: {kind!r} is not an email source Mailroom can read")
+
+
+def gmail_api(settings: Settings, user: str) -> GmailApi:
+    """The Gmail API client of the settings' OAuth credentials."""
+    from providers.email.gmail import GmailApi
+
+    secret, refresh = settings.gmail_client_secret, settings.gmail_refresh_token
+    return GmailApi(
+        client_id=settings.gmail_client_id or "",
+        client_secret=secret.get_secret_value() if secret else "",
+        refresh_token=refresh.get_secret_value() if refresh else "",
+        user=user,
+        api_base=settings.gmail_api_base,
+        token_url=settings.gmail_token_url,
+    )
 
 
 def build_sender(settings: Settings) -> EmailSender:
@@ -94,6 +118,10 @@ def build_sender(settings: Settings) -> EmailSender:
         return BrevoSender(
             settings.brevo_api_key.get_secret_value(), base_url=settings.brevo_api_base
         )
+    if settings.email_sender == "gmail":
+        from providers.email.gmail import GmailSender
+
+        return GmailSender(gmail_api(settings, settings.gmail_user))
     raise ProviderConfigError(f"MAILROOM_EMAIL_SENDER: unknown sender {settings.email_sender!r}")
 
 
