@@ -1,4 +1,3 @@
-
 """Gmail: incremental sync by history id and replies on the Gmail thread, against a loopback
 server that speaks the documented Gmail v1 REST and Google OAuth token formats."""
 
