@@ -46,8 +46,8 @@ def store_email(store: Store, inbound: InboundEmail) -> tuple[Email, bool]:
     email = Email(**inbound.model_dump(), thread_id=thread_for(store, inbound) or new_id("thr"))
     if store.insert_email(email):
         return email, True
-    existing = store.find_email_by_message_id(inbound.message_id)
-    if existing is None or existing.mailbox != inbound.mailbox:
+    existing = store.find_email_in_mailbox(inbound.mailbox, inbound.message_id)
+    if existing is None:
         raise RuntimeError(f"email {inbound.message_id} is a duplicate but cannot be found")
     return existing, False
 

@@ -328,3 +328,7 @@ class Store(ABC):
     @abstractmethod
     def list_source_health(self) -> list[SourceHealth]:
         """Every health row, ordered by ``source_key``."""
+
+    @abstractmethod
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        """The email of ``mailbox`` with this Message-ID, or None (the natural key's lookup)."""

@@ -601,3 +601,7 @@ class MongoStore(Store):
     def list_source_health(self) -> list[SourceHealth]:
         cursor = self._source_health.find().sort([("_id", ASCENDING)])
         return [_model(SourceHealth, doc) for doc in cursor]
+
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        doc = self._emails.find_one({"message_id": message_id, "mailbox": mailbox})
+        return _model_or_none(Email, doc)

@@ -882,3 +882,11 @@ class SQLiteStore(Store):
         with self._locked() as db:
             rows = db.execute("SELECT doc FROM source_health ORDER BY source_key").fetchall()
         return [SourceHealth.model_validate_json(doc) for (doc,) in rows]
+
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE message_id = ? AND mailbox = ?",
+            message_id,
+            mailbox,
+        )

@@ -124,3 +124,11 @@ def test_a_quarantined_message_keeps_its_reason_and_bytes(store: Store) -> None:
     (item,) = store.list_quarantine()
     assert base64.b64decode(item.raw_base64) == raw
     assert "no sender" in item.reason and item.origin == "uid 9" and item.source == "imap"
+
+
+def test_one_message_in_two_mailboxes_is_stored_in_each_once(store: Store) -> None:
+    raw = CASES[0].raw
+    assert accept_raw(store, raw, mailbox="a@x.example", source="imap").status == "ingested"
+    assert accept_raw(store, raw, mailbox="b@x.example", source="imap").status == "ingested"
+    assert accept_raw(store, raw, mailbox="b@x.example", source="imap").status == "duplicate"
+    assert accept_raw(store, raw, mailbox="a@x.example", source="imap").status == "duplicate"

@@ -73,3 +73,11 @@ def test_source_health_upserts_by_key(store: Store) -> None:
     assert store.get_source_health("trigger:wf:n") == later
     assert store.get_source_health("missing") is None
     assert [h.source_key for h in store.list_source_health()] == ["a", "trigger:wf:n"]
+
+
+def test_find_email_in_mailbox_uses_the_natural_key(store: Store) -> None:
+    store.insert_email(make_email("<same@x>", mailbox="a", thread_id="t_a"))
+    store.insert_email(make_email("<same@x>", mailbox="b", thread_id="t_b"))
+    found = store.find_email_in_mailbox("b", "<same@x>")
+    assert found is not None and found.thread_id == "t_b"
+    assert store.find_email_in_mailbox("c", "<same@x>") is None
