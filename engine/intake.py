@@ -6,6 +6,8 @@ after that; any failure answers 5xx so the provider retries (duplicates are no-o
 
 - ``POST /intake/sendgrid/{mailbox}``: SendGrid Inbound Parse (multipart form; raw or parsed)
 - ``POST /intake/brevo/{mailbox}``: Brevo inbound parsing (JSON ``{"items": [...]}``)
+- ``POST /intake/gmail``: Gmail push notifications (Pub/Sub push); each one syncs the Gmail
+  triggers of that mailbox by history id at once, instead of waiting for their next poll
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from engine.settings import Settings
 from engine.store.base import Store
 from engine.store.factory import open_store
 from providers.email.webhook_formats import brevo_raw, sendgrid_raw
-from providers.errors import PermanentProviderError
+from providers.errors import PermanentProviderError, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,11 @@ def _authorised(request: Request, token: str) -> bool:
     )
 
 
-def create_app(store: Store, token: str | None) -> Starlette:
+GmailSync = Callable[[str], int]
+"""Syncs the Gmail triggers of a mailbox address now; returns how many emails it stored."""
+
+
+def create_app(store: Store, token: str | None, gmail_sync: GmailSync | None = None) -> Starlette:
     """The intake service on ``store``; with no ``token`` every webhook is refused (503)."""
 
     def ingest(raw: bytes, mailbox: str, source: str, origin: str) -> Outcome:
@@ -118,6 +124,24 @@ def create_app(store: Store, token: str | None) -> Starlette:
             results.append(asdict(outcome))
         return results
 
+    async def gmail(request: Request) -> JSONResponse:
+        if token is None or not _authorised(request, token):
+            return JSONResponse({"error": "unauthorised"}, 401 if token else 503)
+        try:
+            envelope = json.loads(await request.body())
+            data = json.loads(base64.b64decode(envelope["message"]["data"]))
+            address = str(data["emailAddress"])
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            return JSONResponse({"error": f"not a Gmail push notification: {exc}"}, 400)
+        if gmail_sync is None:
+            return JSONResponse({"error": "Gmail is not configured"}, 503)
+        try:
+            stored = await run_in_threadpool(gmail_sync, address)
+        except ProviderError as exc:
+            # Pub/Sub redelivers on any non-2xx: the sync is tried again.
+            return JSONResponse({"error": str(exc)}, 503)
+        return JSONResponse({"stored": stored})
+
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
@@ -125,6 +149,7 @@ def create_app(store: Store, token: str | None) -> Starlette:
         routes=[
             Route("/intake/sendgrid/{mailbox}", guarded(sendgrid), methods=["POST"]),
             Route("/intake/brevo/{mailbox}", guarded(brevo), methods=["POST"]),
+            Route("/intake/gmail", gmail, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
         ]
     )
@@ -141,7 +166,7 @@ def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
         log.warning("MAILROOM_INTAKE_TOKEN is not set: every webhook will be refused")
     try:
         uvicorn.run(
-            create_app(store, token),
+            create_app(store, token, gmail_syncer(store, settings)),
             host=args.host or settings.intake_host,
             port=args.port or settings.intake_port,
             log_level="info",
@@ -149,6 +174,29 @@ def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def gmail_syncer(store: Store, settings: Settings) -> GmailSync:
+    """Poll every active Gmail trigger of a mailbox, under the same lease as the workers."""
+    from engine.adapters import build_providers
+    from engine.models import TriggeredBy, WorkflowStatus
+    from engine.triggers import poll_trigger, trigger_nodes
+
+    providers = build_providers(settings)
+
+    def sync(address: str) -> int:
+        stored = 0
+        for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
+            for node in trigger_nodes(workflow):
+                config = node.config
+                if config.get("source") == "gmail" and config.get("mailbox") == address:
+                    result = poll_trigger(
+                        store, providers, workflow, node, "intake", triggered_by=TriggeredBy.API
+                    )
+                    stored += result.ingested
+        return stored
+
+    return sync
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

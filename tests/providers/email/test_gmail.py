@@ -298,3 +298,53 @@ def test_a_gmail_trigger_polls_through_the_engine(
     result = poll_trigger(store, providers, workflow, node, "w1")
     assert (result.ingested, result.executions_created) == (2, 2)
     assert poll_trigger(store, providers, workflow, node, "w1").fetched == 0
+
+
+def test_a_gmail_push_notification_syncs_the_mailbox_at_once(
+    gmail: tuple[FakeGmail, LoopbackServer], store: Store, settings: Settings
+) -> None:
+    from starlette.testclient import TestClient
+
+    from engine.intake import create_app, gmail_syncer
+    from engine.models import WorkflowStatus
+
+    fake, server = gmail
+    configured = settings.model_copy(
+        update={
+            "gmail_client_id": "cid",
+            "gmail_client_secret": SecretStr("cs"),
+            "gmail_refresh_token": SecretStr("rt"),
+            "gmail_api_base": f"{server.url}/gmail/v1",
+            "gmail_token_url": f"{server.url}/token",
+        }
+    )
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    node = trigger_nodes(workflow)[0]
+    node.config = {**node.config, "source": "gmail", "mailbox": "support@example.com"}
+    store.save_workflow(workflow)
+    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.ACTIVE)
+    client = TestClient(create_app(store, "tok", gmail_syncer(store, configured)))
+
+    def push(address: str, token: str = "tok") -> tuple[int, dict[str, object]]:
+        data = base64.b64encode(
+            json.dumps({"emailAddress": address, "historyId": fake.history_id}).encode()
+        ).decode()
+        envelope = {
+            "message": {
+                "data": data,
+                "messageId": "136969346945",
+                "publishTime": "2024-05-06T10:00:00Z",
+            },
+            "subscription": "projects/p/subscriptions/mailroom",
+        }
+        response = client.post(f"/intake/gmail?token={token}", json=envelope)
+        return response.status_code, response.json()
+
+    assert push("support@example.com") == (200, {"stored": 0})  # first sync: sets the cursor
+    fake.deliver(mail(1))
+    fake.deliver(mail(2))
+    assert push("support@example.com") == (200, {"stored": 2})
+    assert push("other@example.com") == (200, {"stored": 0})
+    assert push("support@example.com", token="bad")[0] == 401
+    assert client.post("/intake/gmail?token=tok", json={"message": {}}).status_code == 400
+    assert store.count_emails() == 2
