@@ -102,12 +102,17 @@ def _codec_for(charset: str | None) -> str | None:
 
 
 def decode_text(payload: bytes, charset: str | None) -> str:
-    """``payload`` as text: the declared charset if it fits, else UTF-8, else cp1252.
+    """``payload`` as text: the declared charset if it fits, else UTF-8 (else cp1252 for
+    mail labelled UTF-8, ASCII or Latin-1), else the declared charset with replacements.
 
     Never fails: undecodable bytes become U+FFFD, so a bad charset costs characters, not mail.
     """
     declared = _codec_for(charset)
-    for candidate in (declared, "utf-8"):
+    candidates = [declared, "utf-8"]
+    if declared in (None, "utf-8", "ascii", "latin-1", "iso8859-1"):
+        # Mail that claims UTF-8 or ASCII but is not is almost always Windows-1252.
+        candidates.append("cp1252")
+    for candidate in candidates:
         if candidate is None:
             continue
         try:
