@@ -174,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     for kind in (empty, pipeline):
         kind.add_argument("--threads", type=_positive_int, default=2, help="worker threads")
     bench.set_defaults(func=cmd_bench)
+    from engine import ingest, intake
+
+    ingest.add_parser(sub)
+    intake.add_parser(sub)
     return parser
 
 

@@ -13,7 +13,6 @@ from typing import Any
 from engine.settings import Settings
 from providers.ai.base import AIProvider
 from providers.email.base import EmailSender, EmailSource
-from providers.errors import ProviderConfigError
 from providers.notify.base import Notifier
 
 
@@ -50,7 +49,9 @@ def build_providers(settings: Settings) -> ProviderSet:
     def source(config: Mapping[str, Any]) -> EmailSource:
         kind = config.get("source", "demo")
         if kind != "demo":
-            raise ProviderConfigError(f"email trigger source {kind!r} is not available yet")
+            from providers.email.factory import build_source
+
+            return build_source(config, settings)
         return LiveDemoSource(
             mailbox=str(config.get("mailbox", "support@mailroom.example")),
             seed=int(config.get("demo_seed") or settings.demo_seed),
@@ -59,9 +60,23 @@ def build_providers(settings: Settings) -> ProviderSet:
             sentiment_mix=config.get("demo_sentiment_mix"),
         )
 
+    sender: EmailSender
+    if settings.email_sender == "demo":
+        sender = DemoOutbox(settings.demo_outbox_dir)
+    else:
+        from providers.email.factory import build_sender
+
+        sender = build_sender(settings)
+    notifier: Notifier
+    if settings.notifier == "demo":
+        notifier = DemoNotifier(settings.data_dir / "notifications.jsonl")
+    else:
+        from providers.notify.factory import build_notifier
+
+        notifier = build_notifier(settings)
     return ProviderSet(
         ai_factory=lambda: LocalAIProvider(models_dir=settings.model_store_dir),
-        sender=DemoOutbox(settings.demo_outbox_dir),
-        notifier=DemoNotifier(settings.data_dir / "notifications.jsonl"),
+        sender=sender,
+        notifier=notifier,
         source_factory=source,
     )

@@ -302,3 +302,45 @@ class NodeStatusCount(BaseModel):
     node_id: str
     status: NodeStatus
     count: int
+
+
+# --- real mailboxes (issue 5) ------------------------------------------------------------------
+
+
+class QuarantinedMessage(BaseModel):
+    """A message that could not be read, kept with its reason and its bytes for a person.
+
+    Unique on ``quarantine_key`` (the mailbox and the hash of the bytes), so fetching the same
+    bad message again does not quarantine it twice.
+    """
+
+    quarantine_key: str
+    mailbox: str
+    source: str
+    reason: str
+    origin: str = ""
+    raw_base64: str
+    size_bytes: int
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceHealth(BaseModel):
+    """How polling one mailbox goes: for the Settings page and the stalled-mailbox alert."""
+
+    source_key: str
+    workflow_id: str
+    node_id: str
+    source: str
+    mailbox: str
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_errors: int = 0
+    total_errors: int = 0
+    total_ingested: int = 0
+    total_quarantined: int = 0
+    #: Seconds between the newest stored email's arrival and its storage, at the last poll.
+    lag_seconds: float | None = None
+    #: When the alert for the current run of failures was sent (cleared by the next success).
+    alerted_at: datetime | None = None

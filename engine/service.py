@@ -21,6 +21,7 @@ from engine.models import (
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
+    QuarantinedMessage,
     RollupIncrement,
     RollupRow,
     WorkerInfo,
@@ -443,3 +444,96 @@ class MailroomService:
             ),
             "workers_alive": len(self.live_workers()),
         }
+
+    # --- real mailboxes (issue 5): source health, quarantine, thread merges ----------------
+    def source_health(
+        self, actor: Actor, stalled_after_seconds: float = 900.0
+    ) -> list[SourceHealthRow]:
+        """Each polled mailbox: last successful poll, lag, errors. ``stalled`` when nothing
+        succeeded for ``stalled_after_seconds``; ``failing`` while the latest polls fail."""
+        self._check(actor, "view_sources")
+        now = self.clock()
+        rows = []
+        for health in self.store.list_source_health():
+            since = (
+                None
+                if health.last_success_at is None
+                else max(0.0, (now - health.last_success_at).total_seconds())
+            )
+            status: Literal["ok", "failing", "stalled", "never polled"]
+            if health.last_success_at is None and health.consecutive_errors == 0:
+                status = "never polled"
+            elif since is None or since > stalled_after_seconds:
+                status = "stalled"
+            elif health.consecutive_errors:
+                status = "failing"
+            else:
+                status = "ok"
+            rows.append(
+                SourceHealthRow(
+                    source_key=health.source_key,
+                    workflow_id=health.workflow_id,
+                    source=health.source,
+                    mailbox=health.mailbox,
+                    status=status,
+                    last_success_at=health.last_success_at,
+                    seconds_since_success=since,
+                    lag_seconds=health.lag_seconds,
+                    consecutive_errors=health.consecutive_errors,
+                    total_errors=health.total_errors,
+                    last_error=health.last_error,
+                    total_ingested=health.total_ingested,
+                    total_quarantined=health.total_quarantined,
+                )
+            )
+        return rows
+
+    def quarantine(self, actor: Actor, limit: int = 100) -> list[QuarantinedMessage]:
+        """Messages that could not be read, newest first, with their reason."""
+        self._check(actor, "view_sources")
+        return self.store.list_quarantine(limit)
+
+    def merge_threads(self, actor: Actor, source_thread_id: str, target_thread_id: str) -> int:
+        """Move every email of one thread into another (an agent saw they are one case)."""
+        self._check(actor, "merge_threads")
+        if source_thread_id == target_thread_id:
+            raise ControlRefused("a thread cannot be merged into itself")
+        moved = self.store.merge_threads(source_thread_id, target_thread_id)
+        if moved == 0:
+            raise ControlRefused(f"thread {source_thread_id} has no emails")
+        self._audit(
+            actor,
+            "merge_threads",
+            target_thread_id,
+            before={"thread_id": source_thread_id},
+            after={"thread_id": target_thread_id, "emails_moved": moved},
+        )
+        return moved
+
+
+# --- real mailboxes (issue 5): permissions and the Settings-page row ---------------------
+PERMISSIONS.update(
+    {
+        "view_sources": frozenset({Role.ADMIN, Role.MANAGER}),
+        "merge_threads": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    }
+)
+
+
+@dataclass(frozen=True)
+class SourceHealthRow:
+    """One mailbox on the Settings page."""
+
+    source_key: str
+    workflow_id: str
+    source: str
+    mailbox: str
+    status: Literal["ok", "failing", "stalled", "never polled"]
+    last_success_at: datetime | None
+    seconds_since_success: float | None
+    lag_seconds: float | None
+    consecutive_errors: int
+    total_errors: int
+    last_error: str | None
+    total_ingested: int
+    total_quarantined: int

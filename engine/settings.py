@@ -11,7 +11,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -21,7 +28,21 @@ from pydantic_settings import (
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.
-SECRET_FIELDS = frozenset({"mongodb_uri"})
+SECRET_FIELDS = frozenset(
+    {
+        "mongodb_uri",
+        "imap_password",
+        "smtp_password",
+        "sendgrid_api_key",
+        "brevo_api_key",
+        "slack_bot_token",
+        "slack_webhook_url",
+        "webhook_secret",
+        "intake_token",
+        "gmail_client_secret",
+        "gmail_refresh_token",
+    }
+)
 
 
 class SecretsTomlSource(PydanticBaseSettingsSource):
@@ -85,6 +106,42 @@ class Settings(BaseSettings):
         default=None, description="Where trained local models are kept; DATA_DIR/models."
     )
 
+    # --- real mailboxes and notifications (issue 5) -------------------------------------------
+    email_sender: Literal["demo", "smtp", "sendgrid", "brevo", "gmail"] = Field(
+        default="demo", description="Where replies are sent through."
+    )
+    notifier: Literal["demo", "slack_webhook", "slack", "webhook", "email"] = Field(
+        default="demo", description="Where notifications go."
+    )
+    imap_password: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_security: Literal["ssl", "starttls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_api_base: str = "https://api.sendgrid.com"
+    brevo_api_key: SecretStr | None = None
+    brevo_api_base: str = "https://api.brevo.com/v3"
+    slack_webhook_url: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_channel: str = "#support-urgent"
+    slack_api_base: str = "https://slack.com/api/"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    notify_email_to: str | None = None
+    gmail_client_id: str | None = None
+    gmail_client_secret: SecretStr | None = None
+    gmail_refresh_token: SecretStr | None = None
+    gmail_user: str = "me"
+    gmail_api_base: str = "https://gmail.googleapis.com/gmail/v1"
+    gmail_token_url: str = "https://oauth2.googleapis.com/token"
+    intake_token: SecretStr | None = Field(
+        default=None, description="Shared secret every intake webhook must present."
+    )
+    intake_host: str = "127.0.0.1"
+    intake_port: int = Field(default=8502, ge=1, le=65_535)
+
     default_user: str = Field(default="admin", description="Acting user until sign-in exists.")
     default_role: Literal["admin", "manager", "agent", "analyst"] = "admin"
 
@@ -115,6 +172,32 @@ class Settings(BaseSettings):
             raise ValueError("MAILROOM_REPLY_FROM_ADDRESS must be an email address")
         return value
 
+    @model_validator(mode="after")
+    def _provider_settings_present(self) -> Settings:
+        needs = {
+            ("email_sender", "smtp"): ("smtp_host",),
+            ("email_sender", "sendgrid"): ("sendgrid_api_key",),
+            ("email_sender", "brevo"): ("brevo_api_key",),
+            ("email_sender", "gmail"): (
+                "gmail_client_id",
+                "gmail_client_secret",
+                "gmail_refresh_token",
+            ),
+            ("notifier", "slack_webhook"): ("slack_webhook_url",),
+            ("notifier", "slack"): ("slack_bot_token",),
+            ("notifier", "webhook"): ("webhook_url", "webhook_secret"),
+            ("notifier", "email"): ("notify_email_to", "smtp_host"),
+        }
+        for (field, value), required in needs.items():
+            if getattr(self, field) != value:
+                continue
+            missing = [f"MAILROOM_{name.upper()}" for name in required if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    f"MAILROOM_{field.upper()}={value} needs {' and '.join(missing)} to be set"
+                )
+        return self
+
     @cached_property
     def database_file(self) -> Path:
         return self.sqlite_path or self.data_dir / "mailroom.db"
@@ -139,7 +222,11 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
+            if not error["loc"]:
+                # A check across settings: its message names them; its input holds secrets.
+                problems.append(str(error["msg"]).removeprefix("Value error, "))
+                continue
+            field = str(error["loc"][0])
             variable = field if field.isupper() else f"MAILROOM_{field.upper()}"
             shown = "" if field.lower() in SECRET_FIELDS else f" (got {error.get('input')!r})"
             problems.append(f"{variable}: {error['msg']}{shown}")

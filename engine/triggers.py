@@ -7,19 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from engine import source_health
 from engine.adapters import ProviderSet
+from engine.inbound import quarantine, store_email
 from engine.models import (
-    Email,
     ExecutionLog,
     TriggeredBy,
     Workflow,
     WorkflowNode,
-    new_id,
     utcnow,
 )
 from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.store.base import Store
-from providers.email.base import InboundEmail
+from providers.email.base import EmailSource
+from providers.errors import ProviderError
+from providers.notify.base import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,9 @@ class PollResult:
     duplicates: int
     executions_created: int
     polled: bool = True
+    quarantined: int = 0
+    #: Stored but started no execution: auto-replies, bounces, list mail are never answered.
+    suppressed: int = 0
 
 
 def trigger_nodes(workflow: Workflow) -> list[WorkflowNode]:
@@ -42,27 +47,6 @@ def trigger_nodes(workflow: Workflow) -> list[WorkflowNode]:
 
 def cursor_key(workflow_id: str, node_id: str) -> str:
     return f"trigger:{workflow_id}:{node_id}"
-
-
-def store_email(store: Store, inbound: InboundEmail) -> tuple[Email, bool]:
-    """Store ``inbound`` once (unique on mailbox + Message-ID), threaded by its headers.
-
-    Returns the stored email and whether this call inserted it.
-    """
-    thread_id: str | None = None
-    for parent_id in [inbound.in_reply_to, *reversed(inbound.references)]:
-        if parent_id:
-            parent = store.find_email_by_message_id(parent_id)
-            if parent is not None:
-                thread_id = parent.thread_id
-                break
-    email = Email(**inbound.model_dump(), thread_id=thread_id or new_id("thr"))
-    if store.insert_email(email):
-        return email, True
-    existing = store.find_email_by_message_id(inbound.message_id)
-    if existing is None or existing.mailbox != inbound.mailbox:
-        raise RuntimeError(f"email {inbound.message_id} is a duplicate but cannot be found")
-    return existing, False
 
 
 def poll_trigger(
@@ -96,33 +80,112 @@ def poll_trigger(
             batch = max(0, min(batch, config.max_emails - already))
         if batch == 0:
             return PollResult(0, 0, 0, 0)
-        fetched = providers.email_source(node.config).fetch(cursor, batch)
-        ingested = duplicates = created = 0
-        for inbound in fetched.emails:
-            email, inserted = store_email(store, inbound)
-            ingested += inserted
-            duplicates += not inserted
-            execution = ExecutionLog(
-                workflow_id=workflow.workflow_id,
-                workflow_version=workflow.version,
-                email_id=email.email_id,
-                triggered_by=triggered_by,
-                input_data={"email_id": email.email_id, "message_id": email.message_id},
-                created_at=clock(),
+        source = providers.email_source(node.config)
+        try:
+            result = _poll_source(
+                store,
+                source,
+                workflow,
+                node,
+                config,
+                key,
+                cursor,
+                batch,
+                triggered_by,
+                clock,
+                providers.notifier,
             )
-            created += store.create_execution(execution)
-        if created:
-            store.record_workflow_executions(workflow.workflow_id, created, clock())
-        if fetched.next_cursor is not None:
-            store.set_cursor(key, fetched.next_cursor)
-        if fetched.emails:
-            log.info(
-                "polled %s: %d fetched, %d new, %d executions",
-                workflow.workflow_id,
-                len(fetched.emails),
-                ingested,
-                created,
-            )
-        return PollResult(len(fetched.emails), ingested, duplicates, created)
+        finally:
+            source.close()
+        return result
     finally:
         store.release_lease(lease, owner)
+
+
+def _poll_source(
+    store: Store,
+    source: EmailSource,
+    workflow: Workflow,
+    node: WorkflowNode,
+    config: EmailTriggerConfig,
+    key: str,
+    cursor: str | None,
+    batch: int,
+    triggered_by: TriggeredBy,
+    clock: Callable[[], datetime],
+    notifier: Notifier | None = None,
+) -> PollResult:
+    health = {
+        "workflow_id": workflow.workflow_id,
+        "node_id": node.node_id,
+        "source": config.source,
+        "mailbox": config.mailbox,
+    }
+    try:
+        fetched = source.fetch(cursor, batch)
+    except ProviderError as exc:
+        if notifier is not None:
+            source_health.record_failure(
+                store,
+                key,
+                **health,
+                at=clock(),
+                error=str(exc),
+                notifier=notifier,
+                alert_after=config.alert_after_failures,
+                now=clock,
+            )
+        raise
+    quarantined = sum(
+        quarantine(store, rejected, mailbox=config.mailbox, source=config.source)
+        for rejected in fetched.rejected
+    )
+    ingested = duplicates = created = suppressed = 0
+    for inbound in fetched.emails:
+        email, inserted = store_email(store, inbound)
+        ingested += inserted
+        duplicates += not inserted
+        if email.auto_reply:
+            suppressed += 1
+            continue
+        execution = ExecutionLog(
+            workflow_id=workflow.workflow_id,
+            workflow_version=workflow.version,
+            email_id=email.email_id,
+            triggered_by=triggered_by,
+            input_data={"email_id": email.email_id, "message_id": email.message_id},
+            created_at=clock(),
+        )
+        created += store.create_execution(execution)
+    if created:
+        store.record_workflow_executions(workflow.workflow_id, created, clock())
+    if fetched.next_cursor is not None:
+        store.set_cursor(key, fetched.next_cursor)
+    try:
+        source.processed(fetched)
+    except ProviderError as exc:
+        # Stored and past the cursor already: a failed flag or move loses nothing.
+        log.warning("could not mark processed mail in %s: %s", config.mailbox, exc)
+    if notifier is not None:
+        source_health.record_success(
+            store,
+            key,
+            **health,
+            at=clock(),
+            ingested=ingested,
+            quarantined=quarantined,
+            newest_received_at=max((e.received_at for e in fetched.emails), default=None),
+        )
+    if fetched.emails or fetched.rejected:
+        log.info(
+            "polled %s: %d fetched, %d new, %d executions, %d quarantined, %d not answerable",
+            workflow.workflow_id,
+            len(fetched.emails),
+            ingested,
+            created,
+            quarantined,
+            suppressed,
+        )
+    return PollResult(
+        len(fetched.emails), ingested, duplicates, created, True, quarantined, suppressed
+    )

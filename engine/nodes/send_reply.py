@@ -39,6 +39,9 @@ class SendReply(NodeType[SendReplyConfig]):
         email = ctx.email
         if email is None:
             raise PermanentProviderError("the Send Reply node needs an email to answer")
+        if email.auto_reply:
+            # Answering an auto-reply, a bounce or list mail is how mail loops start.
+            return NodeResult(output={"sent": None, "not_sent": email.auto_reply})
         decision = ctx.data.get("decision") or {}
         draft = ctx.data.get("draft") or {}
         subject = decision.get("subject") or draft.get("subject") or reply_subject(email.subject)
@@ -54,6 +57,7 @@ class SendReply(NodeType[SendReplyConfig]):
             body_text=body,
             in_reply_to=email.message_id,
             references=[*email.references, email.message_id],
+            provider_thread_id=email.provider_thread_id,
         )
         message = OutboxMessage(
             idempotency_key=key,

@@ -23,8 +23,10 @@ from engine.models import (
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
+    QuarantinedMessage,
     RollupIncrement,
     RollupRow,
+    SourceHealth,
     WorkerInfo,
     Workflow,
     WorkflowStatus,
@@ -308,3 +310,41 @@ class Store(ABC):
     @abstractmethod
     def list_audit(self, limit: int = 100) -> list[AuditEntry]:
         """Audit entries, newest first."""
+
+    # --- real mailboxes (issue 5): quarantine, thread fallback, source health ---------------
+    @abstractmethod
+    def quarantine_message(self, item: QuarantinedMessage) -> bool:
+        """Insert; return False (and change nothing) if ``quarantine_key`` already exists."""
+
+    @abstractmethod
+    def list_quarantine(self, limit: int = 100) -> list[QuarantinedMessage]:
+        """Quarantined messages, newest ``received_at`` first."""
+
+    @abstractmethod
+    def count_quarantine(self) -> int:
+        """How many messages are quarantined."""
+
+    @abstractmethod
+    def find_thread_by_key(self, mailbox: str, thread_key: str, since: datetime) -> Email | None:
+        """The newest email (by ``received_at``) of ``mailbox`` with ``thread_key`` received at
+        or after ``since``, or None: the open conversation a header-less reply belongs to."""
+
+    @abstractmethod
+    def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
+        """Move every email of ``source_thread_id`` into ``target_thread_id``; return how many."""
+
+    @abstractmethod
+    def save_source_health(self, health: SourceHealth) -> None:
+        """Upsert the health row of ``health.source_key``."""
+
+    @abstractmethod
+    def get_source_health(self, source_key: str) -> SourceHealth | None:
+        """The health row of ``source_key``, or None."""
+
+    @abstractmethod
+    def list_source_health(self) -> list[SourceHealth]:
+        """Every health row, ordered by ``source_key``."""
+
+    @abstractmethod
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        """The email of ``mailbox`` with this Message-ID, or None (the natural key's lookup)."""

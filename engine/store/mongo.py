@@ -30,8 +30,10 @@ from engine.models import (
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
+    QuarantinedMessage,
     RollupIncrement,
     RollupRow,
+    SourceHealth,
     WorkerInfo,
     Workflow,
     WorkflowStatus,
@@ -87,6 +89,8 @@ class MongoStore(Store):
         self._leases: Collection[Document] = db["leases"]
         self._workers: Collection[Document] = db["workers"]
         self._audit: Collection[Document] = db["audit"]
+        self._quarantine: Collection[Document] = db["quarantine"]
+        self._source_health: Collection[Document] = db["source_health"]
 
     # --- lifecycle -------------------------------------------------------------------------
     def setup(self) -> None:
@@ -116,6 +120,11 @@ class MongoStore(Store):
             (self._rollups, [("metric", up), ("bucket", up), ("key", up)], {}),
             (self._workers, [("heartbeat_at", up)], {}),
             (self._audit, [("at", down), ("_id", down)], {}),
+        ]
+        indexes += [
+            (self._quarantine, [("received_at", down)], {}),
+            (self._emails, [("mailbox", up), ("thread_key", up), ("received_at", down)], {}),
+            (self._emails, [("thread_id", up)], {}),
         ]
         for collection, keys, options in indexes:
             collection.create_index(keys, **options)
@@ -582,3 +591,58 @@ class MongoStore(Store):
             return []
         cursor = self._audit.find().sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(limit_)
         return [_model(AuditEntry, doc) for doc in cursor]
+
+    # --- real mailboxes (issue 5): quarantine, thread fallback, source health ---------------
+    def quarantine_message(self, item: QuarantinedMessage) -> bool:
+        try:
+            self._quarantine.insert_one(_document(item, "quarantine_key"))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def list_quarantine(self, limit: int = 100) -> list[QuarantinedMessage]:
+        limit_ = _limit(limit)
+        if limit_ is None:
+            return []
+        cursor = (
+            self._quarantine.find()
+            .sort([("received_at", DESCENDING), ("_id", ASCENDING)])
+            .limit(limit_)
+        )
+        return [_model(QuarantinedMessage, doc) for doc in cursor]
+
+    def count_quarantine(self) -> int:
+        return self._quarantine.count_documents({})
+
+    def find_thread_by_key(self, mailbox: str, thread_key: str, since: datetime) -> Email | None:
+        doc = self._emails.find_one(
+            {
+                "mailbox": mailbox,
+                "thread_key": thread_key,
+                "received_at": {"$gte": codec.store_time(since)},
+            },
+            sort=[("received_at", DESCENDING)],
+        )
+        return _model_or_none(Email, doc)
+
+    def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
+        result = self._emails.update_many(
+            {"thread_id": source_thread_id}, {"$set": {"thread_id": target_thread_id}}
+        )
+        return int(result.modified_count)
+
+    def save_source_health(self, health: SourceHealth) -> None:
+        self._source_health.replace_one(
+            {"_id": health.source_key}, _document(health, "source_key"), upsert=True
+        )
+
+    def get_source_health(self, source_key: str) -> SourceHealth | None:
+        return _model_or_none(SourceHealth, self._source_health.find_one({"_id": source_key}))
+
+    def list_source_health(self) -> list[SourceHealth]:
+        cursor = self._source_health.find().sort([("_id", ASCENDING)])
+        return [_model(SourceHealth, doc) for doc in cursor]
+
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        doc = self._emails.find_one({"message_id": message_id, "mailbox": mailbox})
+        return _model_or_none(Email, doc)

@@ -31,8 +31,10 @@ from engine.models import (
     OutboxKind,
     OutboxMessage,
     OutboxStatus,
+    QuarantinedMessage,
     RollupIncrement,
     RollupRow,
+    SourceHealth,
     WorkerInfo,
     Workflow,
     WorkflowStatus,
@@ -146,6 +148,24 @@ CREATE TABLE IF NOT EXISTS audit (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at, seq);
+"""
+
+# Real mailboxes (issue 5): quarantine, the thread-key lookup, source health.
+_MAIL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS quarantine (
+    quarantine_key TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine (received_at);
+CREATE INDEX IF NOT EXISTS emails_thread_key ON emails (
+    mailbox, json_extract(doc, '$.thread_key'), json_extract(doc, '$.received_at')
+);
+CREATE INDEX IF NOT EXISTS emails_thread ON emails (json_extract(doc, '$.thread_id'));
+CREATE TABLE IF NOT EXISTS source_health (
+    source_key TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
 """
 
 _t = codec.time_text
@@ -313,6 +333,7 @@ class SQLiteStore(Store):
         with self._lock:
             # Every statement is IF NOT EXISTS: running it again, or concurrently, is harmless.
             self._connection().executescript(_SCHEMA)
+            self._connection().executescript(_MAIL_SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -845,3 +866,70 @@ class SQLiteStore(Store):
         with self._locked() as db:
             row = db.execute(sql, params).fetchone()
         return int(row[0])
+
+    # --- real mailboxes (issue 5): quarantine, thread fallback, source health ---------------
+    def quarantine_message(self, item: QuarantinedMessage) -> bool:
+        with self._locked() as db:
+            inserted = db.execute(
+                "INSERT INTO quarantine (quarantine_key, received_at, doc) VALUES (?, ?, ?)"
+                " ON CONFLICT (quarantine_key) DO NOTHING",
+                (item.quarantine_key, _t(item.received_at), codec.to_json(item)),
+            ).rowcount
+        return inserted == 1
+
+    def list_quarantine(self, limit: int = 100) -> list[QuarantinedMessage]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT doc FROM quarantine ORDER BY received_at DESC, quarantine_key LIMIT ?",
+                (max(limit, 0),),
+            ).fetchall()
+        return [QuarantinedMessage.model_validate_json(doc) for (doc,) in rows]
+
+    def count_quarantine(self) -> int:
+        return self._count("SELECT COUNT(*) FROM quarantine")
+
+    def find_thread_by_key(self, mailbox: str, thread_key: str, since: datetime) -> Email | None:
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE mailbox = ? AND json_extract(doc, '$.thread_key') = ?"
+            " AND json_extract(doc, '$.received_at') >= ?"
+            " ORDER BY json_extract(doc, '$.received_at') DESC LIMIT 1",
+            mailbox,
+            thread_key,
+            _t(since),
+        )
+
+    def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
+        with self._locked() as db:
+            moved = db.execute(
+                "UPDATE emails SET doc = json_set(doc, '$.thread_id', ?)"
+                " WHERE json_extract(doc, '$.thread_id') = ?",
+                (target_thread_id, source_thread_id),
+            ).rowcount
+        return int(moved)
+
+    def save_source_health(self, health: SourceHealth) -> None:
+        with self._locked() as db:
+            db.execute(
+                "INSERT INTO source_health (source_key, doc) VALUES (?, ?)"
+                " ON CONFLICT (source_key) DO UPDATE SET doc = excluded.doc",
+                (health.source_key, codec.to_json(health)),
+            )
+
+    def get_source_health(self, source_key: str) -> SourceHealth | None:
+        return self._one(
+            SourceHealth, "SELECT doc FROM source_health WHERE source_key = ?", source_key
+        )
+
+    def list_source_health(self) -> list[SourceHealth]:
+        with self._locked() as db:
+            rows = db.execute("SELECT doc FROM source_health ORDER BY source_key").fetchall()
+        return [SourceHealth.model_validate_json(doc) for (doc,) in rows]
+
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE message_id = ? AND mailbox = ?",
+            message_id,
+            mailbox,
+        )

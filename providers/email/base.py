@@ -8,6 +8,17 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
+class AttachmentInfo(BaseModel):
+    """What is recorded of one attachment: never its bytes, only what identifies it."""
+
+    filename: str = ""
+    content_type: str = "application/octet-stream"
+    size_bytes: int = 0
+    sha256: str = ""
+    inline: bool = False
+    over_size_limit: bool = False
+
+
 class InboundEmail(BaseModel):
     """One customer email as a source delivers it, before the engine stores it."""
 
@@ -23,6 +34,31 @@ class InboundEmail(BaseModel):
     references: list[str] = Field(default_factory=list)
     received_at: datetime
     headers: dict[str, str] = Field(default_factory=dict)
+    # --- real mailboxes (issue 5); defaults keep the demo source and stored emails valid ---
+    #: The body with quoted replies and signatures removed: what classification should read.
+    #: ``body_text`` keeps the whole text for people.
+    text_for_classification: str = ""
+    #: Why this mail must never be answered automatically (auto-reply, bounce, mailing list,
+    #: no-reply sender), or None for mail a person wrote.
+    auto_reply: str | None = None
+    attachments: list[AttachmentInfo] = Field(default_factory=list)
+    #: Where it came from: ``demo``, ``imap``, ``gmail``, ``sendgrid``, ``brevo``, ``ingest``.
+    source: str = "demo"
+    size_bytes: int = 0
+    raw_sha256: str | None = None
+    #: Sender and normalised subject, to find the thread when the headers do not.
+    thread_key: str = ""
+    #: The provider's own thread id (Gmail's threadId), to answer on that thread.
+    provider_thread_id: str | None = None
+
+
+class RejectedMessage(BaseModel):
+    """A message a source fetched but could not turn into an ``InboundEmail``."""
+
+    reason: str
+    raw: bytes
+    #: Where it was found (an IMAP UID, a file name, a webhook), for people.
+    origin: str = ""
 
 
 class FetchResult(BaseModel):
@@ -30,6 +66,8 @@ class FetchResult(BaseModel):
 
     emails: list[InboundEmail]
     next_cursor: str | None
+    #: Messages that could not be parsed: the caller quarantines them, the batch goes on.
+    rejected: list[RejectedMessage] = Field(default_factory=list)
 
 
 class EmailSource(ABC):
@@ -46,6 +84,13 @@ class EmailSource(ABC):
         crashed before saving the new cursor loses nothing; deduplication is the caller's job.
         """
 
+    def processed(self, result: FetchResult) -> None:  # noqa: B027 - optional hook
+        """Called after every message of ``result`` is stored and the cursor saved, so a source
+        can flag or move what it delivered. The default does nothing."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default has none."""
+
 
 class OutgoingEmail(BaseModel):
     """A reply ready to leave, with the headers that keep it on the customer's thread."""
@@ -57,6 +102,8 @@ class OutgoingEmail(BaseModel):
     body_text: str
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
+    #: The provider's id of the thread being answered (Gmail's threadId), when it has one.
+    provider_thread_id: str | None = None
 
 
 class SendReceipt(BaseModel):

@@ -41,6 +41,57 @@ def _mrkdwn(text: str, limit: int) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": _truncated(_escaped(text), limit)}
 
 
+def slack_payload(notification: Notification, channel: str) -> dict[str, Any]:
+    """The Slack payload for ``notification``: a fallback ``text`` and Block Kit ``blocks``."""
+    title = notification.title.strip() or "Mailroom notification"
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": _truncated(title, _HEADER_LIMIT),
+                "emoji": True,
+            },
+        }
+    ]
+    if notification.text.strip():
+        blocks.append({"type": "section", "text": _mrkdwn(notification.text, _SECTION_LIMIT)})
+    fields = [
+        _mrkdwn(f"*{name}*\n{value}", _FIELD_LIMIT) for name, value in notification.fields.items()
+    ]
+    for start in range(0, len(fields), _FIELDS_PER_SECTION):
+        blocks.append({"type": "section", "fields": fields[start : start + _FIELDS_PER_SECTION]})
+    if notification.link and len(notification.link) <= _URL_LIMIT:
+        button: dict[str, Any] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open in Mailroom", "emoji": True},
+            "url": notification.link,
+            "action_id": "open_link",
+        }
+        style = _BUTTON_STYLE.get(notification.severity)
+        if style:
+            button["style"] = style
+        blocks.append({"type": "actions", "elements": [button]})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{_SEVERITY_EMOJI[notification.severity]} "
+                    f"Severity: *{notification.severity}*",
+                }
+            ],
+        }
+    )
+    fallback = f"{title}: {notification.text}" if notification.text.strip() else title
+    return {
+        "channel": channel,
+        "text": _truncated(fallback, _SECTION_LIMIT),
+        "blocks": blocks,
+    }
+
+
 class DemoNotifier(Notifier):
     """Appends each notification as a Slack ``chat.postMessage`` payload to ``path``.
 
@@ -56,56 +107,7 @@ class DemoNotifier(Notifier):
 
     def render_blocks(self, notification: Notification) -> dict[str, Any]:
         """The Slack payload for ``notification``: a fallback ``text`` and Block Kit ``blocks``."""
-        title = notification.title.strip() or "Mailroom notification"
-        blocks: list[dict[str, Any]] = [
-            {
-                "type": "header",
-                "text": {
-                    "type": "plain_text",
-                    "text": _truncated(title, _HEADER_LIMIT),
-                    "emoji": True,
-                },
-            }
-        ]
-        if notification.text.strip():
-            blocks.append({"type": "section", "text": _mrkdwn(notification.text, _SECTION_LIMIT)})
-        fields = [
-            _mrkdwn(f"*{name}*\n{value}", _FIELD_LIMIT)
-            for name, value in notification.fields.items()
-        ]
-        for start in range(0, len(fields), _FIELDS_PER_SECTION):
-            blocks.append(
-                {"type": "section", "fields": fields[start : start + _FIELDS_PER_SECTION]}
-            )
-        if notification.link and len(notification.link) <= _URL_LIMIT:
-            button: dict[str, Any] = {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Open in Mailroom", "emoji": True},
-                "url": notification.link,
-                "action_id": "open_link",
-            }
-            style = _BUTTON_STYLE.get(notification.severity)
-            if style:
-                button["style"] = style
-            blocks.append({"type": "actions", "elements": [button]})
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"{_SEVERITY_EMOJI[notification.severity]} "
-                        f"Severity: *{notification.severity}*",
-                    }
-                ],
-            }
-        )
-        fallback = f"{title}: {notification.text}" if notification.text.strip() else title
-        return {
-            "channel": self.channel,
-            "text": _truncated(fallback, _SECTION_LIMIT),
-            "blocks": blocks,
-        }
+        return slack_payload(notification, self.channel)
 
     def notify(self, notification: Notification) -> DeliveryReceipt:
         """Append the rendered notification to the .jsonl file as one line."""
@@ -140,4 +142,4 @@ class DemoNotifier(Notifier):
             os.close(handle)
 
 
-__all__ = ["DemoNotifier"]
+__all__ = ["DemoNotifier", "slack_payload"]

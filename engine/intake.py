@@ -1,0 +1,210 @@
+"""``python -m engine intake``: the web service provider webhooks deliver mail to.
+
+Each route checks the shared intake token (HTTP Basic password, ``Authorization: Bearer`` or
+``?token=``), writes every message to the store through the mailbox path, and answers 200 only
+after that; any failure answers 5xx so the provider retries (duplicates are no-ops).
+
+- ``POST /intake/sendgrid/{mailbox}``: SendGrid Inbound Parse (multipart form; raw or parsed)
+- ``POST /intake/brevo/{mailbox}``: Brevo inbound parsing (JSON ``{"items": [...]}``)
+- ``POST /intake/gmail``: Gmail push notifications (Pub/Sub push); each one syncs the Gmail
+  triggers of that mailbox by history id at once, instead of waiting for their next poll
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from engine.inbound import Outcome, accept_raw, start_executions
+from engine.settings import Settings
+from engine.store.base import Store
+from engine.store.factory import open_store
+from providers.email.webhook_formats import brevo_raw, sendgrid_raw
+from providers.errors import PermanentProviderError, ProviderError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 40 * 1024 * 1024
+
+
+def _presented_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value.strip()
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2]
+    return request.query_params.get("token")
+
+
+def _authorised(request: Request, token: str) -> bool:
+    presented = _presented_token(request)
+    return presented is not None and hmac.compare_digest(
+        presented.encode("utf-8"), token.encode("utf-8")
+    )
+
+
+GmailSync = Callable[[str], int]
+"""Syncs the Gmail triggers of a mailbox address now; returns how many emails it stored."""
+
+
+def create_app(store: Store, token: str | None, gmail_sync: GmailSync | None = None) -> Starlette:
+    """The intake service on ``store``; with no ``token`` every webhook is refused (503)."""
+
+    def ingest(raw: bytes, mailbox: str, source: str, origin: str) -> Outcome:
+        outcome = accept_raw(store, raw, mailbox=mailbox, source=source, origin=origin)
+        if outcome.status == "ingested" and outcome.email_id:
+            start_executions(store, outcome.email_id, source=source)
+        return outcome
+
+    def guarded(
+        handler: Callable[[Request, str], object],
+    ) -> Callable[[Request], object]:
+        async def endpoint(request: Request) -> JSONResponse:
+            if token is None:
+                return JSONResponse({"error": "MAILROOM_INTAKE_TOKEN is not set"}, 503)
+            if not _authorised(request, token):
+                return JSONResponse(
+                    {"error": "unauthorised"}, 401, headers={"WWW-Authenticate": "Basic"}
+                )
+            length = int(request.headers.get("content-length") or 0)
+            if length > MAX_BODY_BYTES:
+                return JSONResponse({"error": "payload too large"}, 413)
+            mailbox = request.path_params["mailbox"]
+            try:
+                results = await handler(request, mailbox)  # type: ignore[misc]
+            except PermanentProviderError as exc:
+                return JSONResponse({"error": str(exc)}, 400)
+            return JSONResponse({"results": results})
+
+        return endpoint
+
+    async def sendgrid(request: Request, mailbox: str) -> list[dict[str, object]]:
+        async with request.form(max_part_size=MAX_BODY_BYTES) as form:
+            fields: dict[str, str] = {}
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    if name == "email":
+                        fields[name] = (await value.read()).decode("utf-8", "surrogateescape")
+                    continue
+                fields[name] = value
+        raw = sendgrid_raw(fields)
+        outcome = await run_in_threadpool(ingest, raw, mailbox, "sendgrid", "sendgrid webhook")
+        return [asdict(outcome)]
+
+    async def brevo(request: Request, mailbox: str) -> list[dict[str, object]]:
+        try:
+            payload = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise PermanentProviderError(f"the body is not JSON: {exc}") from exc
+        items = payload.get("items") if isinstance(payload, dict) else None
+        if not isinstance(items, list):
+            raise PermanentProviderError("a Brevo inbound payload has an 'items' list")
+        results = []
+        for index, item in enumerate(items):
+            raw = brevo_raw(item)
+            outcome = await run_in_threadpool(ingest, raw, mailbox, "brevo", f"brevo item {index}")
+            results.append(asdict(outcome))
+        return results
+
+    async def gmail(request: Request) -> JSONResponse:
+        if token is None or not _authorised(request, token):
+            return JSONResponse({"error": "unauthorised"}, 401 if token else 503)
+        try:
+            envelope = json.loads(await request.body())
+            data = json.loads(base64.b64decode(envelope["message"]["data"]))
+            address = str(data["emailAddress"])
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            return JSONResponse({"error": f"not a Gmail push notification: {exc}"}, 400)
+        if gmail_sync is None:
+            return JSONResponse({"error": "Gmail is not configured"}, 503)
+        try:
+            stored = await run_in_threadpool(gmail_sync, address)
+        except ProviderError as exc:
+            # Pub/Sub redelivers on any non-2xx: the sync is tried again.
+            return JSONResponse({"error": str(exc)}, 503)
+        return JSONResponse({"stored": stored})
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[
+            Route("/intake/sendgrid/{mailbox}", guarded(sendgrid), methods=["POST"]),
+            Route("/intake/brevo/{mailbox}", guarded(brevo), methods=["POST"]),
+            Route("/intake/gmail", gmail, methods=["POST"]),
+            Route("/healthz", health, methods=["GET"]),
+        ]
+    )
+
+
+def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the intake until stopped."""
+    import uvicorn
+
+    store = open_store(settings)
+    store.setup()
+    token = settings.intake_token.get_secret_value() if settings.intake_token else None
+    if token is None:
+        log.warning("MAILROOM_INTAKE_TOKEN is not set: every webhook will be refused")
+    try:
+        uvicorn.run(
+            create_app(store, token, gmail_syncer(store, settings)),
+            host=args.host or settings.intake_host,
+            port=args.port or settings.intake_port,
+            log_level="info",
+        )
+    finally:
+        store.close()
+    return 0
+
+
+def gmail_syncer(store: Store, settings: Settings) -> GmailSync:
+    """Poll every active Gmail trigger of a mailbox, under the same lease as the workers."""
+    from engine.adapters import build_providers
+    from engine.models import TriggeredBy, WorkflowStatus
+    from engine.triggers import poll_trigger, trigger_nodes
+
+    providers = build_providers(settings)
+
+    def sync(address: str) -> int:
+        stored = 0
+        for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
+            for node in trigger_nodes(workflow):
+                config = node.config
+                if config.get("source") == "gmail" and config.get("mailbox") == address:
+                    result = poll_trigger(
+                        store, providers, workflow, node, "intake", triggered_by=TriggeredBy.API
+                    )
+                    stored += result.ingested
+        return stored
+
+    return sync
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``intake`` on the engine's command line."""
+    parser = sub.add_parser("intake", help="serve the webhooks providers deliver mail to")
+    parser.add_argument("--host", default=None)
+    parser.add_argument("--port", type=int, default=None)
+    parser.set_defaults(func=cmd_intake)
+
+
+__all__ = ["add_parser", "cmd_intake", "create_app"]

@@ -1,0 +1,124 @@
+"""How each mailbox's polling goes, and the alert when one stalls.
+
+Written by ``poll_trigger`` under its poll lease, so one writer at a time per mailbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from engine.models import OutboxKind, OutboxMessage, SourceHealth
+from engine.side_effects import perform_once
+from engine.store.base import Store
+from providers.errors import ProviderError
+from providers.notify.base import Notification, Notifier
+
+log = logging.getLogger(__name__)
+
+
+def _current(
+    store: Store, key: str, workflow_id: str, node_id: str, source: str, mailbox: str
+) -> SourceHealth:
+    found = store.get_source_health(key)
+    if found is not None:
+        return found.model_copy(update={"source": source, "mailbox": mailbox})
+    return SourceHealth(
+        source_key=key, workflow_id=workflow_id, node_id=node_id, source=source, mailbox=mailbox
+    )
+
+
+def record_success(
+    store: Store,
+    key: str,
+    *,
+    workflow_id: str,
+    node_id: str,
+    source: str,
+    mailbox: str,
+    at: datetime,
+    ingested: int,
+    quarantined: int,
+    newest_received_at: datetime | None,
+) -> SourceHealth:
+    """A poll that reached the mailbox: clear the run of errors, note the lag."""
+    health = _current(store, key, workflow_id, node_id, source, mailbox)
+    lag = health.lag_seconds
+    if newest_received_at is not None:
+        lag = max(0.0, (at - newest_received_at).total_seconds())
+    updated = health.model_copy(
+        update={
+            "last_attempt_at": at,
+            "last_success_at": at,
+            "consecutive_errors": 0,
+            "total_ingested": health.total_ingested + ingested,
+            "total_quarantined": health.total_quarantined + quarantined,
+            "lag_seconds": lag,
+            "alerted_at": None,
+        }
+    )
+    store.save_source_health(updated)
+    return updated
+
+
+def record_failure(
+    store: Store,
+    key: str,
+    *,
+    workflow_id: str,
+    node_id: str,
+    source: str,
+    mailbox: str,
+    at: datetime,
+    error: str,
+    notifier: Notifier,
+    alert_after: int,
+    now: Callable[[], datetime],
+) -> SourceHealth:
+    """A poll that failed; after ``alert_after`` failures in a row, alert the team once."""
+    health = _current(store, key, workflow_id, node_id, source, mailbox)
+    updated = health.model_copy(
+        update={
+            "last_attempt_at": at,
+            "last_error": error[:2000],
+            "last_error_at": at,
+            "consecutive_errors": health.consecutive_errors + 1,
+            "total_errors": health.total_errors + 1,
+        }
+    )
+    if updated.consecutive_errors >= alert_after and updated.alerted_at is None:
+        try:
+            _alert(store, updated, notifier, now)
+            updated = updated.model_copy(update={"alerted_at": at})
+        except ProviderError as exc:
+            log.warning("could not alert about the stalled mailbox %s: %s", mailbox, exc)
+    store.save_source_health(updated)
+    return updated
+
+
+def _alert(
+    store: Store, health: SourceHealth, notifier: Notifier, now: Callable[[], datetime]
+) -> None:
+    since = health.last_success_at.isoformat() if health.last_success_at else "never"
+    notification = Notification(
+        title=f"Mailbox {health.mailbox} is not being read",
+        text=f"{health.consecutive_errors} polls in a row failed. Last error: {health.last_error}",
+        severity="urgent",
+        fields={"Source": health.source, "Last successful poll": since},
+    )
+    started = health.last_success_at.isoformat() if health.last_success_at else "start"
+    message = OutboxMessage(
+        idempotency_key=f"alert:stalled:{health.source_key}:{started}",
+        kind=OutboxKind.NOTIFICATION,
+        execution_id=f"source:{health.source_key}",
+        workflow_id=health.workflow_id,
+        channel=notifier.channel,
+        to=notifier.channel,
+        subject=notification.title,
+        body=notification.text,
+    )
+    perform_once(store, message, lambda: notifier.notify(notification).delivery_id, now)
+
+
+__all__ = ["record_failure", "record_success"]

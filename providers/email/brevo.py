@@ -1,0 +1,70 @@
+"""Replies through Brevo's transactional email API (``POST /v3/smtp/email``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parseaddr
+
+import httpx
+
+from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
+from providers.email.mime import bracketed, checked_address, reply_subject
+from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+
+
+def _party(value: str) -> dict[str, str]:
+    name, address = parseaddr(value)
+    return {"email": address, **({"name": name} if name else {})}
+
+
+class BrevoSender(EmailSender):
+    """Sends with the ``api-key`` header; ``base_url`` only changes for tests."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = "https://api.brevo.com/v3",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not api_key:
+            raise ProviderConfigError("MAILROOM_BREVO_API_KEY: required to send via Brevo")
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"api-key": api_key, "accept": "application/json"},
+            timeout=30,
+            transport=transport,
+        )
+
+    def send(self, email: OutgoingEmail) -> SendReceipt:
+        headers = {"Message-ID": bracketed(email.message_id)}
+        if email.in_reply_to:
+            references = [bracketed(r) for r in email.references]
+            if bracketed(email.in_reply_to) not in references:
+                references.append(bracketed(email.in_reply_to))
+            headers |= {
+                "In-Reply-To": bracketed(email.in_reply_to),
+                "References": " ".join(references),
+            }
+        body = {
+            "sender": _party(checked_address("from_address", email.from_address)),
+            "to": [_party(checked_address("to_address", email.to_address))],
+            "subject": reply_subject(email.subject) if email.in_reply_to else email.subject,
+            "textContent": email.body_text,
+            "headers": headers,
+        }
+        try:
+            response = self._http.post("/smtp/email", json=body)
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(f"Brevo unreachable: {exc}") from exc
+        if response.status_code in (200, 201, 202):
+            message_id = response.json().get("messageId") or email.message_id
+            return SendReceipt(provider_message_id=str(message_id), accepted_at=datetime.now(UTC))
+        detail = response.text[:300]
+        if response.status_code == 401:
+            raise ProviderConfigError(f"Brevo refused the API key: {detail}")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientProviderError(f"Brevo answered {response.status_code}: {detail}")
+        raise PermanentProviderError(f"Brevo answered {response.status_code}: {detail}")
+
+
+__all__ = ["BrevoSender"]

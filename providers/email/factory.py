@@ -1,0 +1,128 @@
+"""Real email sources and senders, built from a trigger's config and the settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from providers.email.base import EmailSender, EmailSource, FetchResult
+from providers.errors import ProviderConfigError
+
+if TYPE_CHECKING:
+    from engine.settings import Settings
+    from providers.email.gmail import GmailApi
+
+
+class PushedSource(EmailSource):
+    """A mailbox whose mail is pushed to ``python -m engine intake`` (SendGrid, Brevo): there
+    is nothing to poll, the intake stores mail and starts the executions itself."""
+
+    def __init__(self, mailbox: str) -> None:
+        self.mailbox = mailbox
+
+    def fetch(self, cursor: str | None, limit: int) -> FetchResult:
+        return FetchResult(emails=[], next_cursor=cursor)
+
+
+def _secret(config: Mapping[str, Any], settings: Settings) -> str:
+    name = config.get("password_env")
+    if name:
+        value = os.environ.get(str(name))
+        if not value:
+            raise ProviderConfigError(f"password_env: the environment variable {name} is not set")
+        return value
+    if settings.imap_password is None:
+        raise ProviderConfigError("MAILROOM_IMAP_PASSWORD is not set (or name one in password_env)")
+    return settings.imap_password.get_secret_value()
+
+
+def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
+    """The source an email trigger with ``config`` reads (any ``source`` but ``demo``)."""
+    kind = config.get("source")
+    mailbox = str(config.get("mailbox") or "support@mailroom.example")
+    if kind in ("sendgrid", "brevo"):
+        return PushedSource(mailbox)
+    if kind == "imap":
+        from providers.email.imap import AfterProcessing, ImapSource, Security
+
+        securities: dict[str, Security] = {"ssl": "ssl", "starttls": "starttls", "none": "none"}
+        afters: dict[str, AfterProcessing] = {"none": "none", "seen": "seen", "move": "move"}
+        security = securities.get(str(config.get("security") or "ssl"))
+        if security is None:
+            raise ProviderConfigError("security: must be ssl, starttls or none")
+        after = afters.get(str(config.get("after_processing") or "none"))
+        if after is None:
+            raise ProviderConfigError("after_processing: must be none, seen or move")
+        return ImapSource(
+            host=str(config.get("host") or ""),
+            port=int(config.get("port") or (993 if security == "ssl" else 143)),
+            username=str(config.get("username") or ""),
+            password=_secret(config, settings),
+            mailbox=mailbox,
+            folder=str(config.get("folder") or "INBOX"),
+            security=security,
+            after_processing=after,
+            move_to=config.get("move_to"),
+        )
+    if kind == "gmail":
+        from providers.email.gmail import GmailSource
+
+        return GmailSource(
+            gmail_api(settings, str(config.get("gmail_user") or settings.gmail_user)),
+            mailbox=mailbox,
+            label=str(config.get("gmail_label") or "INBOX"),
+        )
+    raise ProviderConfigError(f"source: {kind!r} is not an email source Mailroom can read")
+
+
+def gmail_api(settings: Settings, user: str) -> GmailApi:
+    """The Gmail API client of the settings' OAuth credentials."""
+    from providers.email.gmail import GmailApi
+
+    secret, refresh = settings.gmail_client_secret, settings.gmail_refresh_token
+    return GmailApi(
+        client_id=settings.gmail_client_id or "",
+        client_secret=secret.get_secret_value() if secret else "",
+        refresh_token=refresh.get_secret_value() if refresh else "",
+        user=user,
+        api_base=settings.gmail_api_base,
+        token_url=settings.gmail_token_url,
+    )
+
+
+def build_sender(settings: Settings) -> EmailSender:
+    """The sender ``MAILROOM_EMAIL_SENDER`` names (not the demo outbox)."""
+    if settings.email_sender == "smtp":
+        from providers.email.smtp import SmtpSender
+
+        assert settings.smtp_host is not None
+        return SmtpSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        )
+    if settings.email_sender == "sendgrid":
+        from providers.email.sendgrid import SendGridSender
+
+        assert settings.sendgrid_api_key is not None
+        return SendGridSender(
+            settings.sendgrid_api_key.get_secret_value(), host=settings.sendgrid_api_base
+        )
+    if settings.email_sender == "brevo":
+        from providers.email.brevo import BrevoSender
+
+        assert settings.brevo_api_key is not None
+        return BrevoSender(
+            settings.brevo_api_key.get_secret_value(), base_url=settings.brevo_api_base
+        )
+    if settings.email_sender == "gmail":
+        from providers.email.gmail import GmailSender
+
+        return GmailSender(gmail_api(settings, settings.gmail_user))
+    raise ProviderConfigError(f"MAILROOM_EMAIL_SENDER: unknown sender {settings.email_sender!r}")
+
+
+__all__ = ["PushedSource", "build_sender", "build_source"]

@@ -1,0 +1,60 @@
+"""Replies through SendGrid's v3 Mail Send API, with the official ``sendgrid`` library."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from python_http_client import exceptions as http_errors
+from sendgrid import SendGridAPIClient
+from sendgrid.helpers.mail import CustomArg, Header, Mail
+
+from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
+from providers.email.mime import bracketed, checked_address, reply_subject
+from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+
+
+class SendGridSender(EmailSender):
+    """``POST /v3/mail/send``; ``host`` only changes for tests."""
+
+    def __init__(self, api_key: str, host: str = "https://api.sendgrid.com") -> None:
+        if not api_key:
+            raise ProviderConfigError("MAILROOM_SENDGRID_API_KEY: required to send via SendGrid")
+        self._client = SendGridAPIClient(api_key=api_key, host=host.rstrip("/"))
+
+    def send(self, email: OutgoingEmail) -> SendReceipt:
+        mail = Mail(
+            from_email=checked_address("from_address", email.from_address),
+            to_emails=checked_address("to_address", email.to_address),
+            subject=reply_subject(email.subject) if email.in_reply_to else email.subject,
+            plain_text_content=email.body_text,
+        )
+        if email.in_reply_to:
+            references = [bracketed(r) for r in email.references]
+            if bracketed(email.in_reply_to) not in references:
+                references.append(bracketed(email.in_reply_to))
+            mail.header = Header("In-Reply-To", bracketed(email.in_reply_to))
+            mail.header = Header("References", " ".join(references))
+        # Our Message-ID travels as a custom arg: SendGrid assigns the header itself.
+        mail.custom_arg = CustomArg("mailroom_message_id", email.message_id)
+        try:
+            response = self._client.send(mail)
+        except http_errors.UnauthorizedError as exc:
+            raise ProviderConfigError(f"SendGrid refused the API key: {exc.body!r}") from exc
+        except (
+            http_errors.TooManyRequestsError,
+            http_errors.InternalServerError,
+            http_errors.ServiceUnavailableError,
+            http_errors.GatewayTimeoutError,
+        ) as exc:
+            raise TransientProviderError(f"SendGrid answered {exc.status_code}") from exc
+        except http_errors.HTTPError as exc:
+            raise PermanentProviderError(
+                f"SendGrid answered {exc.status_code}: {exc.body!r}"
+            ) from exc
+        except OSError as exc:
+            raise TransientProviderError(f"SendGrid unreachable: {exc}") from exc
+        provider_id = response.headers.get("X-Message-Id") or email.message_id
+        return SendReceipt(provider_message_id=str(provider_id), accepted_at=datetime.now(UTC))
+
+
+__all__ = ["SendGridSender"]

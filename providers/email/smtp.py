@@ -1,0 +1,67 @@
+"""Replies through an SMTP server (STARTTLS, implicit TLS or plain on a trusted network)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from typing import Literal
+
+from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
+from providers.email.mime import build_mime
+from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+
+
+class SmtpSender(EmailSender):
+    """Sends each reply in its own SMTP session."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int = 587,
+        security: Literal["ssl", "starttls", "none"] = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        if not host:
+            raise ProviderConfigError("MAILROOM_SMTP_HOST: the SMTP server's host name is required")
+        self.host, self.port, self._security = host, port, security
+        self._username, self._password = username, password
+        self._timeout = timeout_seconds
+
+    def _session(self) -> smtplib.SMTP:
+        if self._security == "ssl":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self._timeout, context=ssl.create_default_context()
+            )
+        session = smtplib.SMTP(self.host, self.port, timeout=self._timeout)
+        if self._security == "starttls":
+            session.starttls(context=ssl.create_default_context())
+        return session
+
+    def send(self, email: OutgoingEmail) -> SendReceipt:
+        """Send ``email``; 4xx answers and lost connections are transient, 5xx permanent."""
+        accepted_at = datetime.now(UTC)
+        message = build_mime(email, accepted_at)
+        try:
+            with self._session() as session:
+                if self._username:
+                    session.login(self._username, self._password or "")
+                session.send_message(message)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ProviderConfigError(f"SMTP login to {self.host} was refused: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            error = f"SMTP {self.host} answered {exc.smtp_code}: {exc.smtp_error!r}"
+            if 400 <= exc.smtp_code < 500:
+                raise TransientProviderError(error) from exc
+            raise PermanentProviderError(error) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentProviderError(f"SMTP {self.host} refused the recipient: {exc}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientProviderError(f"SMTP {self.host}: {exc}") from exc
+        return SendReceipt(provider_message_id=str(message["Message-ID"]), accepted_at=accepted_at)
+
+
+__all__ = ["SmtpSender"]

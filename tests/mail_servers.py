@@ -1,0 +1,227 @@
+"""Real mail servers for the tests: Debian's dovecot (IMAP) on a random loopback port, with its own
+temporary folder, and a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from imapclient import IMAPClient
+
+DOVECOT_USER = "mailroom-imap"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+_ACCOUNTS = 40
+
+
+def _accounts(folder: Path) -> list[tuple[str, str]]:
+    """Accounts written before dovecot starts: its passwd-file cache may not notice a file
+    rewritten within the same second, so no account is added while it runs."""
+    account = pwd.getpwnam(DOVECOT_USER)
+    created = [(f"u{uuid.uuid4().hex[:10]}", uuid.uuid4().hex) for _ in range(_ACCOUNTS)]
+    lines = [
+        f"{name}:{{PLAIN}}{password}:{account.pw_uid}:{account.pw_gid}::{folder}/home/{name}::"
+        for name, password in created
+    ]
+    (folder / "users").write_text("\n".join(lines) + "\n")
+    return created
+
+
+@dataclass
+class Dovecot:
+    host: str
+    port: int
+    folder: Path
+    unused: list[tuple[str, str]]
+
+    def add_user(self) -> tuple[str, str]:
+        """An account of its own (name, password) with an empty INBOX."""
+        return self.unused.pop()
+
+    def client(self, user: str, password: str) -> IMAPClient:
+        client = IMAPClient(self.host, port=self.port, ssl=False, timeout=30)
+        client.login(user, password)
+        return client
+
+    def append(self, user: str, password: str, *messages: bytes, folder: str = "INBOX") -> None:
+        client = self.client(user, password)
+        try:
+            for message in messages:
+                client.append(folder, message)
+        finally:
+            client.logout()
+
+
+def _config(folder: Path, port: int) -> str:
+    return f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {folder}/run
+state_dir = {folder}/state
+log_path = {folder}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {DOVECOT_USER}
+default_internal_user = {DOVECOT_USER}
+default_internal_group = {DOVECOT_USER}
+login_trusted_networks = 127.0.0.0/8
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:{folder}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {folder}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {folder}/users
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = 0
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 100
+}}
+"""
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    binary = shutil.which("dovecot") or (
+        "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
+    )
+    if binary is None:
+        pytest.skip(
+            "dovecot is not installed (Debian package dovecot-imapd; `make test` installs it)"
+        )
+    try:
+        account = pwd.getpwnam(DOVECOT_USER)
+    except KeyError:
+        if os.geteuid() != 0:
+            pytest.skip(
+                f"the system user {DOVECOT_USER} is missing (scripts/install-debian-packages.sh)"
+            )
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                DOVECOT_USER,
+            ],
+            check=True,
+        )
+        account = pwd.getpwnam(DOVECOT_USER)
+    # Not under pytest's tmp folders: those are private to root, and dovecot's mail processes
+    # run as the unprivileged user, who must reach the mail folder.
+    folder = Path(tempfile.mkdtemp(prefix="mailroom-dovecot-"))
+    folder.chmod(0o755)
+    for sub in ("mail", "home"):
+        (folder / sub).mkdir()
+        os.chown(folder / sub, account.pw_uid, account.pw_gid)
+    accounts = _accounts(folder)
+    (folder / "users").chmod(0o644)
+    port = _free_port()
+    config = folder / "dovecot.conf"
+    config.write_text(_config(folder, port))
+    process = subprocess.Popen(
+        [binary, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        for _ in range(200):
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                log = (
+                    (folder / "dovecot.log").read_text()
+                    if (folder / "dovecot.log").exists()
+                    else ""
+                )
+                pytest.fail(f"dovecot exited: {output}\n{log}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield Dovecot("127.0.0.1", port, folder, accounts)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Recorder:
+    """Keeps every message the SMTP server accepted, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = (
+            envelope.content
+            if isinstance(envelope.content, bytes)
+            else str(envelope.content).encode()
+        )
+        message = message_from_bytes(content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    recorder: _Recorder
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    recorder = _Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", controller.port, recorder)
+    finally:
+        controller.stop()

@@ -1,0 +1,75 @@
+"""Parsing details the corpus does not pin down: size limits, subject normalisation."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from providers.email.parsing import ParseLimits, UnparseableMessage, decode_text, parse_message
+from providers.email.threading_keys import normalise_subject, thread_key
+
+HEAD = b"From: a@customer.example\r\nSubject: files\r\nMessage-ID: <f@c>\r\nMIME-Version: 1.0\r\n"
+
+
+def with_attachments(*sizes: int) -> bytes:
+    parts = [b"--b\r\nContent-Type: text/plain\r\n\r\nsee files\r\n"]
+    for index, size in enumerate(sizes):
+        parts.append(
+            f"--b\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Disposition: attachment; filename=f{index}.bin\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n".encode()
+            + base64.encodebytes(b"x" * size).replace(b"\n", b"\r\n")
+        )
+    return (
+        HEAD + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + b"".join(parts) + b"--b--\r\n"
+    )
+
+
+def test_attachments_over_the_limit_are_flagged_and_counted_up_to_the_maximum() -> None:
+    limits = ParseLimits(max_attachment_bytes=1000, max_attachments=3)
+    email = parse_message(
+        with_attachments(10, 1001, 1000, 5, 6), mailbox="m", source="t", limits=limits
+    )
+    assert [(a.filename, a.size_bytes, a.over_size_limit) for a in email.attachments] == [
+        ("f0.bin", 10, False),
+        ("f1.bin", 1001, True),
+        ("f2.bin", 1000, False),
+    ]
+    assert email.body_text == "see files"
+
+
+def test_a_message_over_the_size_limit_is_refused_with_the_reason() -> None:
+    with pytest.raises(UnparseableMessage, match="larger than the limit of 100"):
+        parse_message(
+            with_attachments(500),
+            mailbox="m",
+            source="t",
+            limits=ParseLimits(max_message_bytes=100),
+        )
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Re: Order 12", "order 12"),
+        ("RE: AW: Fwd:  Order   12", "order 12"),
+        ("Re[2]: [Ticket #991] Order 12", "order 12"),
+        ("SV: VS: Antw: order 12", "order 12"),
+        ("Réf: TR: Order 12", "order 12"),
+        ("Order 12: Re: not a prefix", "order 12: re: not a prefix"),
+        ("", ""),
+    ],
+)
+def test_subjects_are_normalised(subject: str, expected: str) -> None:
+    assert normalise_subject(subject) == expected
+
+
+def test_the_thread_key_is_sender_and_subject() -> None:
+    assert thread_key(" Anna@Customer.Example ", "Re: Hello") == "anna@customer.example|hello"
+
+
+def test_decode_text_never_fails() -> None:
+    assert decode_text("Grüße".encode("cp1252"), "utf-8") == "Grüße"  # declared wrongly, cp1252
+    assert decode_text("Grüße".encode(), None) == "Grüße"
+    assert decode_text(b"\xff\xfe\xfa", "bogus-charset").startswith("ÿ")
