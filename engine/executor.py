@@ -84,8 +84,8 @@ def activation(graph: WorkflowGraph, execution: ExecutionLog, node: WorkflowNode
         return True
     fired = undecided = False
     for conn in incoming:
-        source = execution.node_run(conn.source_node_id)
-        if source.status not in DECIDED:
+        source = execution.find_run(conn.source_node_id)
+        if source is None or source.status not in DECIDED:
             undecided = True
         elif source.status == NodeStatus.COMPLETED and conn.source_output in source.active_outputs:
             fired = True
@@ -234,8 +234,7 @@ class _Run:
         running = {flight.node.node_id for flight in self.in_flight.values()}
         ready = []
         for node_id in self.graph.order:
-            run = self.execution.node_run(node_id)
-            if run.status != NodeStatus.WAITING or node_id in running or node_id in self.parked:
+            if not self._unstarted(node_id, running):
                 continue
             node = self.workflow.visual_data.node(node_id)
             if activation(self.graph, self.execution, node):
@@ -246,18 +245,26 @@ class _Run:
         # Topological order makes one pass enough: a skip only affects nodes further on.
         running = {flight.node.node_id for flight in self.in_flight.values()}
         for node_id in self.graph.order:
-            run = self.execution.node_run(node_id)
-            if run.status != NodeStatus.WAITING or node_id in running or node_id in self.parked:
+            if not self._unstarted(node_id, running):
                 continue
             node = self.workflow.visual_data.node(node_id)
             if activation(self.graph, self.execution, node) is False:
-                run.status = NodeStatus.SKIPPED
+                self.execution.node_run(node_id).status = NodeStatus.SKIPPED
+
+    def _unstarted(self, node_id: str, running: set[str]) -> bool:
+        """Not run yet (no record, or waiting), not in flight, not parked on a human."""
+        run = self.execution.find_run(node_id)
+        return (
+            (run is None or run.status == NodeStatus.WAITING)
+            and node_id not in running
+            and node_id not in self.parked
+        )
 
     def _data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"email": email_summary(self.email)}
         for node_id in self.graph.order:
-            run = self.execution.node_run(node_id)
-            if run.status == NodeStatus.COMPLETED:
+            run = self.execution.find_run(node_id)
+            if run is not None and run.status == NodeStatus.COMPLETED:
                 data.update(run.output_data)
         return data
 
@@ -400,7 +407,7 @@ class _Run:
         undecided = [
             node_id
             for node_id in self.graph.order
-            if self.execution.node_run(node_id).status not in DECIDED
+            if (run := self.execution.find_run(node_id)) is None or run.status not in DECIDED
         ]
         if undecided:  # never expected; refuse to call it completed
             run = self.execution.node_run(undecided[0])

@@ -169,6 +169,13 @@ class ExecutionLog(BaseModel):
     control_request: ControlRequest | None = None
     waiting_on_node: str | None = None
 
+    def find_run(self, node_id: str) -> NodeExecution | None:
+        """The run record of ``node_id`` if the node was reached, without creating one."""
+        for run in self.node_executions:
+            if run.node_id == node_id:
+                return run
+        return None
+
     def node_run(self, node_id: str) -> NodeExecution:
         """The run record of ``node_id``, created on first use."""
         for run in self.node_executions:
