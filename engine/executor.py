@@ -38,7 +38,7 @@ from engine.models import (
 )
 from engine.nodes import get_node_type
 from engine.nodes.base import NodeContext, NodeResult
-from engine.rollups import hour_bucket
+from engine.rollups import hour_bucket, node_latency_increment
 from engine.settings import Settings
 from engine.store.base import Store
 from providers.errors import TransientProviderError
@@ -232,6 +232,7 @@ class Executor:
                 total=elapsed_ms,
             )
         )
+        rollups.append(node_latency_increment(node.node_id, run.completed_at, elapsed_ms))
         return result
 
     def _fail(self, execution: ExecutionLog, run: NodeExecution, error: str) -> None:

@@ -206,6 +206,8 @@ class Approval(BaseModel):
     final_body: str | None = None
     edited: bool = False
     reason: str | None = None
+    # Who should decide it; None: anyone in the queue.
+    assigned_to: str | None = None
 
 
 class OutboxKind(StrEnum):

@@ -212,6 +212,12 @@ class Store(ABC):
         """Store the decided ``approval`` (status approved or rejected, decided_* and final_*
         fields set) only if the stored one is still pending. Return whether it was written."""
 
+    @abstractmethod
+    def update_pending_approval(self, approval: Approval) -> bool:
+        """Replace the stored approval with ``approval`` (still pending: a reassignment or a
+        corrected priority) only if the stored one is still pending. Return whether it was
+        written."""
+
     # --- outbox (side effects, exactly once) -----------------------------------------------
     @abstractmethod
     def reserve_outbox(self, message: OutboxMessage) -> bool:

@@ -412,6 +412,19 @@ class MongoStore(Store):
         )
         return result.matched_count == 1
 
+    def update_pending_approval(self, approval: Approval) -> bool:
+        codec.require_pending(approval)
+        result = self._approvals.replace_one(
+            {
+                "_id": approval.approval_id,
+                "execution_id": approval.execution_id,
+                "node_id": approval.node_id,
+                "status": ApprovalStatus.PENDING.value,
+            },
+            _document(approval, "approval_id"),
+        )
+        return result.matched_count == 1
+
     # --- outbox ----------------------------------------------------------------------------
     def reserve_outbox(self, message: OutboxMessage) -> bool:
         try:

@@ -635,6 +635,17 @@ class SQLiteStore(Store):
             ).rowcount
         return written == 1
 
+    def update_pending_approval(self, approval: Approval) -> bool:
+        codec.require_pending(approval)
+        with self._locked() as db:
+            written = db.execute(
+                "UPDATE approvals SET priority_rank = :priority_rank, doc = :doc"
+                " WHERE approval_id = :approval_id AND execution_id = :execution_id"
+                " AND node_id = :node_id AND status = 'pending'",
+                _approval_row(approval),
+            ).rowcount
+        return written == 1
+
     # --- outbox ----------------------------------------------------------------------------
     def reserve_outbox(self, message: OutboxMessage) -> bool:
         with self._locked() as db:

@@ -761,6 +761,29 @@ def test_decide_approval_refuses_an_undecided_approval(store: Store) -> None:
         store.decide_approval(pending)
 
 
+def test_update_pending_approval_changes_only_a_pending_one(store: Store) -> None:
+    pending = store.create_approval(make_approval(approval_id="apr_1", priority_rank=2))
+    reassigned = pending.model_copy(
+        update={"assigned_to": "bea", "priority": "urgent", "priority_rank": 0}
+    )
+
+    assert store.update_pending_approval(reassigned) is True
+    assert store.get_approval("apr_1") == reassigned
+    store.create_approval(make_approval(approval_id="apr_2", execution_id="exe_2", priority_rank=1))
+    assert [a.approval_id for a in store.list_approvals()] == ["apr_1", "apr_2"]
+
+    decided = reassigned.model_copy(
+        update={"status": ApprovalStatus.REJECTED, "decided_at": at(5), "decided_by": "ann"}
+    )
+    assert store.decide_approval(decided) is True
+    assert (
+        store.update_pending_approval(reassigned.model_copy(update={"assigned_to": "cy"})) is False
+    )
+    assert store.get_approval("apr_1") == decided
+    with pytest.raises(ValueError):
+        store.update_pending_approval(decided)
+
+
 # --- outbox ------------------------------------------------------------------------------------
 
 
