@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from engine.accounts import Account, AccountBook, AccountError, generate_password
+from engine.health import Check, secrets_presence, system_health
 from engine.models import (
     FINAL_EXECUTION_STATUSES,
     Approval,
@@ -30,6 +31,7 @@ from engine.models import (
 )
 from engine.roles import Actor, Role
 from engine.rollups import decision_increments, hour_bucket
+from engine.settings import Settings
 from engine.store.base import Store
 from engine.workflow_edit import validate_workflow
 
@@ -499,3 +501,13 @@ class MailroomService:
         except AccountError as exc:
             raise ControlRefused(str(exc)) from exc
         self._audit(actor, "account_removed", name, before={"role": removed.role.value})
+
+    def health(self, actor: Actor, settings: Settings) -> list[Check]:
+        """The database, workers, AI providers and mailboxes, each with its health."""
+        self._check(actor, "view_settings")
+        return system_health(self.store, settings)
+
+    def secrets_status(self, actor: Actor) -> list[tuple[str, str, bool]]:
+        """Which secrets are set (name, purpose, set?); never their values."""
+        self._check(actor, "view_settings")
+        return secrets_presence()

@@ -18,7 +18,7 @@ CURRENT_KEY = "approval-current"
 FLASH_KEY = "approvals-flash"
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("approvals")
 
 st.title("Approvals")
 

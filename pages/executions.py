@@ -32,7 +32,7 @@ CAN_CANCEL = CAN_PAUSE | {ExecutionStatus.PAUSED}
 CAN_RETRY = {ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("executions")
 
 st.title("Live executions")
 

@@ -26,7 +26,7 @@ CHART_HEIGHT = 360
 EDIT_HEX = {"unedited": "#43a047", "edited": "#fb8c00"}
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("metrics")
 
 st.title("Metrics")
 

@@ -8,8 +8,7 @@ import streamlit as st
 from streamlit_agraph import agraph
 
 from engine.models import ExecutionStatus, WorkflowStatus, utcnow
-from engine.service import PermissionDenied
-from ui.context import current_actor, get_service
+from ui.context import callback_actor, current_actor, get_service
 from ui.format import ago, code, escape_markdown, workflow_status_badge
 from ui.graph import build_graph, counts_by_node
 
@@ -17,7 +16,7 @@ LIVE_WINDOW = timedelta(hours=1)
 FLASH_KEY = "workflow-flash"
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("workflow")
 
 st.title("Workflow")
 
@@ -38,8 +37,8 @@ workflow_id: str = st.selectbox(
 def _set_active(workflow_id: str, key: str) -> None:
     wanted = bool(st.session_state[key])
     try:
-        service.set_workflow_active(actor, workflow_id, wanted)
-    except PermissionDenied as exc:
+        service.set_workflow_active(callback_actor(), workflow_id, wanted)
+    except PermissionError as exc:
         st.session_state[FLASH_KEY] = ("error", str(exc))
     else:
         state = "on: new emails start executions" if wanted else "off: running executions finish"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.accounts import AccountBook
 from engine.models import ApprovalStatus
+from engine.roles import Role
 from engine.service import MailroomService
 from engine.worker import Worker
 
@@ -88,17 +89,17 @@ def test_open_picks_another_item(
     assert at.text_input(key=f"subject-{second.approval_id}").value == second.draft.subject
 
 
-def test_a_role_that_may_not_decide_sees_why(
+def test_a_role_taken_away_while_the_page_is_open_decides_nothing(
     waiting_for_approval: Worker,
     service: MailroomService,
-    open_page: Callable[[str], AppTest],
-    monkeypatch: pytest.MonkeyPatch,
+    open_page: Callable[..., AppTest],
+    accounts: AccountBook,
 ) -> None:
-    monkeypatch.setenv("MAILROOM_DEFAULT_ROLE", "analyst")
-    at = open_page("approvals")
+    at = open_page("approvals", user="bea")
     first = service.store.list_approvals()[0]
+    accounts.set_role("bea", Role.ANALYST)
     at.button(key=f"approve-{first.approval_id}").click().run()
     assert not at.exception
-    assert any("may not decide approval" in error.value for error in at.error)
+    assert any("not part of the analyst role" in error.value for error in at.error)
     pending = service.store.get_approval(first.approval_id)
     assert pending is not None and pending.status == ApprovalStatus.PENDING
