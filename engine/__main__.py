@@ -105,6 +105,34 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chaos(settings: Settings, args: argparse.Namespace) -> int:
+    """Kill workers at random moments; exit 0 only if no email was lost and no reply doubled."""
+    from engine.chaos import report_line, run_chaos
+    from providers.ai.local import LocalAIProvider
+
+    # Train (or load) the model once here, so the workers do not all train it at once.
+    LocalAIProvider(models_dir=settings.model_store_dir).warm_up()
+    report = run_chaos(
+        args.workers,
+        args.emails,
+        args.kills,
+        base=settings,
+        seed=args.seed,
+        timeout_seconds=args.timeout,
+    )
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(report_line(report))
+    return 0 if report.ok else 1
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -124,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--emails", type=_positive_int, required=True)
     demo.add_argument("--workflow", default=DEFAULT_WORKFLOW_ID)
     demo.set_defaults(func=cmd_demo)
+    chaos = sub.add_parser(
+        "chaos", help="kill workers at random moments; report lost emails and duplicate replies"
+    )
+    chaos.add_argument("--workers", type=_positive_int, default=3)
+    chaos.add_argument("--emails", type=_positive_int, default=500)
+    chaos.add_argument("--kills", type=_non_negative_int, default=10)
+    chaos.add_argument("--seed", type=int, default=1, help="for the kill moments and the emails")
+    chaos.add_argument("--timeout", type=float, default=900.0, help="give up after SECONDS")
+    chaos.set_defaults(func=cmd_chaos)
     users_cli.add_parser(sub)
     return parser
 

@@ -1,15 +1,21 @@
-"""Runs one claimed execution through its workflow graph, node by node.
+"""Runs one claimed execution through its workflow graph.
 
-Each node's status, input, output, timing and error are written back after the node, fenced on
-(owner, attempt) so a worker that lost its lease cannot overwrite the new owner. Pause and cancel
-requests are honoured at node boundaries; an approval parks the execution without a lease.
+Nodes whose inputs are decided run as soon as they are ready, so parallel branches run at the
+same time (up to ``node_parallelism``); a node with several inputs waits for all of them or for
+any, as its ``join`` says. Each node has a wall-clock budget, retries included. After every node
+the execution is written back, fenced on (owner, attempt), while a ``LeaseKeeper`` renews the
+lease in the background. Pause and cancel requests are honoured at node boundaries: no new node
+starts, the ones in flight finish. An approval parks the execution without a lease.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +27,11 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from engine.adapters import ProviderSet
 from engine.graph import WorkflowGraph
+from engine.lease import LeaseKeeper, LeaseLost
 from engine.models import (
     ApprovalStatus,
     Email,
@@ -32,7 +40,6 @@ from engine.models import (
     NodeExecution,
     NodeStatus,
     RollupIncrement,
-    Workflow,
     WorkflowNode,
     utcnow,
 )
@@ -45,13 +52,9 @@ from providers.errors import TransientProviderError
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Executor", "LeaseLost", "email_summary"]
 
-class LeaseLost(Exception):
-    """Another worker owns the execution now; this worker must drop it."""
-
-    def __init__(self, execution_id: str) -> None:
-        super().__init__(f"lost the lease on execution {execution_id}")
-        self.execution_id = execution_id
+DECIDED = (NodeStatus.COMPLETED, NodeStatus.SKIPPED)
 
 
 def email_summary(email: Email | None) -> dict[str, Any] | None:
@@ -74,6 +77,50 @@ def email_summary(email: Email | None) -> dict[str, Any] | None:
     )
 
 
+def activation(graph: WorkflowGraph, execution: ExecutionLog, node: WorkflowNode) -> bool | None:
+    """True if the node should run, False if it never will (skip), None if not yet known."""
+    incoming = graph.incoming(node.node_id)
+    if not incoming:
+        return True
+    fired = undecided = False
+    for conn in incoming:
+        source = execution.node_run(conn.source_node_id)
+        if source.status not in DECIDED:
+            undecided = True
+        elif source.status == NodeStatus.COMPLETED and conn.source_output in source.active_outputs:
+            fired = True
+    if node.join == "any" and fired:
+        return True
+    return None if undecided else fired
+
+
+class _StopWhenSet(stop_base):
+    """Stop retrying once the node has been abandoned (it ran past its timeout)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.event.is_set()
+
+
+@dataclass
+class _Outcome:
+    """What one node run produced, handed from its thread to the driving loop."""
+
+    result: NodeResult | None = None
+    error: str | None = None
+    elapsed_ms: float = 0.0
+    lease_lost: bool = False
+
+
+@dataclass
+class _Flight:
+    node: WorkflowNode
+    deadline: float  # time.monotonic()
+    abandon: threading.Event = field(default_factory=threading.Event)
+
+
 class Executor:
     """Runs executions that this worker has claimed."""
 
@@ -84,103 +131,220 @@ class Executor:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.store = store
         self.providers = providers
         self.settings = settings
         self.clock = clock
         self.sleep = sleep
+        self.stopping = stopping or threading.Event()
 
     def run(self, execution: ExecutionLog) -> ExecutionLog:
         """Advance ``execution`` (claimed by its ``owner`` at its ``attempt``) as far as it goes.
 
         Returns the execution as last written. Raises ``LeaseLost`` if a write was refused.
         """
-        owner, attempt = execution.owner or "", execution.attempt
-        workflow = self.store.get_workflow(execution.workflow_id, execution.workflow_version)
-        graph = WorkflowGraph(workflow.visual_data)
-        email = self.store.get_email(execution.email_id) if execution.email_id else None
-        data: dict[str, Any] = {"email": email_summary(email)}
+        keeper = LeaseKeeper(
+            self.store,
+            execution.execution_id,
+            execution.owner or "",
+            execution.attempt,
+            self.settings.worker_lease_seconds,
+            self.clock,
+        )
+        pool = ThreadPoolExecutor(
+            max_workers=self.settings.node_parallelism,
+            thread_name_prefix=f"node-{execution.execution_id}",
+        )
         rollups: list[RollupIncrement] = []
         try:
-            for node_id in graph.order:
-                run = execution.node_run(node_id)
-                if run.status == NodeStatus.COMPLETED:
-                    data.update(run.output_data)
-                    continue
-                if run.status == NodeStatus.SKIPPED:
-                    continue
-                control = self._requested_control(execution.execution_id)
-                if control is not None:
-                    return self._honour(execution, control, owner, attempt, rollups)
-                active = self._is_active(graph, execution, node_id)
-                if active is None:
-                    continue
-                if not active:
-                    run.status = NodeStatus.SKIPPED
-                    continue
-                node = workflow.visual_data.node(node_id)
-                result = self._run_node(workflow, node, execution, email, data, run, rollups)
-                if result is None:
-                    return self._finish(execution, ExecutionStatus.FAILED, owner, attempt, rollups)
-                if result.wait:
-                    return self._park(execution, node_id, owner, attempt, rollups)
-                data.update(result.output)
-                self._write(execution, owner, attempt)
-            return self._finish(execution, ExecutionStatus.COMPLETED, owner, attempt, rollups)
+            with keeper:
+                return _Run(self, execution, keeper, pool, rollups).drive()
         finally:
+            # A node past its timeout may still be running; it is abandoned, not awaited.
+            pool.shutdown(wait=False, cancel_futures=True)
             if rollups:
                 self.store.increment_rollups(rollups)
 
-    def _requested_control(self, execution_id: str) -> str | None:
+    def requested_control(self, execution_id: str) -> str | None:
         stored = self.store.get_execution(execution_id)
         return stored.control_request if stored is not None else None
 
-    @staticmethod
-    def _is_active(graph: WorkflowGraph, execution: ExecutionLog, node_id: str) -> bool | None:
-        """True if an incoming connection fired, False if none can, None if not yet known."""
-        incoming = graph.incoming(node_id)
-        if not incoming:
-            return True
-        fired = False
-        for conn in incoming:
-            source = execution.node_run(conn.source_node_id)
-            if source.status not in (NodeStatus.COMPLETED, NodeStatus.SKIPPED):
-                return None
-            if (
-                source.status == NodeStatus.COMPLETED
-                and conn.source_output in source.active_outputs
-            ):
-                fired = True
-        return fired
 
-    def _run_node(
+class _Run:
+    """The state of driving one execution: nodes in flight, parked, failed."""
+
+    def __init__(
         self,
-        workflow: Workflow,
-        node: WorkflowNode,
+        executor: Executor,
         execution: ExecutionLog,
-        email: Email | None,
-        data: dict[str, Any],
-        run: NodeExecution,
+        keeper: LeaseKeeper,
+        pool: ThreadPoolExecutor,
         rollups: list[RollupIncrement],
-    ) -> NodeResult | None:
-        node_type = get_node_type(node.node_type_id)
+    ) -> None:
+        self.x = executor
+        self.store = executor.store
+        self.execution = execution
+        self.keeper = keeper
+        self.pool = pool
+        self.rollups = rollups
+        self.owner, self.attempt = execution.owner or "", execution.attempt
+        self.workflow = self.store.get_workflow(execution.workflow_id, execution.workflow_version)
+        self.graph = WorkflowGraph(self.workflow.visual_data)
+        self.email = self.store.get_email(execution.email_id) if execution.email_id else None
+        self.in_flight: dict[Future[_Outcome], _Flight] = {}
+        self.parked: list[str] = []
+        self.failed = False
+        self.control: str | None = None
+
+    # --- the loop ------------------------------------------------------------------------
+    def drive(self) -> ExecutionLog:
+        for run in self.execution.node_executions:
+            if run.status == NodeStatus.RUNNING:
+                # The previous attempt died inside this node: it runs again (side effects
+                # inside it are keyed, so nothing they did is done twice).
+                run.status = NodeStatus.WAITING
+                run.error = "interrupted: the worker running this node stopped"
+        while True:
+            if self.keeper.lost:
+                raise LeaseLost(self.execution.execution_id)
+            self._skip_unreachable()
+            if not self.failed and self.control is None and not self.x.stopping.is_set():
+                ready = self._ready()
+                if ready:
+                    # A node boundary: read the control request once per batch of starts.
+                    self.control = self.x.requested_control(self.execution.execution_id)
+                    if self.control is None:
+                        for node in ready:
+                            self._launch(node)
+                        self._write()
+            if not self.in_flight:
+                break
+            self._collect()
+        return self._conclude()
+
+    def _ready(self) -> list[WorkflowNode]:
+        running = {flight.node.node_id for flight in self.in_flight.values()}
+        ready = []
+        for node_id in self.graph.order:
+            run = self.execution.node_run(node_id)
+            if run.status != NodeStatus.WAITING or node_id in running or node_id in self.parked:
+                continue
+            node = self.workflow.visual_data.node(node_id)
+            if activation(self.graph, self.execution, node):
+                ready.append(node)
+        return ready
+
+    def _skip_unreachable(self) -> None:
+        # Topological order makes one pass enough: a skip only affects nodes further on.
+        running = {flight.node.node_id for flight in self.in_flight.values()}
+        for node_id in self.graph.order:
+            run = self.execution.node_run(node_id)
+            if run.status != NodeStatus.WAITING or node_id in running or node_id in self.parked:
+                continue
+            node = self.workflow.visual_data.node(node_id)
+            if activation(self.graph, self.execution, node) is False:
+                run.status = NodeStatus.SKIPPED
+
+    def _data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"email": email_summary(self.email)}
+        for node_id in self.graph.order:
+            run = self.execution.node_run(node_id)
+            if run.status == NodeStatus.COMPLETED:
+                data.update(run.output_data)
+        return data
+
+    def _launch(self, node: WorkflowNode) -> None:
+        run = self.execution.node_run(node.node_id)
+        data = self._data()
         run.status = NodeStatus.RUNNING
-        run.started_at = self.clock()
+        run.started_at = self.x.clock()
+        run.completed_at = None
         run.error = None
         run.input_data = {k: v for k, v in data.items() if k != "email"}
+        budget = node.timeout_seconds or self.x.settings.node_timeout_seconds
+        flight = _Flight(node=node, deadline=time.monotonic() + budget)
         ctx = NodeContext(
             store=self.store,
-            providers=self.providers,
-            settings=self.settings,
-            workflow=workflow,
+            providers=self.x.providers,
+            settings=self.x.settings,
+            workflow=self.workflow,
             node=node,
-            execution=execution,
-            email=email,
+            execution=self.execution,
+            email=self.email,
             data=data,
-            now=self.clock,
-            rollups=rollups,
+            now=self.x.clock,
+            rollups=self.rollups,
+            ensure_lease=self.keeper.ensure,
         )
+        future = self.pool.submit(self._run_node, ctx, run, flight.abandon)
+        self.in_flight[future] = flight
+
+    def _collect(self) -> None:
+        """Wait for the next node to finish or run out of time, and record what happened."""
+        nearest = min(flight.deadline for flight in self.in_flight.values())
+        done, _ = wait(
+            list(self.in_flight),
+            timeout=max(0.0, nearest - time.monotonic()),
+            return_when=FIRST_COMPLETED,
+        )
+        for future in done:
+            flight = self.in_flight.pop(future)
+            self._record(flight.node, future.result())
+        now = time.monotonic()
+        for future, flight in list(self.in_flight.items()):
+            if future.done() or flight.deadline > now:
+                continue
+            del self.in_flight[future]
+            flight.abandon.set()
+            budget = flight.node.timeout_seconds or self.x.settings.node_timeout_seconds
+            run = self.execution.node_run(flight.node.node_id)
+            self._fail(run, f"TimeoutError: node {flight.node.name!r} ran past {budget:g}s")
+            log.warning("node %s of %s timed out", flight.node.node_id, self.execution.execution_id)
+        if done or self.failed:
+            self._write()
+
+    def _record(self, node: WorkflowNode, outcome: _Outcome) -> None:
+        run = self.execution.node_run(node.node_id)
+        if outcome.lease_lost:
+            raise LeaseLost(self.execution.execution_id)
+        if outcome.result is None:
+            self._fail(run, outcome.error or "the node failed")
+            return
+        result = outcome.result
+        run.output_data = result.output
+        if result.wait:
+            run.status = NodeStatus.WAITING
+            self.parked.append(node.node_id)
+            return
+        run.status = NodeStatus.COMPLETED
+        run.completed_at = self.x.clock()
+        run.active_outputs = list(result.fired_outputs)
+        self.execution.metrics.total_runtime_ms += outcome.elapsed_ms
+        self.rollups.append(
+            RollupIncrement(
+                bucket=hour_bucket(run.completed_at),
+                metric="node_runtime_ms",
+                key=node.node_id,
+                total=outcome.elapsed_ms,
+            )
+        )
+        self.rollups.append(
+            node_latency_increment(node.node_id, run.completed_at, outcome.elapsed_ms)
+        )
+
+    def _fail(self, run: NodeExecution, error: str) -> None:
+        run.status = NodeStatus.FAILED
+        run.completed_at = self.x.clock()
+        run.error = error
+        self.execution.error = error
+        self.failed = True
+
+    # --- one node, in a pool thread ----------------------------------------------------------
+    def _run_node(self, ctx: NodeContext, run: NodeExecution, abandon: threading.Event) -> _Outcome:
+        node = ctx.node
+        node_type = get_node_type(node.node_type_id)
         policy = node_type.retry_policy
 
         def count_retry(state: RetryCallState) -> None:
@@ -188,7 +352,7 @@ class Executor:
             log.warning(
                 "node %s of %s: transient error, retry %d",
                 node.node_id,
-                execution.execution_id,
+                ctx.execution.execution_id,
                 state.attempt_number,
             )
 
@@ -196,7 +360,7 @@ class Executor:
         try:
             config = node_type.parse_config(node.config)
             retrying = Retrying(
-                stop=stop_after_attempt(policy.max_attempts),
+                stop=stop_after_attempt(policy.max_attempts) | _StopWhenSet(abandon),
                 wait=wait_exponential_jitter(
                     multiplier=policy.initial_wait_seconds,
                     max=policy.max_wait_seconds,
@@ -204,105 +368,85 @@ class Executor:
                 ),
                 retry=retry_if_exception_type(TransientProviderError),
                 before_sleep=count_retry,
-                sleep=self.sleep,
+                sleep=self.x.sleep,
                 reraise=True,
             )
             result: NodeResult = retrying(node_type.run, ctx, config)
+        except LeaseLost:
+            return _Outcome(lease_lost=True)
         except ValidationError as exc:
-            self._fail(execution, run, f"invalid config of node {node.name!r}: {exc}")
-            return None
+            return _Outcome(error=f"invalid config of node {node.name!r}: {exc}")
         except Exception as exc:  # any error of a node fails that node, with its message
-            log.warning("node %s of %s failed: %s", node.node_id, execution.execution_id, exc)
-            self._fail(execution, run, f"{type(exc).__name__}: {exc}")
-            return None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        run.output_data = result.output
-        if result.wait:
-            run.status = NodeStatus.WAITING
-            return result
-        run.status = NodeStatus.COMPLETED
-        run.completed_at = self.clock()
-        run.active_outputs = list(result.fired_outputs)
-        execution.metrics.total_runtime_ms += elapsed_ms
-        rollups.append(
-            RollupIncrement(
-                bucket=hour_bucket(run.completed_at),
-                metric="node_runtime_ms",
-                key=node.node_id,
-                total=elapsed_ms,
+            log.warning("node %s of %s failed: %s", node.node_id, ctx.execution.execution_id, exc)
+            return _Outcome(error=f"{type(exc).__name__}: {exc}")
+        return _Outcome(result=result, elapsed_ms=(time.perf_counter() - started) * 1000)
+
+    # --- the end of this turn ------------------------------------------------------------
+    def _conclude(self) -> ExecutionLog:
+        if self.failed:
+            return self._finish(ExecutionStatus.FAILED)
+        if self.control == "cancel":
+            return self._finish(ExecutionStatus.CANCELLED)
+        if self.control == "pause":
+            return self._release(ExecutionStatus.PAUSED)
+        if self._ready():
+            # Only a stop request leaves ready nodes behind: give the work back to the queue.
+            return self._release(ExecutionStatus.PENDING)
+        if self.parked:
+            return self._park(self.parked[0])
+        undecided = [
+            node_id
+            for node_id in self.graph.order
+            if self.execution.node_run(node_id).status not in DECIDED
+        ]
+        if undecided:  # never expected; refuse to call it completed
+            run = self.execution.node_run(undecided[0])
+            self._fail(run, f"node {undecided[0]!r} could not run: its inputs never settled")
+            return self._finish(ExecutionStatus.FAILED)
+        return self._finish(ExecutionStatus.COMPLETED)
+
+    def _write(self) -> None:
+        now = self.x.clock()
+        self.execution.updated_at = now
+        if self.execution.owner is not None:
+            self.execution.lease_until = now + timedelta(
+                seconds=self.x.settings.worker_lease_seconds
             )
-        )
-        rollups.append(node_latency_increment(node.node_id, run.completed_at, elapsed_ms))
-        return result
+        if not self.store.write_execution(self.execution, owner=self.owner, attempt=self.attempt):
+            raise LeaseLost(self.execution.execution_id)
 
-    def _fail(self, execution: ExecutionLog, run: NodeExecution, error: str) -> None:
-        run.status = NodeStatus.FAILED
-        run.completed_at = self.clock()
-        run.error = error
-        execution.error = error
+    def _let_go(self, status: ExecutionStatus) -> None:
+        self.keeper.stop()
+        self.execution.status = status
+        self.execution.owner = None
+        self.execution.lease_until = None
 
-    def _write(self, execution: ExecutionLog, owner: str, attempt: int) -> None:
-        now = self.clock()
-        execution.updated_at = now
-        if execution.owner is not None:
-            execution.lease_until = now + timedelta(seconds=self.settings.worker_lease_seconds)
-        if not self.store.write_execution(execution, owner=owner, attempt=attempt):
-            raise LeaseLost(execution.execution_id)
+    def _release(self, status: ExecutionStatus) -> ExecutionLog:
+        self._let_go(status)
+        self._write()
+        return self.execution
 
-    def _park(
-        self,
-        execution: ExecutionLog,
-        node_id: str,
-        owner: str,
-        attempt: int,
-        rollups: list[RollupIncrement],
-    ) -> ExecutionLog:
-        execution.status = ExecutionStatus.WAITING
-        execution.waiting_on_node = node_id
-        execution.owner = None
-        execution.lease_until = None
-        self._write(execution, owner, attempt)
+    def _park(self, node_id: str) -> ExecutionLog:
+        self._let_go(ExecutionStatus.WAITING)
+        self.execution.waiting_on_node = node_id
+        self._write()
         # The decision may have landed between creating the approval and parking; the
         # deciding side only re-queues waiting executions, so re-queue it here.
-        approval = self.store.find_approval(execution.execution_id, node_id)
+        approval = self.store.find_approval(self.execution.execution_id, node_id)
         if approval is not None and approval.status != ApprovalStatus.PENDING:
             resumed = self.store.update_execution_if(
-                execution.execution_id,
+                self.execution.execution_id,
                 statuses=[ExecutionStatus.WAITING],
                 changes={"status": ExecutionStatus.PENDING, "waiting_on_node": None},
             )
-            return resumed or execution
-        return execution
+            return resumed or self.execution
+        return self.execution
 
-    def _honour(
-        self,
-        execution: ExecutionLog,
-        control: str,
-        owner: str,
-        attempt: int,
-        rollups: list[RollupIncrement],
-    ) -> ExecutionLog:
-        if control == "cancel":
-            return self._finish(execution, ExecutionStatus.CANCELLED, owner, attempt, rollups)
-        execution.status = ExecutionStatus.PAUSED
-        execution.owner = None
-        execution.lease_until = None
-        self._write(execution, owner, attempt)
-        return execution
-
-    def _finish(
-        self,
-        execution: ExecutionLog,
-        status: ExecutionStatus,
-        owner: str,
-        attempt: int,
-        rollups: list[RollupIncrement],
-    ) -> ExecutionLog:
-        now = self.clock()
-        execution.status = status
+    def _finish(self, status: ExecutionStatus) -> ExecutionLog:
+        now = self.x.clock()
+        execution = self.execution
+        self._let_go(status)
         execution.completed_at = now
-        execution.owner = None
-        execution.lease_until = None
         execution.waiting_on_node = None
         runs = execution.node_executions
         done = sum(1 for r in runs if r.status == NodeStatus.COMPLETED)
@@ -310,10 +454,12 @@ class Executor:
         execution.metrics.nodes_executed = done
         execution.metrics.emails_processed = 1 if execution.email_id else 0
         execution.metrics.success_rate = done / (done + failed) if done + failed else 0.0
-        self._write(execution, owner, attempt)
+        self._write()
         bucket = hour_bucket(now)
-        rollups.append(RollupIncrement(bucket=bucket, metric="executions_by_status", key=status))
-        rollups.append(
+        self.rollups.append(
+            RollupIncrement(bucket=bucket, metric="executions_by_status", key=status)
+        )
+        self.rollups.append(
             RollupIncrement(
                 bucket=bucket,
                 metric="execution_runtime_ms",

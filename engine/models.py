@@ -70,12 +70,20 @@ class Position(BaseModel):
     y: float
 
 
+JoinMode = Literal["all", "any"]
+
+
 class WorkflowNode(BaseModel):
     node_id: str
     node_type_id: str
     name: str
     position: Position
     config: dict[str, Any] = Field(default_factory=dict)
+    # With several inputs: "all" waits until every input is decided (runs if any fired),
+    # "any" runs as soon as one input fires.
+    join: JoinMode = "all"
+    # Wall-clock budget for the node, retries included; None takes the engine's default.
+    timeout_seconds: float | None = Field(default=None, gt=0)
 
 
 class Connection(BaseModel):
@@ -185,6 +193,9 @@ class ApprovalStatus(StrEnum):
     REJECTED = "rejected"
 
 
+EscalationAction = Literal["notify", "reassign", "reject"]
+
+
 class Approval(BaseModel):
     """A draft waiting for (or decided by) a human; unique on (execution_id, node_id)."""
 
@@ -205,9 +216,13 @@ class Approval(BaseModel):
     final_subject: str | None = None
     final_body: str | None = None
     edited: bool = False
-    reason: str | None = None
-    # Who should decide it; None: anyone in the queue.
+    # Escalation when nobody decides in time (from the Approval node's config).
+    escalate_at: datetime | None = None
+    on_timeout: EscalationAction = "notify"
+    escalate_to: str = ""
+    escalated_at: datetime | None = None
     assigned_to: str | None = None
+    reason: str | None = None
 
 
 class OutboxKind(StrEnum):

@@ -63,7 +63,12 @@ class ControlRefused(ValueError):
     """A control (pause, resume, cancel, retry, approve...) does not apply in the current state."""
 
 
-RetryMode = Literal["failed_node", "start"]
+RetryMode = Literal["failed_node", "start_pinned", "start_current"]
+RETRY_MODES: tuple[RetryMode, ...] = ("failed_node", "start_pinned", "start_current")
+
+# Executions a pause-all or resume-all acts on, by what happens to them.
+PAUSABLE_AT_ONCE = (ExecutionStatus.PENDING, ExecutionStatus.WAITING)
+RUN_NOW_KEY = "run_now:{workflow_id}"
 
 
 @dataclass(frozen=True)
@@ -221,32 +226,93 @@ class MailroomService:
     def retry(
         self, actor: Actor, execution_id: str, mode: RetryMode = "failed_node"
     ) -> ExecutionLog:
-        """Re-queue a failed (or cancelled) execution from its failed node or from the start."""
+        """Re-queue a failed or cancelled execution.
+
+        ``failed_node`` keeps every completed node and runs again from the one that failed;
+        ``start_pinned`` runs every node again on the workflow version the execution ran;
+        ``start_current`` runs every node again on the workflow's current version. Side
+        effects keep their keys, so a reply or notification already sent is not sent again.
+        """
         self._check(actor, "control_execution")
+        if mode not in RETRY_MODES:
+            modes = ", ".join(RETRY_MODES)
+            raise ControlRefused(f"unknown retry mode {mode!r}; use one of {modes}")
         current = self.store.get_execution(execution_id)
         if current is None:
             raise ControlRefused(f"execution {execution_id} does not exist")
-        runs = [run.model_copy() for run in current.node_executions]
+        from_start = mode != "failed_node"
+        runs = [] if from_start else [run.model_copy() for run in current.node_executions]
         for run in runs:
-            if mode == "start" or run.status in (NodeStatus.FAILED, NodeStatus.RUNNING):
+            if run.status in (NodeStatus.FAILED, NodeStatus.RUNNING):
                 run.status = NodeStatus.WAITING
                 run.error = None
                 run.started_at = run.completed_at = None
                 run.output_data = {}
                 run.active_outputs = []
+        changes: dict[str, Any] = {
+            "status": ExecutionStatus.PENDING,
+            "node_executions": runs,
+            "error": None,
+            "control_request": None,
+            "completed_at": None,
+            "waiting_on_node": None,
+        }
+        if mode == "start_current":
+            changes["workflow_version"] = self.store.get_workflow(current.workflow_id).version
         changed = self.store.update_execution_if(
             execution_id,
             statuses=[ExecutionStatus.FAILED, ExecutionStatus.CANCELLED],
-            changes={
-                "status": ExecutionStatus.PENDING,
-                "node_executions": runs,
-                "error": None,
-                "control_request": None,
-                "completed_at": None,
-                "waiting_on_node": None,
-            },
+            changes=changes,
         )
         return self._controlled(actor, f"retry_{mode}", execution_id, changed)
+
+    def dead_letters(
+        self, actor: Actor, workflow_id: str | None = None, limit: int = 100
+    ) -> list[ExecutionLog]:
+        """Executions that failed after their last attempt, newest first, each with its error."""
+        self._check(actor, "view")
+        return self.store.list_executions(
+            workflow_id=workflow_id, statuses=[ExecutionStatus.FAILED], limit=limit
+        )
+
+    def pause_all(self, actor: Actor, workflow_id: str) -> int:
+        """Pause every unfinished execution of a workflow; running ones pause at their next node.
+
+        Returns how many executions were paused or asked to pause.
+        """
+        self._check(actor, "control_execution")
+        self.store.get_workflow(workflow_id)
+        paused = self.store.update_executions_where(
+            workflow_id, PAUSABLE_AT_ONCE, {"status": ExecutionStatus.PAUSED}
+        )
+        asked = self.store.update_executions_where(
+            workflow_id, (ExecutionStatus.RUNNING,), {"control_request": "pause"}
+        )
+        self._audit(actor, "pause_all", workflow_id, after={"paused": paused, "asked": asked})
+        return paused + asked
+
+    def resume_all(self, actor: Actor, workflow_id: str) -> int:
+        """Put every paused execution of a workflow back in the queue; returns how many."""
+        self._check(actor, "control_execution")
+        self.store.get_workflow(workflow_id)
+        resumed = self.store.update_executions_where(
+            workflow_id,
+            (ExecutionStatus.PAUSED,),
+            {"status": ExecutionStatus.PENDING, "control_request": None, "waiting_on_node": None},
+        )
+        self._audit(actor, "resume_all", workflow_id, after={"resumed": resumed})
+        return resumed
+
+    def run_now(self, actor: Actor, workflow_id: str) -> datetime:
+        """Ask the workers to poll the workflow's triggers now rather than at their interval."""
+        self._check(actor, "toggle_workflow")
+        workflow = self.store.get_workflow(workflow_id)
+        if workflow.status != WorkflowStatus.ACTIVE:
+            raise ControlRefused(f"workflow {workflow.name!r} is off; switch it on to run it")
+        requested_at = self.clock()
+        self.store.set_cursor(RUN_NOW_KEY.format(workflow_id=workflow_id), requested_at.isoformat())
+        self._audit(actor, "run_now", workflow_id)
+        return requested_at
 
     def _controlled(
         self, actor: Actor, action: str, execution_id: str, changed: ExecutionLog | None

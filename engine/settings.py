@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_run_interval_seconds: float = Field(default=0.5, gt=0)
     worker_reload_seconds: float = Field(default=10.0, gt=0)
+    # Grace given to nodes in flight when a worker is asked to stop; what is left is released.
+    worker_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # Executions one worker process runs at once.
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+    # How often a worker looks for approvals whose timeout passed.
+    approval_check_seconds: float = Field(default=15.0, gt=0)
+    # Nodes of one execution that may run at once (parallel branches).
+    node_parallelism: int = Field(default=4, ge=1)
+    # A node's default wall-clock budget, retries included (a node may set its own).
+    node_timeout_seconds: float = Field(default=300.0, gt=0)
 
     demo_seed: int = 7
     outbox_dir: Path | None = Field(

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import FrameType
@@ -19,9 +20,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.adapters import ProviderSet
+from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
 from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
+from engine.service import RUN_NOW_KEY
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.triggers import poll_trigger, trigger_nodes
@@ -45,11 +48,15 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.worker_id = worker_id or new_id(f"wrk_{socket.gethostname()}_{os.getpid()}")
-        self.executor = Executor(store, providers, settings, clock=clock)
-        self.started_at = clock()
         self._stopping = threading.Event()
+        self.executor = Executor(store, providers, settings, clock=clock, stopping=self._stopping)
+        self.started_at = clock()
+        self._busy = 0
+        self._busy_lock = threading.Condition()
+        self._run_requests_seen: dict[str, str] = {}
+        self._runners: list[threading.Thread] = []
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": ThreadPoolExecutor(6)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             timezone="UTC",
         )
@@ -61,15 +68,22 @@ class Worker:
         while not self._stopping.is_set() and (max_executions is None or done < max_executions):
             now = self.clock()
             lease_until = now + timedelta(seconds=self.settings.worker_lease_seconds)
-            execution = self.store.claim_execution(self.worker_id, lease_until, now)
-            if execution is None:
-                break
+            with self._busy_lock:
+                self._busy += 1
             try:
-                self.executor.run(execution)
-            except LeaseLost as exc:
-                log.warning("%s", exc)
-            except Exception:
-                log.exception("execution %s crashed the executor", execution.execution_id)
+                execution = self.store.claim_execution(self.worker_id, lease_until, now)
+                if execution is None:
+                    break
+                try:
+                    self.executor.run(execution)
+                except LeaseLost as exc:
+                    log.warning("%s", exc)
+                except Exception:
+                    log.exception("execution %s crashed the executor", execution.execution_id)
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
+                    self._busy_lock.notify_all()
             done += 1
         return done
 
@@ -97,6 +111,23 @@ class Worker:
                 started_at=self.started_at,
                 heartbeat_at=self.clock(),
             )
+        )
+
+    def check_run_requests(self) -> int:
+        """Poll now the workflows someone asked to run now (``service.run_now``)."""
+        created = 0
+        for workflow in self.store.list_workflows(WorkflowStatus.ACTIVE):
+            requested = self.store.get_cursor(RUN_NOW_KEY.format(workflow_id=workflow.workflow_id))
+            if requested is None or self._run_requests_seen.get(workflow.workflow_id) == requested:
+                continue
+            self._run_requests_seen[workflow.workflow_id] = requested
+            created += self.poll_triggers(workflow.workflow_id)
+        return created
+
+    def escalate_approvals(self) -> int:
+        """Escalate approvals nobody decided in time (one worker at a time does it)."""
+        return escalate_due_approvals(
+            self.store, self.providers.notifier, self.worker_id, self.clock
         )
 
     def reap(self) -> int:
@@ -137,7 +168,12 @@ class Worker:
         s = self.settings
         add = self._scheduler.add_job
         add(self.heartbeat, "interval", seconds=s.worker_heartbeat_seconds, id="heartbeat")
-        add(self.run_pending, "interval", seconds=s.worker_run_interval_seconds, id="run")
+        for slot in range(s.worker_concurrency):
+            add(
+                self.run_pending, "interval", seconds=s.worker_run_interval_seconds, id=f"run{slot}"
+            )
+        add(self.check_run_requests, "interval", seconds=1.0, id="run-now")
+        add(self.escalate_approvals, "interval", seconds=s.approval_check_seconds, id="escalate")
         add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
         add(
             self.sync_trigger_jobs,
@@ -147,13 +183,43 @@ class Worker:
             next_run_time=self.clock(),
         )
         self._scheduler.start()
+        self._runners = [
+            threading.Thread(target=self._run_loop, name=f"runner-{slot}", daemon=True)
+            for slot in range(s.worker_concurrency)
+        ]
+        for runner in self._runners:
+            runner.start()
         log.info("worker %s started", self.worker_id)
 
+    def _run_loop(self) -> None:
+        """One execution slot: run what is pending, then wait a moment when nothing is."""
+        while not self._stopping.is_set():
+            try:
+                ran = self.run_pending()
+            except Exception:  # the store may be briefly unavailable; keep the slot alive
+                log.exception("claiming work failed")
+                ran = 0
+            if not ran:
+                self._stopping.wait(self.settings.worker_run_interval_seconds)
+
     def stop(self) -> None:
-        """Finish the execution in hand, stop all jobs and sign off."""
+        """Stop taking work, let nodes in flight finish, and give back what is left.
+
+        Executions in hand stop at their next node boundary and go back to the queue. Nodes
+        still running after ``worker_shutdown_grace_seconds`` are left to their lease: it
+        expires and another worker takes the execution over.
+        """
         self._stopping.set()
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
+            self._scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + self.settings.worker_shutdown_grace_seconds
+        with self._busy_lock:
+            while self._busy and (left := deadline - time.monotonic()) > 0:
+                self._busy_lock.wait(left)
+            if self._busy:
+                log.warning(
+                    "stopping with %d executions still running; their leases expire", self._busy
+                )
         self.store.remove_worker(self.worker_id)
         log.info("worker %s stopped", self.worker_id)
 

@@ -120,7 +120,7 @@ def _controls(execution: ExecutionLog) -> None:
             )
         )
         actions.append(
-            ("Retry from start", "retry-start", lambda: service.retry(actor, eid, "start"))
+            ("Retry from start", "retry-start", lambda: service.retry(actor, eid, "start_pinned"))
         )
     if not actions:
         st.caption(f"No controls apply to a {status.value} execution.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from engine.models import Approval, ApprovalStatus
+from engine.models import Approval, ApprovalStatus, EscalationAction
 from engine.nodes.base import NodeCategory, NodeConfig, NodeContext, NodeResult, NodeType
 from engine.nodes.registry import register
 from providers.ai.base import PRIORITY_RANK, Classification, DraftReply
@@ -16,6 +16,23 @@ from providers.errors import PermanentProviderError
 class ApprovalConfig(NodeConfig):
     sla_hours: float = Field(default=4.0, gt=0, description="Time to answer before the SLA.")
     urgent_sla_hours: float = Field(default=1.0, gt=0)
+    timeout_minutes: float | None = Field(
+        default=None, gt=0, description="Escalate when nobody decides within this time."
+    )
+    on_timeout: EscalationAction = Field(
+        default="notify",
+        description="notify a channel, reassign to someone, or reject the draft (nothing sent).",
+    )
+    escalate_to: str = Field(
+        default="",
+        description="The channel to notify, or the person to reassign to.",
+    )
+
+    @model_validator(mode="after")
+    def _reassign_needs_someone(self) -> ApprovalConfig:
+        if self.on_timeout == "reassign" and not self.escalate_to.strip():
+            raise ValueError("escalate_to must name the person to reassign to")
+        return self
 
 
 @register
@@ -47,6 +64,13 @@ class ApprovalNode(NodeType[ApprovalConfig]):
                     priority_rank=PRIORITY_RANK[classification.priority],
                     created_at=ctx.now(),
                     due_at=ctx.email.received_at + timedelta(hours=sla),
+                    escalate_at=(
+                        ctx.now() + timedelta(minutes=config.timeout_minutes)
+                        if config.timeout_minutes
+                        else None
+                    ),
+                    on_timeout=config.on_timeout,
+                    escalate_to=config.escalate_to,
                     classification=classification,
                     draft=DraftReply.model_validate(ctx.data["draft"]),
                 )

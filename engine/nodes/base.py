@@ -54,6 +54,9 @@ class NodeContext:
     data: dict[str, Any]
     now: Callable[[], datetime]
     rollups: list[RollupIncrement] = field(default_factory=list)
+    # Side effects call this just before acting: it renews the execution's lease, or raises
+    # LeaseLost if another worker may own the execution now.
+    ensure_lease: Callable[[], None] = lambda: None
 
 
 @dataclass

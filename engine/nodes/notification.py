@@ -63,7 +63,7 @@ class NotificationNode(NodeType[NotificationConfig]):
         def deliver() -> str:
             return ctx.providers.notifier.notify(notification).delivery_id
 
-        record = perform_once(ctx.store, message, deliver, ctx.now)
+        record = perform_once(ctx.store, message, deliver, ctx.now, ensure_lease=ctx.ensure_lease)
         return NodeResult(
             output={"notification": {"channel": config.channel, "id": record.provider_message_id}}
         )

@@ -94,7 +94,13 @@ class SendReply(NodeType[SendReplyConfig]):
             sent_now.append(True)
             return ctx.providers.sender.send(outgoing).provider_message_id
 
-        record = perform_once(ctx.store, message, send, ctx.now)
+        def confirm() -> str | None:
+            receipt = ctx.providers.sender.find_sent(outgoing.message_id)
+            return receipt.provider_message_id if receipt is not None else None
+
+        record = perform_once(
+            ctx.store, message, send, ctx.now, ensure_lease=ctx.ensure_lease, confirm=confirm
+        )
         if sent_now and record.sent_at is not None:
             ctx.rollups.extend(_reply_metrics(ctx, email.received_at, record.sent_at))
         return NodeResult(

@@ -175,6 +175,13 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def update_executions_where(
+        self, workflow_id: str, statuses: Iterable[ExecutionStatus], changes: dict[str, Any]
+    ) -> int:
+        """Apply ``changes`` to every execution of ``workflow_id`` whose status is one of
+        ``statuses`` (each one atomically, as ``update_execution_if``); return how many."""
+
+    @abstractmethod
     def release_expired_leases(self, now: datetime) -> int:
         """Return running executions whose ``lease_until`` < now to ``pending`` (owner cleared;
         attempt kept, so the late worker's writes are refused). Return how many."""
@@ -217,6 +224,15 @@ class Store(ABC):
         """Replace the stored approval with ``approval`` (still pending: a reassignment or a
         corrected priority) only if the stored one is still pending. Return whether it was
         written."""
+
+    @abstractmethod
+    def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:
+        """Pending approvals whose ``escalate_at`` has passed and that were not escalated."""
+
+    @abstractmethod
+    def mark_escalated(self, approval: Approval) -> bool:
+        """Write ``approval`` (with ``escalated_at`` set) if it is still pending and was not
+        escalated before; False if another worker escalated it or a human decided first."""
 
     # --- outbox (side effects, exactly once) -----------------------------------------------
     @abstractmethod

@@ -323,6 +323,17 @@ class MongoStore(Store):
         )
         return _model_or_none(ExecutionLog, doc)
 
+    def update_executions_where(
+        self, workflow_id: str, statuses: Iterable[ExecutionStatus], changes: dict[str, Any]
+    ) -> int:
+        update = codec.validated_changes(ExecutionLog, changes, key="execution_id")
+        update["updated_at"] = utcnow()
+        result = self._executions.update_many(
+            {"workflow_id": workflow_id, "status": _status_in(statuses)},
+            {"$set": codec.encode_fields(ExecutionLog, update)},
+        )
+        return result.modified_count
+
     def release_expired_leases(self, now: datetime) -> int:
         now = codec.store_time(now)
         result = self._executions.update_many(
@@ -420,6 +431,36 @@ class MongoStore(Store):
                 "execution_id": approval.execution_id,
                 "node_id": approval.node_id,
                 "status": ApprovalStatus.PENDING.value,
+            },
+            _document(approval, "approval_id"),
+        )
+        return result.matched_count == 1
+
+    def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:
+        limit_ = _limit(limit)
+        if limit_ is None:
+            return []
+        cursor = (
+            self._approvals.find(
+                {
+                    "status": ApprovalStatus.PENDING.value,
+                    "escalate_at": {"$lte": codec.store_time(now)},
+                    "escalated_at": None,
+                }
+            )
+            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit_)
+        )
+        return [_model(Approval, doc) for doc in cursor]
+
+    def mark_escalated(self, approval: Approval) -> bool:
+        if approval.escalated_at is None:
+            raise ValueError("mark_escalated needs escalated_at")
+        result = self._approvals.replace_one(
+            {
+                "_id": approval.approval_id,
+                "status": ApprovalStatus.PENDING.value,
+                "escalated_at": None,
             },
             _document(approval, "approval_id"),
         )

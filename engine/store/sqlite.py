@@ -544,6 +544,26 @@ class SQLiteStore(Store):
             )
         return updated
 
+    def update_executions_where(
+        self, workflow_id: str, statuses: Iterable[ExecutionStatus], changes: dict[str, Any]
+    ) -> int:
+        update = codec.validated_changes(ExecutionLog, changes, key="execution_id")
+        update["updated_at"] = utcnow()
+        where = self._execution_filter(workflow_id=workflow_id, statuses=statuses)
+        count = 0
+        with self._write() as db:
+            rows = db.execute(f"SELECT doc FROM executions WHERE {where.sql}", where.params)
+            for (doc,) in rows.fetchall():
+                updated = codec.normalized(
+                    ExecutionLog.model_validate_json(doc).model_copy(update=update)
+                )
+                db.execute(
+                    f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
+                    _execution_row(updated),
+                )
+                count += 1
+        return count
+
     def release_expired_leases(self, now: datetime) -> int:
         with self._write() as db:
             rows = db.execute(
@@ -642,6 +662,29 @@ class SQLiteStore(Store):
                 "UPDATE approvals SET priority_rank = :priority_rank, doc = :doc"
                 " WHERE approval_id = :approval_id AND execution_id = :execution_id"
                 " AND node_id = :node_id AND status = 'pending'",
+                _approval_row(approval),
+            ).rowcount
+        return written == 1
+
+    def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT doc FROM approvals WHERE status = 'pending'"
+                " AND json_extract(doc, '$.escalate_at') IS NOT NULL"
+                " AND json_extract(doc, '$.escalated_at') IS NULL"
+                " ORDER BY created_at, approval_id"
+            ).fetchall()
+        pending = (Approval.model_validate_json(doc) for (doc,) in rows)
+        due = [a for a in pending if a.escalate_at is not None and a.escalate_at <= now]
+        return due[: max(0, limit)]
+
+    def mark_escalated(self, approval: Approval) -> bool:
+        if approval.escalated_at is None:
+            raise ValueError("mark_escalated needs escalated_at")
+        with self._locked() as db:
+            written = db.execute(
+                "UPDATE approvals SET doc = :doc WHERE approval_id = :approval_id"
+                " AND status = 'pending' AND json_extract(doc, '$.escalated_at') IS NULL",
                 _approval_row(approval),
             ).rowcount
         return written == 1

@@ -72,3 +72,12 @@ class EmailSender(ABC):
     @abstractmethod
     def send(self, email: OutgoingEmail) -> SendReceipt:
         """Send one message; raise a ``TransientProviderError`` or ``PermanentProviderError``."""
+
+    def find_sent(self, message_id: str) -> SendReceipt | None:
+        """The receipt of an earlier delivery of ``message_id``, or None.
+
+        Called only when a crash hid whether a send went out. Senders that cannot look a
+        message up return None, and the engine sends again with the same Message-ID, which
+        receiving mail systems use to recognise the repeat.
+        """
+        return None

@@ -1,14 +1,18 @@
 """The demo outbox: replies are "sent" by writing them as .eml files into a folder.
 
 Each file is a real RFC 5322 message that any mail client can open. The file name is derived
-from the Message-ID, and files are written to a temporary name and then renamed, so sending
-the same message twice (a retry after a crash) leaves exactly one complete file.
+from the Message-ID and each file appears complete or not at all (written to a temporary name,
+then linked into place). Like a real recipient's mailbox, the outbox keeps every delivery: a
+second delivery of the same Message-ID is kept beside the first as ``<hash>.dup-<n>.eml``, so
+duplicates can be counted (``duplicates()``) rather than hidden. ``find_sent`` tells whether a
+Message-ID was delivered, which lets the engine settle a send whose outcome a crash hid.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -46,20 +50,35 @@ class DemoOutbox(EmailSender):
         return self.folder / f"{digest}.eml"
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
-        """Write ``email`` as an .eml file; sending the same Message-ID again replaces it."""
+        """Write ``email`` as an .eml file; a repeat delivery is kept as a ``.dup-`` file."""
         if not email.message_id.strip():
             raise PermanentProviderError("message_id must not be empty")
         accepted_at = datetime.now(UTC)
         data = self._render(email, accepted_at)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._write_atomically(self.path_for(email.message_id), data)
+            self._deliver(self.path_for(email.message_id), data)
         except OSError as exc:
             raise TransientProviderError(f"could not write to the demo outbox: {exc}") from exc
         return SendReceipt(provider_message_id=email.message_id, accepted_at=accepted_at)
 
+    def find_sent(self, message_id: str) -> SendReceipt | None:
+        """The receipt of the delivery of ``message_id``, or None if it was never delivered."""
+        path = self.path_for(message_id)
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        return SendReceipt(
+            provider_message_id=message_id, accepted_at=datetime.fromtimestamp(mtime, UTC)
+        )
+
+    def duplicates(self) -> list[Path]:
+        """Deliveries of a Message-ID that had been delivered before."""
+        return [path for path in self.list_sent() if ".dup-" in path.name]
+
     def list_sent(self) -> list[Path]:
-        """The .eml files written so far, oldest first."""
+        """The .eml files written so far (duplicate deliveries included), oldest first."""
         if not self.folder.is_dir():
             return []
         files = [path for path in self.folder.glob("*.eml") if path.is_file()]
@@ -85,20 +104,25 @@ class DemoOutbox(EmailSender):
             raise PermanentProviderError(f"cannot build the message: {exc}") from exc
 
     @staticmethod
-    def _write_atomically(target: Path, data: bytes) -> None:
+    def _deliver(target: Path, data: bytes) -> None:
         handle, temporary = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.stem}.", suffix=".part"
         )
-        # No fsync: the rename already hides partial files from readers, and a demo outbox
+        # No fsync: the link already hides partial files from readers, and a demo outbox
         # does not need to survive a power cut; bulk demo runs would pay for it per message.
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
-            os.replace(temporary, target)
-        except BaseException:
+            for attempt in itertools.count(1):
+                name = target if attempt == 1 else target.with_suffix(f".dup-{attempt}.eml")
+                try:
+                    os.link(temporary, name)  # fails if the name exists: never overwrites
+                    break
+                except FileExistsError:
+                    continue
+        finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            raise
 
 
 __all__ = ["DemoOutbox"]

@@ -73,7 +73,7 @@ def test_controls_on_a_pending_execution(
     assert service.cancel(AGENT, execution_id).status == ExecutionStatus.CANCELLED
     with pytest.raises(ControlRefused, match="cannot resume"):
         service.resume(AGENT, execution_id)
-    assert service.retry(AGENT, execution_id, mode="start").status == ExecutionStatus.PENDING
+    assert service.retry(AGENT, execution_id, mode="start_pinned").status == ExecutionStatus.PENDING
 
 
 def test_approval_is_decided_once(

@@ -75,16 +75,25 @@ def test_a_first_message_has_no_threading_headers(tmp_path: Path) -> None:
     assert sent["In-Reply-To"] is None and sent["References"] is None
 
 
-def test_sending_the_same_message_id_twice_keeps_one_file(tmp_path: Path) -> None:
+def test_a_second_delivery_of_a_message_id_is_kept_and_counted(tmp_path: Path) -> None:
     outbox = DemoOutbox(tmp_path)
+    assert outbox.find_sent("<reply-1@mailroom.example>") is None
     outbox.send(_reply(body_text="first attempt"))
+    assert outbox.duplicates() == []
+    receipt = outbox.find_sent("<reply-1@mailroom.example>")
+    assert receipt is not None and receipt.provider_message_id == "<reply-1@mailroom.example>"
     outbox.send(_reply(body_text="second attempt"))
-    [path] = outbox.list_sent()
-    body = _parse(path).get_body(preferencelist=("plain",))
-    assert body is not None and body.get_content().strip() == "second attempt"
+    first, second = outbox.list_sent()
+    assert first == outbox.path_for("<reply-1@mailroom.example>")
+    assert outbox.duplicates() == [second]
+    bodies = [_parse(p).get_body(preferencelist=("plain",)) for p in (first, second)]
+    assert [b.get_content().strip() for b in bodies if b is not None] == [
+        "first attempt",
+        "second attempt",
+    ]
 
     outbox.send(_reply(message_id="<reply-2@mailroom.example>"))
-    assert len(outbox.list_sent()) == 2
+    assert len(outbox.list_sent()) == 3 and len(outbox.duplicates()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in outbox.list_sent()
     )  # no temporary files left behind

@@ -1,0 +1,267 @@
+"""``python -m engine chaos``: kill workers at random moments and count what was lost or doubled.
+
+It starts N real worker processes on a fresh store, feeds M demo emails through a workflow that
+replies without approval, SIGKILLs a random worker at K random moments (restarting it at once),
+waits until every email is answered or the time is up, and reports what the outbox — the
+"customer's mailbox" — actually received. Duplicates are counted from that mailbox, not from the
+engine's own records, so a reply sent twice cannot hide.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO
+
+from engine.models import (
+    FINAL_EXECUTION_STATUSES,
+    ExecutionStatus,
+    VisualData,
+    Workflow,
+    WorkflowStatus,
+)
+from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
+from engine.settings import Settings
+from engine.store.base import Store
+from engine.store.factory import open_store
+from providers.email.demo_outbox import DemoOutbox
+
+log = logging.getLogger(__name__)
+
+CHAOS_WORKFLOW_ID = "chaos-auto-reply"
+# Short leases so a killed worker's executions move on quickly; everything else is real.
+WORKER_ENV = {
+    "MAILROOM_WORKER_LEASE_SECONDS": "3",
+    "MAILROOM_WORKER_HEARTBEAT_SECONDS": "1",
+    "MAILROOM_WORKER_RUN_INTERVAL_SECONDS": "0.2",
+    "MAILROOM_WORKER_RELOAD_SECONDS": "2",
+    "MAILROOM_WORKER_SHUTDOWN_GRACE_SECONDS": "5",
+}
+
+
+@dataclass
+class ChaosReport:
+    """The one JSON line the command prints."""
+
+    emails: int
+    executions_completed: int
+    replies_sent: int
+    duplicate_replies: int
+    lost_emails: int
+    kills: int
+    workers: int
+    backend: str
+    seconds: float
+    executions_failed: int = 0
+    timed_out: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.duplicate_replies == 0 and self.lost_emails == 0 and not self.timed_out
+
+
+def chaos_workflow(emails: int, seed: int) -> Workflow:
+    """Trigger → classify → draft → send, with no human in the way."""
+    nodes = [
+        _node(
+            "trigger",
+            "email_trigger",
+            "Chaos mailbox",
+            0,
+            0,
+            source="demo",
+            mailbox="chaos@mailroom.example",
+            check_interval_seconds=1,
+            batch_size=25,
+            max_emails=emails,
+            demo_seed=seed,
+        ),
+        _node("classify", "ai_model", "Classify", 200, 0, operation="classify"),
+        _node("draft", "ai_model", "Draft reply", 400, 0, operation="draft"),
+        _node("send", "send_reply", "Send reply", 600, 0),
+    ]
+    links = [_link("trigger", "classify"), _link("classify", "draft"), _link("draft", "send")]
+    return Workflow(
+        workflow_id=CHAOS_WORKFLOW_ID,
+        name="Chaos: auto-reply without approval",
+        status=WorkflowStatus.ACTIVE,
+        tags=["chaos"],
+        visual_data=VisualData(nodes=nodes, connections=links),
+    )
+
+
+class _Fleet:
+    """The worker processes, each restartable, with their output in log files."""
+
+    def __init__(self, count: int, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._files: list[IO[bytes]] = []
+        for slot in range(count):
+            self.processes.append(self._start(slot))
+
+    def _start(self, slot: int) -> subprocess.Popen[bytes]:
+        out = (self.logs / f"worker-{slot}.log").open("ab")
+        self._files.append(out)
+        return subprocess.Popen(
+            [sys.executable, "-m", "engine", "worker"],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill_and_restart(self, slot: int) -> None:
+        process = self.processes[slot]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        self.processes[slot] = self._start(slot)
+
+    def crashed(self) -> list[int]:
+        """Slots whose process died on its own (not by our kill): restart them, report them."""
+        dead = [slot for slot, p in enumerate(self.processes) if p.poll() is not None]
+        for slot in dead:
+            self.processes[slot] = self._start(slot)
+        return dead
+
+    def stop(self, grace: float = 20.0) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for file in self._files:
+            file.close()
+
+
+def _progress(store: Store) -> tuple[int, int, int]:
+    """(emails stored, executions finished, executions completed)."""
+    counts = store.count_executions_by_status(CHAOS_WORKFLOW_ID)
+    finished = sum(counts.get(s.value, 0) for s in FINAL_EXECUTION_STATUSES)
+    return store.count_emails(), finished, counts.get(ExecutionStatus.COMPLETED.value, 0)
+
+
+def run_chaos(
+    workers: int,
+    emails: int,
+    kills: int,
+    *,
+    base: Settings,
+    seed: int = 1,
+    timeout_seconds: float = 900.0,
+    workdir: Path | None = None,
+) -> ChaosReport:
+    """Run the experiment on a fresh store and report what the customer's mailbox received."""
+    rng = random.Random(seed)
+    folder = workdir or Path(tempfile.mkdtemp(prefix="mailroom-chaos-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(WORKER_ENV)
+    env["MAILROOM_DATA_DIR"] = str(folder / "data")
+    env["MAILROOM_MODELS_DIR"] = str(base.model_store_dir.resolve())
+    env.pop("MAILROOM_SQLITE_PATH", None)
+    env.pop("MAILROOM_OUTBOX_DIR", None)
+    if base.mongodb_uri is not None:
+        env["MAILROOM_MONGODB_DATABASE"] = f"mailroom_chaos_{uuid.uuid4().hex[:12]}"
+    settings = Settings(
+        data_dir=folder / "data",
+        models_dir=base.model_store_dir.resolve(),
+        mongodb_uri=base.mongodb_uri,
+        mongodb_database=env.get("MAILROOM_MONGODB_DATABASE", base.mongodb_database),
+    )
+    backend = "mongodb" if settings.mongodb_uri is not None else "sqlite"
+    store = open_store(settings)
+    store.setup()
+    seed_store(store, emails, seed)
+    log.info("chaos: %d workers, %d emails, %d kills, in %s", workers, emails, kills, folder)
+
+    # Kill at random points of progress, so kills land in polling, running and sending alike.
+    moments = sorted(rng.uniform(0.02, 0.9) * emails for _ in range(kills))
+    started = time.monotonic()
+    fleet = _Fleet(workers, env, folder)
+    done_kills = 0
+    problems: list[str] = []
+    timed_out = False
+    try:
+        while True:
+            stored, finished, _ = _progress(store)
+            while done_kills < kills and finished >= moments[done_kills]:
+                # A short random delay puts the kill anywhere inside a node, not at a boundary.
+                time.sleep(rng.uniform(0.0, 0.3))
+                fleet.kill_and_restart(rng.randrange(workers))
+                done_kills += 1
+            for slot in fleet.crashed():
+                problems.append(f"worker {slot} exited on its own; see {folder}/worker-{slot}.log")
+            if stored >= emails and finished >= emails and done_kills >= kills:
+                break
+            if time.monotonic() - started > timeout_seconds:
+                timed_out = True
+                break
+            time.sleep(0.2)
+    finally:
+        fleet.stop()
+    report = _count(store, settings, emails, done_kills, workers, backend, started)
+    report.timed_out = timed_out
+    report.problems = problems
+    store.close()
+    return report
+
+
+def seed_store(store: Store, emails: int, seed_value: int) -> None:
+    """The chaos workflow on, the default one off (workers seed it when they start)."""
+    seed(store)
+    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
+    store.save_workflow(chaos_workflow(emails, seed_value))
+
+
+def _count(
+    store: Store,
+    settings: Settings,
+    emails: int,
+    kills: int,
+    workers: int,
+    backend: str,
+    started: float,
+) -> ChaosReport:
+    outbox = DemoOutbox(settings.demo_outbox_dir)
+    deliveries = outbox.list_sent()
+    duplicates = len(outbox.duplicates())
+    replies = len(deliveries) - duplicates
+    counts = store.count_executions_by_status(CHAOS_WORKFLOW_ID)
+    return ChaosReport(
+        emails=store.count_emails(),
+        executions_completed=counts.get(ExecutionStatus.COMPLETED.value, 0),
+        executions_failed=counts.get(ExecutionStatus.FAILED.value, 0),
+        replies_sent=replies,
+        duplicate_replies=duplicates,
+        # Every generated email must end answered: one distinct reply per email.
+        lost_emails=max(0, emails - replies),
+        kills=kills,
+        workers=workers,
+        backend=backend,
+        seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def report_line(report: ChaosReport) -> str:
+    """The JSON line: the issue's six fields first, then the context."""
+    data = asdict(report)
+    first = ("emails", "executions_completed", "replies_sent", "duplicate_replies")
+    ordered = {key: data.pop(key) for key in (*first, "lost_emails", "kills")}
+    return json.dumps(ordered | data)
