@@ -188,7 +188,11 @@ class Store(ABC):
 
     @abstractmethod
     def node_status_counts(self, workflow_id: str, since: datetime) -> list[NodeStatusCount]:
-        """Per node id and node status, how many runs executions created since ``since`` hold."""
+        """Per node id and node status, how many runs executions created since ``since`` hold.
+
+        A run still ``waiting`` that never started (the execution has not reached the node) is
+        not counted: only work that is at, or went through, a node.
+        """
 
     # --- approvals -------------------------------------------------------------------------
     @abstractmethod

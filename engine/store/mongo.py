@@ -360,6 +360,14 @@ class MongoStore(Store):
                 },
                 {"$unwind": "$node_executions"},
                 {
+                    "$match": {
+                        "$or": [
+                            {"node_executions.status": {"$ne": "waiting"}},
+                            {"node_executions.started_at": {"$ne": None}},
+                        ]
+                    }
+                },
+                {
                     "$group": {
                         "_id": {
                             "node_id": "$node_executions.node_id",

@@ -592,6 +592,8 @@ class SQLiteStore(Store):
                 " json_extract(run.value, '$.status') AS node_status, COUNT(*)"
                 " FROM executions, json_each(executions.doc, '$.node_executions') AS run"
                 " WHERE workflow_id = ? AND created_at >= ?"
+                " AND NOT (json_extract(run.value, '$.status') = 'waiting'"
+                " AND json_extract(run.value, '$.started_at') IS NULL)"
                 " GROUP BY node_id, node_status ORDER BY node_id, node_status",
                 (workflow_id, _t(since)),
             ).fetchall()

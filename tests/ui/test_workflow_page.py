@@ -17,7 +17,9 @@ from ui.graph import IDLE_NODE_COLOUR, X_SCALE, build_graph, counts_by_node
 WORKFLOW_NAME = "Customer Support Email Automation"
 
 
-def test_shows_the_workflow_and_its_graph(open_page: Callable[[str], AppTest]) -> None:
+def test_shows_the_workflow_and_its_graph(
+    open_page: Callable[[str], AppTest], service: MailroomService
+) -> None:
     at = open_page("workflow")
     assert not at.exception
     assert any(WORKFLOW_NAME in header.value for header in at.subheader)
@@ -27,7 +29,12 @@ def test_shows_the_workflow_and_its_graph(open_page: Callable[[str], AppTest]) -
     # The node picker shows the selected node's type and settings.
     assert at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").value == "trigger"
     assert any("email_trigger" in md.value for md in at.markdown)
-    assert at.json
+    # The trigger's settings form, generated from its config model.
+    form = f"node-form-{DEFAULT_WORKFLOW_ID}-trigger-v1"
+    assert at.text_input(key=f"{form}-mailbox").value == "support@mailroom.example"
+    assert at.selectbox(key=f"{form}-source").options == ["demo"]
+    trigger = service.store.get_workflow(DEFAULT_WORKFLOW_ID).visual_data.node("trigger")
+    assert at.number_input(key=f"{form}-batch_size").value == trigger.config["batch_size"]
 
 
 def test_toggling_off_and_on_changes_the_stored_status(
@@ -79,3 +86,93 @@ def test_node_counts_and_colours_follow_the_runs(
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Waiting"] == "2"
     assert metrics["Executions"] == "2"
+
+
+def _form(at: AppTest, node_id: str, version: int) -> str:
+    at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").set_value(node_id).run()
+    return f"node-form-{DEFAULT_WORKFLOW_ID}-{node_id}-v{version}"
+
+
+def test_editing_a_node_setting_saves_a_new_version(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "approval", 1)
+    at.number_input(key=f"{form}-sla_hours").set_value(8.0)
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    stored = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert stored.version == 2
+    assert stored.visual_data.node("approval").config["sla_hours"] == 8.0
+    assert any("version 2" in s.value for s in at.success)
+    assert service.store.list_audit()[0].action == "save_workflow"
+
+
+def test_an_invalid_setting_shows_its_message_next_to_the_field(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "approval", 1)
+    at.number_input(key=f"{form}-sla_hours").set_value(-2.0)
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    assert any("sla hours: Input should be greater than 0" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
+
+    form = _form(at, "classify", 1)
+    at.text_area(key=f"{form}-taxonomy").input("[not json")
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert any("taxonomy: not valid JSON" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
+
+
+def test_adding_connecting_and_removing_a_node(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    at.selectbox(key="graph-add-type").set_value("notification")
+    at.text_input(key="graph-add-name").input("Tell billing")
+    at.button(key="graph-add").click().run()
+    assert not at.exception
+    workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    added = workflow.visual_data.nodes[-1]
+    assert (workflow.version, added.name) == (2, "Tell billing")
+
+    at.selectbox(key="graph-link-from").set_value("send").run()
+    at.selectbox(key="graph-link-to").set_value(added.node_id)
+    at.button(key="graph-connect").click().run()
+    workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert workflow.visual_data.connections[-1].target_node_id == added.node_id
+
+    # A cycle is refused with its reason; nothing is saved.
+    at.selectbox(key="graph-link-from").set_value(added.node_id).run()
+    at.selectbox(key="graph-link-to").set_value("send")
+    at.button(key="graph-connect").click().run()
+    assert any("cycle" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 3
+
+    at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").set_value(added.node_id).run()
+    at.button(key="graph-remove-node").click().run()
+    workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert added.node_id not in {n.node_id for n in workflow.visual_data.nodes}
+    assert all(c.target_node_id != added.node_id for c in workflow.visual_data.connections)
+
+
+def test_run_now_and_pause_all(
+    open_page: Callable[..., AppTest], service: MailroomService, worker: Worker
+) -> None:
+    worker.poll_triggers()
+    at = open_page("workflow", user="maria")
+    at.button(key="workflow-pause-all").click().run()
+    assert not at.exception
+    assert any("Paused 2 executions" in s.value for s in at.success)
+    assert service.store.count_executions_by_status()["paused"] == 2
+    at.button(key="workflow-resume-all").click().run()
+    assert service.store.count_executions_by_status()["pending"] == 2
+    at.button(key="workflow-run-now").click().run()
+    assert any("Run requested" in s.value for s in at.success)
+    assert [e.action for e in service.store.list_audit()[:3]] == [
+        "run_now",
+        "resume_all",
+        "pause_all",
+    ]

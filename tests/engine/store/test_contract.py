@@ -645,6 +645,14 @@ def test_node_status_counts(store: Store) -> None:
         )
     )
     store.create_execution(make_execution(execution_id="empty", created_at=at(3)))
+    # Parked at the approval (started, waiting); the send node not reached yet (not counted).
+    parked = runs(
+        ("classify", done), ("approval", NodeStatus.WAITING), ("reply", NodeStatus.WAITING)
+    )
+    parked[1].started_at = at(4)
+    store.create_execution(
+        make_execution(execution_id="e4", created_at=at(4), node_executions=parked)
+    )
     store.create_execution(
         make_execution(
             execution_id="other", workflow_id="wf_2", node_executions=runs(("classify", done))
@@ -654,7 +662,8 @@ def test_node_status_counts(store: Store) -> None:
     counts = store.node_status_counts("wf_1", since=T0)
 
     assert counts == [
-        NodeStatusCount(node_id="classify", status=done, count=2),
+        NodeStatusCount(node_id="approval", status=NodeStatus.WAITING, count=1),
+        NodeStatusCount(node_id="classify", status=done, count=3),
         NodeStatusCount(node_id="classify", status=failed, count=1),
         NodeStatusCount(node_id="reply", status=done, count=1),
         NodeStatusCount(node_id="reply", status=failed, count=1),
