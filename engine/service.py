@@ -492,6 +492,17 @@ class MailroomService:
         )
         return changed
 
+    def assignees(self, actor: Actor) -> list[str]:
+        """Names of the people an approval can be given to (those who may decide one)."""
+        self._check(actor, "reassign_approval")
+        if self.accounts is None:
+            return []
+        return sorted(
+            account.name
+            for account in self.accounts.accounts().values()
+            if account.role in PERMISSIONS["decide_approval"]
+        )
+
     def approve_many(self, actor: Actor, approval_ids: Sequence[str]) -> BulkResult:
         """Approve several drafts as drafted; each is decided (and audited) on its own."""
         self._check(actor, "decide_approval")

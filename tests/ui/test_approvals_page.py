@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
 
 from engine.accounts import AccountBook
-from engine.models import ApprovalStatus
+from engine.models import Approval, ApprovalStatus
 from engine.roles import Role
 from engine.service import MailroomService
 from engine.worker import Worker
+from providers.ai.base import Classification, DraftReply
+from ui.approvals import bulk_candidates, by_urgency, sanitised_html
+
+CLASSIFICATION = Classification(
+    category="billing",
+    category_confidence=0.9,
+    priority="normal",
+    priority_confidence=0.9,
+    sentiment="neutral",
+    sentiment_confidence=0.9,
+    language="en",
+    language_confidence=0.9,
+    provider="p",
+    model="m",
+)
 
 
 def test_empty_queue_says_nothing_is_waiting(open_page: Callable[[str], AppTest]) -> None:
@@ -103,3 +119,77 @@ def test_a_role_taken_away_while_the_page_is_open_decides_nothing(
     assert any("not part of the analyst role" in error.value for error in at.error)
     pending = service.store.get_approval(first.approval_id)
     assert pending is not None and pending.status == ApprovalStatus.PENDING
+
+
+def test_confident_drafts_are_approved_in_bulk(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("approvals", user="bea")
+    at.slider(key="bulk-threshold").set_value(0.5).run()
+    expected = [a.approval_id for a in bulk_candidates(service.store.list_approvals(), 0.5)]
+    assert expected, "the demo drafts are confident enough to test bulk approval"
+    assert at.multiselect(key="bulk-selected-0.5").value == expected
+    at.button(key="bulk-approve").click().run()
+    assert not at.exception
+    assert any(f"Approved {len(expected)} drafts" in s.value for s in at.success)
+    for approval_id in expected:
+        decided = service.store.get_approval(approval_id)
+        assert decided is not None and decided.status == ApprovalStatus.APPROVED
+        assert decided.decided_by == "bea" and not decided.edited
+
+
+def test_reassign_and_next(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("approvals", user="bea")
+    first, second = by_urgency(service.store.list_approvals())
+    options = at.selectbox(key=f"assign-{first.approval_id}").options
+    assert options == ["anyone (the whole queue)", "alice", "bea", "maria"]
+    at.button(key="approvals-next").click().run()
+    assert at.text_area(key=f"body-{second.approval_id}").value == second.draft.body
+
+    at.selectbox(key=f"assign-{second.approval_id}").set_value("maria")
+    at.button(key=f"reassign-{second.approval_id}").click().run()
+    assert not at.exception
+    stored = service.store.get_approval(second.approval_id)
+    assert stored is not None and stored.assigned_to == "maria"
+    assert any("Reassigned to maria" in s.value for s in at.success)
+
+    # Maria sees hers first, and can choose to see only hers.
+    at = open_page("approvals", user="maria")
+    assert at.text_input(key=f"subject-{second.approval_id}").value == second.draft.subject
+    at.toggle(key="approvals-only-mine").set_value(True).run()
+    assert [b.key for b in at.button if b.key and b.key.startswith("open-")] == [
+        f"open-{second.approval_id}"
+    ]
+
+
+def test_the_queue_is_ordered_by_priority_then_time_left() -> None:
+    def approval(aid: str, rank: int, due_minutes: int | None) -> Approval:
+        base = datetime(2024, 5, 1, tzinfo=UTC)
+        return Approval(
+            approval_id=aid,
+            execution_id=aid,
+            workflow_id="wf",
+            node_id="approval",
+            email_id="e",
+            priority_rank=rank,
+            due_at=None if due_minutes is None else base + timedelta(minutes=due_minutes),
+            classification=CLASSIFICATION,
+            draft=DraftReply(subject="s", body="b", confidence=0.9, provider="p", model="m"),
+        )
+
+    queue = [approval("late", 2, 90), approval("none", 2, None), approval("soon", 2, 10)]
+    queue.append(approval("urgent", 0, 500))
+    assert [a.approval_id for a in by_urgency(queue)] == ["urgent", "soon", "late", "none"]
+
+
+def test_email_html_is_sanitised_and_never_read_as_a_file() -> None:
+    cleaned = sanitised_html(
+        '<p onclick="steal()">Hi<script>alert(1)</script><img src="https://t.example/p.gif">'
+        '<a href="javascript:alert(1)">x</a><a href="https://ok.example">y</a></p>'
+    )
+    assert "script" not in cleaned and "onclick" not in cleaned and "<img" not in cleaned
+    assert "javascript:" not in cleaned
+    assert 'href="https://ok.example"' in cleaned
+    assert sanitised_html("pyproject.toml").startswith("<div")
