@@ -73,8 +73,14 @@ def split_histogram_key(key: str) -> tuple[str, float]:
     return name, math.inf if bound == "inf" else float(bound)
 
 
+def bucket_lower_bound(bound: float) -> float:
+    """The lower bound of the histogram bucket whose upper bound is ``bound``."""
+    index = bisect.bisect_left(LATENCY_BUCKETS_MS, bound)
+    return float(LATENCY_BUCKETS_MS[index - 1]) if index > 0 else 0.0
+
+
 def percentile(histogram: Mapping[float, int], q: float) -> float | None:
-    """The ``q``-th percentile (0-100) of a histogram ``{bucket upper bound: count}``.
+    """The ``q``-th percentile (0-100) of a latency histogram ``{bucket upper bound: count}``.
 
     Interpolated linearly inside the bucket the rank falls in; a rank in the open last bucket
     is reported as that bucket's lower bound. None for an empty histogram.
@@ -84,16 +90,15 @@ def percentile(histogram: Mapping[float, int], q: float) -> float | None:
         return None
     rank = q / 100 * total
     seen = 0
-    lower = 0.0
     for bound in sorted(histogram):
         count = histogram[bound]
         if count > 0 and seen + count >= rank:
+            lower = bucket_lower_bound(bound)
             if math.isinf(bound):
                 return lower
             return lower + (bound - lower) * max(rank - seen, 0) / count
         seen += count
-        lower = bound
-    return lower
+    return None
 
 
 def histogram_percentiles(

@@ -32,19 +32,20 @@ def test_latency_lands_in_its_bucket() -> None:
 
 
 def test_percentiles_interpolate_inside_a_bucket() -> None:
-    histogram = {10.0: 50, 20.0: 40, 50.0: 10}
+    histogram = {10.0: 50, 20.0: 40, 50.0: 10}  # buckets (5, 10], (10, 20], (20, 50]
     assert percentile(histogram, 50) == pytest.approx(10.0)
     assert percentile(histogram, 70) == pytest.approx(15.0)
     assert percentile(histogram, 95) == pytest.approx(35.0)
+    assert percentile({10.0: 4}, 50) == pytest.approx(7.5)
     assert percentile({}, 50) is None
-    assert percentile({100.0: 1, math.inf: 1}, 99) == 100.0
+    assert percentile({100.0: 1, math.inf: 1}, 99) == 300_000.0  # the open bucket's floor
 
 
 def test_histogram_rows_per_node() -> None:
     rows = [("a|10", 9), ("a|20", 1), ("b|100", 1), ("a|10", 10)]
     result = histogram_percentiles(rows, [50, 95])
-    assert result["a"][50] == pytest.approx(10 * 10 / 19)
-    assert result["b"][95] == pytest.approx(95.0)
+    assert result["a"][50] == pytest.approx(5 + 5 * 10 / 19)
+    assert result["b"][95] == pytest.approx(50 + 50 * 0.95)
 
 
 def test_edit_share() -> None:
