@@ -100,7 +100,7 @@ def test_a_page_opened_without_signing_in_shows_the_sign_in_form(
 
 
 def test_app_renders_the_first_page_and_warns_without_a_worker(
-    open_page: Callable[[str], AppTest],
+    open_page: Callable[..., AppTest],
 ) -> None:
     at = open_page("app")
     assert not at.exception
@@ -110,7 +110,7 @@ def test_app_renders_the_first_page_and_warns_without_a_worker(
 
 
 def test_no_warning_while_a_worker_is_alive(
-    open_page: Callable[[str], AppTest], worker: Worker
+    open_page: Callable[..., AppTest], worker: Worker
 ) -> None:
     worker.heartbeat()
     at = open_page("app")
@@ -118,7 +118,7 @@ def test_no_warning_while_a_worker_is_alive(
     assert not at.sidebar.warning
 
 
-def test_every_page_is_reachable_from_the_app(open_page: Callable[[str], AppTest]) -> None:
+def test_every_page_is_reachable_from_the_app(open_page: Callable[..., AppTest]) -> None:
     at = open_page("app")
     for page, title in [
         ("pages/executions.py", "Live executions"),
@@ -133,7 +133,7 @@ def test_every_page_is_reachable_from_the_app(open_page: Callable[[str], AppTest
 
 
 def test_a_bad_setting_stops_the_app_with_its_name(
-    monkeypatch: pytest.MonkeyPatch, open_page: Callable[[str], AppTest]
+    monkeypatch: pytest.MonkeyPatch, open_page: Callable[..., AppTest]
 ) -> None:
     monkeypatch.setenv("MAILROOM_OIDC_DEFAULT_ROLE", "boss")
     at = open_page("app")

@@ -29,14 +29,14 @@ CLASSIFICATION = Classification(
 )
 
 
-def test_empty_queue_says_nothing_is_waiting(open_page: Callable[[str], AppTest]) -> None:
+def test_empty_queue_says_nothing_is_waiting(open_page: Callable[..., AppTest]) -> None:
     at = open_page("approvals")
     assert not at.exception
     assert any("Nothing waiting" in info.value for info in at.info)
 
 
 def test_shows_the_most_urgent_draft_beside_its_email(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     assert not at.exception
@@ -52,7 +52,7 @@ def test_shows_the_most_urgent_draft_beside_its_email(
 
 
 def test_approve_and_send_decides_and_moves_to_the_next(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     first, second = service.store.list_approvals()
@@ -76,7 +76,7 @@ def test_approve_and_send_decides_and_moves_to_the_next(
 
 
 def test_reject_needs_a_reason(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     first = service.store.list_approvals()[0]
@@ -96,7 +96,7 @@ def test_reject_needs_a_reason(
 
 
 def test_open_picks_another_item(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     second = service.store.list_approvals()[1]

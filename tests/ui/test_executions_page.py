@@ -24,7 +24,7 @@ def _status(service: MailroomService, execution_id: str) -> ExecutionStatus:
 
 
 def test_lists_executions_with_their_progress(
-    waiting_for_approval: Worker, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("executions")
     assert not at.exception
@@ -38,9 +38,7 @@ def test_lists_executions_with_their_progress(
     assert at.json
 
 
-def test_filters_by_status(
-    waiting_for_approval: Worker, open_page: Callable[[str], AppTest]
-) -> None:
+def test_filters_by_status(waiting_for_approval: Worker, open_page: Callable[..., AppTest]) -> None:
     at = open_page("executions")
     at.multiselect(key="executions-status").set_value([ExecutionStatus.COMPLETED]).run()
     assert not at.exception
@@ -49,7 +47,7 @@ def test_filters_by_status(
 
 
 def test_pause_resume_and_cancel_a_pending_execution(
-    worker: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    worker: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     assert worker.poll_triggers() == 2
     at = open_page("executions")
@@ -79,7 +77,7 @@ def test_pause_resume_and_cancel_a_pending_execution(
 
 
 def test_a_refused_control_is_explained(
-    worker: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    worker: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     worker.poll_triggers()
     at = open_page("executions")
@@ -99,7 +97,7 @@ def test_a_failed_execution_shows_its_error_and_retries_from_the_failed_node(
     make_providers: Callable[..., ProviderSet],
     local_ai: LocalAIProvider,
     service: MailroomService,
-    open_page: Callable[[str], AppTest],
+    open_page: Callable[..., AppTest],
 ) -> None:
     failing = ScriptedAI(local_ai, classify_errors=[PermanentProviderError("model unavailable")])
     worker = Worker(store, make_providers(failing), app_settings)

@@ -15,7 +15,7 @@ from ui.metrics import by_provider, node_percentiles, rollup_frame
 
 
 def test_without_data_says_so_instead_of_drawing_empty_charts(
-    open_page: Callable[[str], AppTest],
+    open_page: Callable[..., AppTest],
 ) -> None:
     at = open_page("metrics")
     assert not at.exception
@@ -24,7 +24,7 @@ def test_without_data_says_so_instead_of_drawing_empty_charts(
 
 
 def test_charts_and_export_when_rollups_exist(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     first = service.store.list_approvals()[0]
     service.approve(Actor("alice", Role.AGENT), first.approval_id)

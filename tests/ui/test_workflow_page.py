@@ -18,7 +18,7 @@ WORKFLOW_NAME = "Customer Support Email Automation"
 
 
 def test_shows_the_workflow_and_its_graph(
-    open_page: Callable[[str], AppTest], service: MailroomService
+    open_page: Callable[..., AppTest], service: MailroomService
 ) -> None:
     at = open_page("workflow")
     assert not at.exception
@@ -38,7 +38,7 @@ def test_shows_the_workflow_and_its_graph(
 
 
 def test_toggling_off_and_on_changes_the_stored_status(
-    open_page: Callable[[str], AppTest], service: MailroomService
+    open_page: Callable[..., AppTest], service: MailroomService
 ) -> None:
     at = open_page("workflow")
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(False).run()
@@ -63,7 +63,7 @@ def test_a_role_taken_away_while_the_page_is_open_changes_nothing(
 
 
 def test_node_counts_and_colours_follow_the_runs(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("workflow")
     assert not at.exception
