@@ -20,6 +20,7 @@ QUEUE_LIMIT = 100
 CURRENT_KEY = "approval-current"
 FLASH_KEY = "approvals-flash"
 DEFAULT_BULK_THRESHOLD = 0.85
+SENT_LIMIT = 8
 
 service = get_service()
 actor = current_actor("approvals")
@@ -35,6 +36,29 @@ if flash is not None:
     else:
         st.warning(escape_markdown(message), icon=":material/warning:")
 
+@st.fragment(run_every=3)
+def sent_replies() -> None:
+    """The latest replies and whether each went out, refreshed in place."""
+    replies = service.sent_replies(actor, limit=SENT_LIMIT)
+    st.subheader("Recent replies")
+    if not replies:
+        st.caption("No reply has been sent yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "to": [r.to for r in replies],
+                "subject": [r.subject for r in replies],
+                "status": [r.status.value for r in replies],
+                "sent": [timestamp(r.sent_at) for r in replies],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="sent-replies",
+    )
+
+
 only_mine = st.toggle("Only drafts assigned to me", key="approvals-only-mine")
 queue = mine_first(
     by_urgency(service.approval_queue(actor, limit=QUEUE_LIMIT)), actor.name, only_mine
@@ -44,6 +68,7 @@ if not queue:
         "Nothing waiting — every draft has been handled. New drafts appear here as emails arrive.",
         icon=":material/inbox:",
     )
+    sent_replies()
     st.stop()
 
 ids = [approval.approval_id for approval in queue]
@@ -307,3 +332,6 @@ with right_column:
         args=(next_id or aid,),
         disabled=next_id is None,
     )
+
+st.divider()
+sent_replies()

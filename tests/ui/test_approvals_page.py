@@ -73,6 +73,11 @@ def test_approve_and_send_decides_and_moves_to_the_next(
     assert service.status_summary()["replies_sent"] == 0  # the page only decides
     waiting_for_approval.run_pending()
     assert service.status_summary()["replies_sent"] == 1
+    # The agent sees it went out.
+    at.run()
+    sent = at.dataframe[-1].value
+    assert list(sent["status"]) == ["sent"]
+    assert sent["subject"].iloc[0].endswith(first.draft.subject.removeprefix("Re: "))
 
 
 def test_reject_needs_a_reason(
