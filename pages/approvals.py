@@ -36,6 +36,7 @@ if flash is not None:
     else:
         st.warning(escape_markdown(message), icon=":material/warning:")
 
+
 @st.fragment(run_every=3)
 def sent_replies() -> None:
     """The latest replies and whether each went out, refreshed in place."""
