@@ -170,7 +170,8 @@ def browser() -> Iterator[Browser]:
 
 
 def _sign_in(browser: Browser, app: RunningApp, name: str) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # Tall, so each screenshot holds the whole page (Streamlit scrolls inside its main block).
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(app.base)
     expect(page.get_by_text("Sign in to Mailroom")).to_be_visible(timeout=UI_TIMEOUT)
     page.get_by_role("textbox", name="Name").fill(name)
