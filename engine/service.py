@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from engine.accounts import Account, AccountBook, AccountError, generate_password
+from engine.adapters import ProviderSet
+from engine.bulk_import import ImportProgress, import_emails
 from engine.health import Check, secrets_presence, system_health
 from engine.models import (
     FINAL_EXECUTION_STATUSES,
@@ -49,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_metrics": frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}),
     "view_settings": frozenset({Role.ADMIN}),
     "manage_users": frozenset({Role.ADMIN}),
+    "run_maintenance": frozenset({Role.ADMIN}),
 }
 
 
@@ -588,3 +591,32 @@ class MailroomService:
         """Which secrets are set (name, purpose, set?); never their values."""
         self._check(actor, "view_settings")
         return secrets_presence()
+
+    def import_emails(
+        self,
+        actor: Actor,
+        providers: ProviderSet,
+        workflow_id: str,
+        wanted: int,
+        batch: int = 50,
+    ) -> Iterator[ImportProgress]:
+        """Bulk-import up to ``wanted`` emails through a workflow's trigger, yielding progress
+        after each batch; audited when it ends (or is abandoned)."""
+        self._check(actor, "run_maintenance")
+        workflow = self.store.get_workflow(workflow_id)
+        last: ImportProgress | None = None
+        try:
+            for progress in import_emails(self.store, providers, workflow, wanted, batch=batch):
+                last = progress
+                yield progress
+        finally:
+            self._audit(
+                actor,
+                "bulk_import",
+                workflow_id,
+                after={
+                    "wanted": wanted,
+                    "fetched": last.fetched if last else 0,
+                    "ingested": last.ingested if last else 0,
+                },
+            )

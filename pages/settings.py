@@ -11,6 +11,7 @@ import streamlit as st
 from engine.health import Health
 from ui.context import app_settings, current_actor, get_service
 from ui.format import timestamp
+from ui.long_work import bulk_import_panel
 from ui.users_admin import users_panel
 
 HEALTH_ICON = {Health.OK: "🟢 ok", Health.WARNING: "🟠 warning", Health.ERROR: "🔴 error"}
@@ -21,8 +22,8 @@ actor = current_actor("settings")
 settings = app_settings()
 
 st.title("Settings")
-health_tab, secrets_tab, users_tab, audit_tab = st.tabs(
-    ["Health", "Secrets and retention", "Users and roles", "Audit log"]
+health_tab, secrets_tab, users_tab, work_tab, audit_tab = st.tabs(
+    ["Health", "Secrets and retention", "Users and roles", "Long work", "Audit log"]
 )
 
 with health_tab:
@@ -71,6 +72,13 @@ with secrets_tab:
 
 with users_tab:
     users_panel(service, actor)
+
+with work_tab:
+    bulk_import_panel(service, actor)
+    st.caption(
+        "Retraining the local model and backfilling metrics are not available here yet: "
+        "`python -m engine setup` trains the model when its training data changed."
+    )
 
 with audit_tab:
     entries = service.audit_log(actor, limit=AUDIT_LIMIT)

@@ -250,3 +250,17 @@ def test_decisions_and_sent_replies_feed_the_metrics(
     assert sum(counts("sla").values()) == 2
     histogram = counts("node_latency_hist")
     assert sum(n for key, n in histogram.items() if key.startswith("classify|")) == 2
+
+
+def test_bulk_import_reports_progress_per_batch(
+    service: MailroomService, store: Store, providers: ProviderSet
+) -> None:
+    with pytest.raises(PermissionDenied):
+        next(service.import_emails(MANAGER, providers, DEFAULT_WORKFLOW_ID, 10))
+    steps = list(service.import_emails(ADMIN, providers, DEFAULT_WORKFLOW_ID, 25, batch=10))
+    assert [(p.fetched, p.wanted) for p in steps] == [(10, 25), (20, 25), (25, 25)]
+    assert [p.fraction for p in steps] == [0.4, 0.8, 1.0]
+    assert steps[-1].ingested == 25 and steps[-1].executions_created == 25
+    assert store.count_emails() == 25
+    again = list(service.import_emails(ADMIN, providers, DEFAULT_WORKFLOW_ID, 5))
+    assert again[-1].ingested == 5 and store.count_emails() == 30

@@ -68,3 +68,21 @@ def test_the_last_admin_cannot_be_demoted(
     assert not at.exception
     assert any("last admin" in e.value for e in at.error)
     assert accounts.get("alice").role == Role.ADMIN  # type: ignore[union-attr]
+
+
+def test_bulk_import_shows_progress_and_queues_executions(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("settings")
+    at.number_input(key="import-count").set_value(30)
+    at.number_input(key="import-batch").set_value(10)
+    at.button(key="FormSubmitter:bulk-import-Import").click().run()
+    assert not at.exception
+    assert any("Imported 30 new emails" in s.value for s in at.success)
+    assert service.store.count_emails() == 30
+    assert sum(service.store.count_executions_by_status().values()) == 30
+    entry = service.store.list_audit()[0]
+    assert (entry.action, entry.after) == (
+        "bulk_import",
+        {"wanted": 30, "fetched": 30, "ingested": 30},
+    )
