@@ -120,7 +120,8 @@ def node_percentiles(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame
 
 
 def by_provider(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """AI calls, tokens and cost per provider (the rollups' ``total`` of tokens and cost)."""
+    """AI calls, tokens and cost per provider: ``ai_calls`` counts calls, ``ai_tokens`` and
+    ``ai_cost_usd`` hold tokens and dollars in their ``total``."""
     columns = ["provider", "calls", "tokens", "cost_usd"]
     parts = []
     for metric, column in (
@@ -132,7 +133,9 @@ def by_provider(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if frame is None or frame.empty:
             continue
         value = "count" if metric == "ai_calls" else "total"
-        parts.append(frame.groupby("key")[value].sum().rename(column))
+        # Keys are "provider" or "provider:operation" (classify, draft): one row per provider.
+        provider = frame["key"].str.partition(":")[0]
+        parts.append(frame.groupby(provider)[value].sum().rename(column))
     if not parts:
         return pd.DataFrame(columns=columns)
     table = pd.concat(parts, axis=1).fillna(0).reset_index(names="provider")

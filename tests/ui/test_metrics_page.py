@@ -83,7 +83,12 @@ def test_ai_usage_by_provider() -> None:
     bucket = datetime(2024, 5, 1, 14, tzinfo=UTC)
     frames = {
         "ai_calls": rollup_frame(
-            [RollupRow(bucket=bucket, metric="ai_calls", key="openai", count=3, total=0)]
+            [
+                RollupRow(
+                    bucket=bucket, metric="ai_calls", key="openai:classify", count=2, total=0
+                ),
+                RollupRow(bucket=bucket, metric="ai_calls", key="openai:draft", count=1, total=0),
+            ]
         ),
         "ai_tokens": rollup_frame(
             [RollupRow(bucket=bucket, metric="ai_tokens", key="openai", count=3, total=1200)]
