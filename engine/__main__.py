@@ -126,6 +126,21 @@ def cmd_chaos(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a human summary, then the figures as one JSON object on the last line."""
+    from engine.bench import bench_empty, bench_pipeline, summary
+    from providers.ai.local import LocalAIProvider
+
+    if args.benchmark == "empty":
+        figures = bench_empty(settings, args.executions, args.threads)
+    else:
+        LocalAIProvider(models_dir=settings.model_store_dir).warm_up()
+        figures = bench_pipeline(settings, args.emails, args.threads)
+    print(summary(figures))
+    print(json.dumps(figures))
+    return 0
+
+
 def _non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -161,6 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
     chaos.add_argument("--seed", type=int, default=1, help="for the kill moments and the emails")
     chaos.add_argument("--timeout", type=float, default=900.0, help="give up after SECONDS")
     chaos.set_defaults(func=cmd_chaos)
+    bench = sub.add_parser("bench", help="throughput and latency figures (JSON on the last line)")
+    kinds = bench.add_subparsers(dest="benchmark", required=True)
+    empty = kinds.add_parser("empty", help="a trigger → no-op workflow: executions per second")
+    empty.add_argument("--executions", type=_positive_int, default=2000)
+    pipeline = kinds.add_parser("pipeline", help="the default workflow end to end")
+    pipeline.add_argument("--emails", type=_positive_int, default=1000)
+    for kind in (empty, pipeline):
+        kind.add_argument("--threads", type=_positive_int, default=2, help="worker threads")
+    bench.set_defaults(func=cmd_bench)
     users_cli.add_parser(sub)
     return parser
 

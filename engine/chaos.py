@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -220,7 +221,26 @@ def run_chaos(
     report.timed_out = timed_out
     report.problems = problems
     store.close()
+    if report.ok and workdir is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        if settings.mongodb_uri is not None:
+            _drop_database(settings)
+    else:
+        report.problems.append(f"the store, outbox and worker logs are kept in {folder}")
     return report
+
+
+def _drop_database(settings: Settings) -> None:
+    import pymongo
+
+    assert settings.mongodb_uri is not None
+    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+        settings.mongodb_uri.get_secret_value()
+    )
+    try:
+        client.drop_database(settings.mongodb_database)
+    finally:
+        client.close()
 
 
 def seed_store(store: Store, emails: int, seed_value: int) -> None:

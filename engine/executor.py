@@ -31,7 +31,7 @@ from tenacity.stop import stop_base
 
 from engine.adapters import ProviderSet
 from engine.graph import WorkflowGraph
-from engine.lease import LeaseKeeper, LeaseLost
+from engine.lease import LeaseKeeper, LeaseLost, LeaseRenewer
 from engine.models import (
     ApprovalStatus,
     Email,
@@ -139,6 +139,12 @@ class Executor:
         self.clock = clock
         self.sleep = sleep
         self.stopping = stopping or threading.Event()
+        self.renewer = LeaseRenewer(settings.worker_lease_seconds)
+        # Shared by all executions of this executor; a node past its timeout is abandoned in it.
+        self.pool = ThreadPoolExecutor(
+            max_workers=settings.node_parallelism * settings.worker_concurrency + 2,
+            thread_name_prefix="node",
+        )
 
     def run(self, execution: ExecutionLog) -> ExecutionLog:
         """Advance ``execution`` (claimed by its ``owner`` at its ``attempt``) as far as it goes.
@@ -152,20 +158,19 @@ class Executor:
             execution.attempt,
             self.settings.worker_lease_seconds,
             self.clock,
-        )
-        pool = ThreadPoolExecutor(
-            max_workers=self.settings.node_parallelism,
-            thread_name_prefix=f"node-{execution.execution_id}",
+            self.renewer,
         )
         rollups: list[RollupIncrement] = []
         try:
             with keeper:
-                return _Run(self, execution, keeper, pool, rollups).drive()
+                return _Run(self, execution, keeper, self.pool, rollups).drive()
         finally:
-            # A node past its timeout may still be running; it is abandoned, not awaited.
-            pool.shutdown(wait=False, cancel_futures=True)
             if rollups:
                 self.store.increment_rollups(rollups)
+
+    def close(self) -> None:
+        """Let go of the node threads (a node still running past its timeout is not awaited)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     def requested_control(self, execution_id: str) -> str | None:
         stored = self.store.get_execution(execution_id)
@@ -210,8 +215,9 @@ class _Run:
             if self.keeper.lost:
                 raise LeaseLost(self.execution.execution_id)
             self._skip_unreachable()
+            room = self.x.settings.node_parallelism - len(self.in_flight)
             if not self.failed and self.control is None and not self.x.stopping.is_set():
-                ready = self._ready()
+                ready = self._ready()[: max(0, room)]
                 if ready:
                     # A node boundary: read the control request once per batch of starts.
                     self.control = self.x.requested_control(self.execution.execution_id)

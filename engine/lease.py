@@ -1,4 +1,4 @@
-"""Keeps a claimed execution's lease alive while a worker runs it, and tells when it is lost."""
+"""Keeps claimed executions' leases alive while a worker runs them, and tells when one is lost."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ class LeaseLost(Exception):
 
 
 class LeaseKeeper:
-    """Renews the lease of one execution every third of its length, from a background thread.
+    """The lease of one claimed execution.
 
     Every renewal is fenced on (owner, attempt): once it is refused, ``lost`` stays set and
     ``ensure()`` raises, so the worker stops before doing anything that another owner may
-    also do. ``ensure()`` also renews on the spot, which side effects call just before acting:
-    after it returns, this worker holds the lease for at least ``lease_seconds``.
+    also do. ``ensure()`` renews on the spot, which side effects call just before acting:
+    after it returns, this worker holds the lease for at least ``lease_seconds``. While the
+    keeper is entered, a ``LeaseRenewer`` renews it in the background.
     """
 
     def __init__(
@@ -38,6 +39,7 @@ class LeaseKeeper:
         attempt: int,
         lease_seconds: float,
         clock: Callable[[], datetime],
+        renewer: LeaseRenewer | None = None,
     ) -> None:
         self.store = store
         self.execution_id = execution_id
@@ -45,10 +47,10 @@ class LeaseKeeper:
         self.attempt = attempt
         self.lease_seconds = lease_seconds
         self.clock = clock
+        self.renewer = renewer
         self._lost = threading.Event()
-        self._stop = threading.Event()
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
 
     @property
     def lost(self) -> bool:
@@ -59,14 +61,15 @@ class LeaseKeeper:
         with self._lock:
             if self._lost.is_set():
                 return False
+            if self._stopped.is_set():
+                return True  # written back without a lease: nothing left to renew
             until = self.clock() + timedelta(seconds=self.lease_seconds)
             held = self.store.renew_lease(
                 self.execution_id, owner=self.owner, attempt=self.attempt, lease_until=until
             )
             if not held:
                 self._lost.set()
-                if not self._stop.is_set():  # after the last write, a refusal is expected
-                    log.warning("lease on %s lost (attempt %d)", self.execution_id, self.attempt)
+                log.warning("lease on %s lost (attempt %d)", self.execution_id, self.attempt)
             return held
 
     def ensure(self) -> None:
@@ -76,24 +79,14 @@ class LeaseKeeper:
 
     def stop(self) -> None:
         """Stop renewing (the execution is about to be written back without a lease)."""
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
-
-    def _keep(self) -> None:
-        interval = max(0.05, self.lease_seconds / 3)
-        while not self._stop.wait(interval):
-            try:
-                if not self.renew():
-                    return
-            except Exception:  # a store hiccup: try again next interval, the lease has slack
-                log.exception("renewing the lease on %s failed", self.execution_id)
+        with self._lock:
+            self._stopped.set()
+        if self.renewer is not None:
+            self.renewer.forget(self)
 
     def __enter__(self) -> LeaseKeeper:
-        self._thread = threading.Thread(
-            target=self._keep, name=f"lease-{self.execution_id}", daemon=True
-        )
-        self._thread.start()
+        if self.renewer is not None:
+            self.renewer.keep(self)
         return self
 
     def __exit__(
@@ -103,3 +96,37 @@ class LeaseKeeper:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class LeaseRenewer:
+    """One background thread per worker that renews every lease it keeps, every third of
+    the lease length (a thread per execution would cost more than a short execution)."""
+
+    def __init__(self, lease_seconds: float) -> None:
+        self.interval = max(0.05, lease_seconds / 3)
+        self._keepers: set[LeaseKeeper] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def keep(self, keeper: LeaseKeeper) -> None:
+        with self._lock:
+            self._keepers.add(keeper)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="lease-renewer", daemon=True)
+                self._thread.start()
+
+    def forget(self, keeper: LeaseKeeper) -> None:
+        with self._lock:
+            self._keepers.discard(keeper)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            with self._lock:
+                keepers = list(self._keepers)
+            for keeper in keepers:
+                try:
+                    keeper.renew()
+                except Exception:  # a store hiccup: try again next round, the lease has slack
+                    log.exception("renewing the lease on %s failed", keeper.execution_id)

@@ -168,10 +168,6 @@ class Worker:
         s = self.settings
         add = self._scheduler.add_job
         add(self.heartbeat, "interval", seconds=s.worker_heartbeat_seconds, id="heartbeat")
-        for slot in range(s.worker_concurrency):
-            add(
-                self.run_pending, "interval", seconds=s.worker_run_interval_seconds, id=f"run{slot}"
-            )
         add(self.check_run_requests, "interval", seconds=1.0, id="run-now")
         add(self.escalate_approvals, "interval", seconds=s.approval_check_seconds, id="escalate")
         add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
@@ -220,6 +216,7 @@ class Worker:
                 log.warning(
                     "stopping with %d executions still running; their leases expire", self._busy
                 )
+        self.executor.close()
         self.store.remove_worker(self.worker_id)
         log.info("worker %s stopped", self.worker_id)
 

@@ -1,0 +1,249 @@
+"""``python -m engine bench empty|pipeline``: throughput and latency figures on the embedded store.
+
+Each benchmark builds a fresh store in a temporary folder, prints a short summary, and prints its
+figures as one JSON object on the last line. Nothing here asserts anything: figures are read by
+people and by ``make bench``.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.adapters import build_providers
+from engine.models import (
+    ApprovalStatus,
+    ExecutionStatus,
+    VisualData,
+    Workflow,
+    WorkflowStatus,
+)
+from engine.nodes.ai_model import SUPPORT_TAXONOMY
+from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
+from engine.service import Actor, MailroomService, Role
+from engine.settings import Settings
+from engine.store.sqlite import SQLiteStore
+from engine.triggers import poll_trigger, trigger_nodes
+from engine.worker import Worker
+from providers.email.demo import DemoEmailSource
+
+BENCH_AGENT = Actor("bench-agent", Role.AGENT)
+
+
+def peak_memory_mb() -> float:
+    """The process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@dataclass
+class _Bench:
+    folder: Path
+    settings: Settings
+    store: SQLiteStore
+
+    @classmethod
+    def fresh(cls, base: Settings, concurrency: int) -> _Bench:
+        folder = Path(tempfile.mkdtemp(prefix="mailroom-bench-"))
+        settings = Settings(
+            data_dir=folder,
+            models_dir=base.model_store_dir.resolve(),
+            worker_concurrency=concurrency,
+        )
+        store = SQLiteStore(settings.database_file)
+        store.setup()
+        seed(store)
+        return cls(folder, settings, store)
+
+    def close(self) -> None:
+        self.store.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _ingest(bench: _Bench, workflow_id: str, count: int) -> float:
+    """Feed ``count`` demo emails through the workflow's trigger; return seconds taken."""
+    providers = build_providers(bench.settings)
+    workflow = bench.store.get_workflow(workflow_id)
+    node = trigger_nodes(workflow)[0]
+    node = node.model_copy(update={"config": {**node.config, "max_emails": None}})
+    started = time.perf_counter()
+    created = 0
+    while created < count:
+        result = poll_trigger(
+            bench.store, providers, workflow, node, "bench", limit=min(500, count - created)
+        )
+        created += result.executions_created
+    return time.perf_counter() - started
+
+
+def _run_all(worker: Worker, threads: int, until: Callable[[], bool]) -> float:
+    """Run pending executions on ``threads`` threads until ``until()``; return seconds."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            if not worker.run_pending():
+                time.sleep(0.002)
+
+    runners = [threading.Thread(target=loop) for _ in range(threads)]
+    started = time.perf_counter()
+    for runner in runners:
+        runner.start()
+    while not until():
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for runner in runners:
+        runner.join()
+    return elapsed
+
+
+def bench_empty(base: Settings, executions: int, concurrency: int = 2) -> dict[str, Any]:
+    """A trigger → no-op workflow: how many executions a worker finishes per second."""
+    bench = _Bench.fresh(base, concurrency)
+    try:
+        bench.store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
+        nodes = [
+            _node("trigger", "email_trigger", "Mail", 0, 0, batch_size=500),
+            _node("noop", "transform", "No-op", 200, 0),
+        ]
+        bench.store.save_workflow(
+            Workflow(
+                workflow_id="empty",
+                name="Empty",
+                status=WorkflowStatus.ACTIVE,
+                visual_data=VisualData(nodes=nodes, connections=[_link("trigger", "noop")]),
+            )
+        )
+        ingest_seconds = _ingest(bench, "empty", executions)
+        worker = Worker(bench.store, build_providers(bench.settings), bench.settings)
+
+        def finished() -> bool:
+            counts = bench.store.count_executions_by_status("empty")
+            return counts.get(ExecutionStatus.COMPLETED.value, 0) >= executions
+
+        seconds = _run_all(worker, concurrency, finished)
+        worker.executor.close()
+        return {
+            "benchmark": "empty",
+            "executions": executions,
+            "executions_per_second": round(executions / seconds, 1),
+            "ingest_emails_per_second": round(executions / ingest_seconds, 1),
+            "worker_threads": concurrency,
+            "peak_memory_mb": round(peak_memory_mb(), 1),
+        }
+    finally:
+        bench.close()
+
+
+def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[str, Any]:
+    """The default workflow end to end, a bench agent approving every draft at once."""
+    bench = _Bench.fresh(base, concurrency)
+    try:
+        providers = build_providers(bench.settings)
+        ai = providers.ai
+        taxonomy = list(SUPPORT_TAXONOMY)
+        # The CPU floor: the same AI work in a tight loop, no engine around it.
+        source = DemoEmailSource(mailbox="floor@mailroom.example", seed=bench.settings.demo_seed)
+        sample = source.fetch(None, emails).emails
+        ai.classify(sample[0], taxonomy)  # load the model outside the timing
+        started = time.perf_counter()
+        for email in sample:
+            ai.draft(email, ai.classify(email, taxonomy))
+        floor_seconds = time.perf_counter() - started
+
+        service = MailroomService(bench.store)
+        stop = threading.Event()
+
+        def agent() -> None:
+            while not stop.is_set():
+                queue = service.approval_queue(BENCH_AGENT, limit=200)
+                for approval in queue:
+                    service.approve(BENCH_AGENT, approval.approval_id)
+                if not queue:
+                    time.sleep(0.005)
+
+        agent_thread = threading.Thread(target=agent)
+        agent_thread.start()
+        ingest_seconds = _ingest(bench, DEFAULT_WORKFLOW_ID, emails)
+        worker = Worker(bench.store, providers, bench.settings)
+
+        def finished() -> bool:
+            counts = bench.store.count_executions_by_status(DEFAULT_WORKFLOW_ID)
+            return counts.get(ExecutionStatus.COMPLETED.value, 0) >= emails
+
+        seconds = _run_all(worker, concurrency, finished)
+        stop.set()
+        agent_thread.join()
+        worker.executor.close()
+        latencies = _latencies_without_human_wait(bench, emails)
+        executions = bench.store.list_executions(limit=emails)
+        nodes_run = statistics.mean(e.metrics.nodes_executed for e in executions)
+        rate = emails / seconds
+        floor_rate = emails / floor_seconds
+        overhead_ms = max(0.0, (seconds - floor_seconds) / emails / nodes_run * 1000 * concurrency)
+        return {
+            "benchmark": "pipeline",
+            "emails": emails,
+            "emails_per_second": round(rate, 1),
+            "ingest_emails_per_second": round(emails / ingest_seconds, 1),
+            "latency_p50_ms": round(percentile(latencies, 0.5), 1),
+            "latency_p95_ms": round(percentile(latencies, 0.95), 1),
+            "cpu_floor_emails_per_second": round(floor_rate, 1),
+            "share_of_cpu_floor": round(rate / floor_rate, 3),
+            "engine_overhead_ms_per_node": round(overhead_ms, 2),
+            "nodes_per_execution": round(nodes_run, 2),
+            "worker_threads": concurrency,
+            "replies_sent": len(list((bench.settings.demo_outbox_dir).glob("*.eml"))),
+            "peak_memory_mb": round(peak_memory_mb(), 1),
+        }
+    finally:
+        bench.close()
+
+
+def _latencies_without_human_wait(bench: _Bench, emails: int) -> list[float]:
+    """Per execution: from its first claim to its end, minus the wait for the human decision.
+
+    Time queued before the first claim is left out: the benchmark ingests every email up front,
+    so queueing measures the batch size, not the engine.
+    """
+    latencies = []
+    for execution in bench.store.list_executions(limit=emails):
+        if execution.completed_at is None or execution.started_at is None:
+            continue
+        total = (execution.completed_at - execution.started_at).total_seconds()
+        approval = bench.store.find_approval(execution.execution_id, "approval")
+        if approval is not None and approval.status == ApprovalStatus.APPROVED:
+            assert approval.decided_at is not None
+            total -= (approval.decided_at - approval.created_at).total_seconds()
+        latencies.append(total * 1000)
+    return latencies
+
+
+def summary(figures: dict[str, Any]) -> str:
+    """A short human line above the JSON."""
+    if figures["benchmark"] == "empty":
+        return (
+            f"empty workflow: {figures['executions_per_second']} executions/s over "
+            f"{figures['executions']} executions, peak {figures['peak_memory_mb']} MB"
+        )
+    return (
+        f"pipeline: {figures['emails_per_second']} emails/s "
+        f"({figures['share_of_cpu_floor']:.0%} of the CPU floor of "
+        f"{figures['cpu_floor_emails_per_second']}/s), p50 {figures['latency_p50_ms']} ms, "
+        f"p95 {figures['latency_p95_ms']} ms, peak {figures['peak_memory_mb']} MB"
+    )
