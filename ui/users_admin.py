@@ -99,6 +99,13 @@ def users_panel(service: MailroomService, actor: Actor) -> None:
         st.selectbox("Person", names, key="user-pick")
         st.selectbox("New role", ROLES, format_func=lambda r: r.value, key="user-new-role")
         buttons = st.container(horizontal=True)
-        buttons.button("Change role", on_click=_change, args=(service, "role"))
-        buttons.button("Reset password", on_click=_change, args=(service, "password"))
-        buttons.button("Remove", on_click=_change, args=(service, "remove"))
+        buttons.button(
+            "Change role", key="user-change-role", on_click=_change, args=(service, "role")
+        )
+        buttons.button(
+            "Reset password",
+            key="user-reset-password",
+            on_click=_change,
+            args=(service, "password"),
+        )
+        buttons.button("Remove", key="user-remove", on_click=_change, args=(service, "remove"))

@@ -53,9 +53,23 @@ def test_admin_adds_a_person_and_sees_the_password_once(
 
     at.selectbox(key="user-pick").set_value("dora")
     at.selectbox(key="user-new-role").set_value(Role.ANALYST)
-    at.button[-3].click().run()
+    at.button(key="user-change-role").click().run()
     assert accounts.get("dora") is not None
     assert accounts.get("dora").role == Role.ANALYST  # type: ignore[union-attr]
+
+    at.selectbox(key="user-pick").set_value("dora")
+    at.button(key="user-reset-password").click().run()
+    new_password = next(s.value for s in at.success if "New password for dora" in s.value)
+    new_password = new_password.rsplit("`", 2)[-2]
+    assert accounts.authenticate("dora", password) is None
+    assert accounts.authenticate("dora", new_password) is not None
+    at.selectbox(key="user-pick").set_value("dora")
+    at.button(key="user-remove").click().run()
+    assert accounts.get("dora") is None
+    assert [e.action for e in service.store.list_audit()[:2]] == [
+        "account_removed",
+        "account_password_reset",
+    ]
 
 
 def test_the_last_admin_cannot_be_demoted(
@@ -64,7 +78,7 @@ def test_the_last_admin_cannot_be_demoted(
     at = open_page("settings")
     at.selectbox(key="user-pick").set_value("alice")
     at.selectbox(key="user-new-role").set_value(Role.AGENT)
-    at.button[-3].click().run()
+    at.button(key="user-change-role").click().run()
     assert not at.exception
     assert any("last admin" in e.value for e in at.error)
     assert accounts.get("alice").role == Role.ADMIN  # type: ignore[union-attr]
