@@ -3,8 +3,10 @@ all, node settings in a generated form, and adding or removing nodes and connect
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 from streamlit_agraph import agraph
 
@@ -12,7 +14,7 @@ from engine.models import ExecutionStatus, WorkflowStatus, utcnow
 from engine.nodes.registry import all_node_types, get_node_type
 from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
-from ui.format import ago, code, escape_markdown, workflow_status_badge
+from ui.format import ago, code, escape_markdown, timestamp, workflow_status_badge
 from ui.graph import build_graph, counts_by_node
 from ui.node_form import collect, render_node_form, specs_for
 
@@ -223,3 +225,28 @@ with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
             )
         else:
             st.caption("No connections.")
+
+with st.expander("Versions", icon=":material/history:"):
+    st.caption(
+        "Every save makes a new version; executions keep the version they started on. "
+        "Pick one to see its nodes and settings."
+    )
+    shown_version: int = st.selectbox(
+        "Version",
+        options=list(range(workflow.version, 0, -1)),
+        format_func=lambda v: f"version {v}" + (" (current)" if v == workflow.version else ""),
+        key=f"workflow-version-{workflow_id}",
+    )
+    old = service.get_workflow(actor, workflow_id, shown_version)
+    st.caption(f"Saved {timestamp(old.updated_at)}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "node": [n.name for n in old.visual_data.nodes],
+                "type": [n.node_type_id for n in old.visual_data.nodes],
+                "settings": [json.dumps(n.config, sort_keys=True) for n in old.visual_data.nodes],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

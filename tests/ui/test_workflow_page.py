@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
@@ -106,6 +107,13 @@ def test_editing_a_node_setting_saves_a_new_version(
     assert stored.visual_data.node("approval").config["sla_hours"] == 8.0
     assert any("version 2" in s.value for s in at.success)
     assert service.store.list_audit()[0].action == "save_workflow"
+    # Both versions can be read back on the page.
+    versions = at.selectbox(key=f"workflow-version-{DEFAULT_WORKFLOW_ID}")
+    assert versions.options == ["version 2 (current)", "version 1"]
+    at.selectbox(key=f"workflow-version-{DEFAULT_WORKFLOW_ID}").set_value(1).run()
+    settings = at.dataframe[-1].value
+    approval_row = settings[settings["type"] == "approval"].iloc[0]
+    assert json.loads(approval_row["settings"])["sla_hours"] == 4
 
 
 def test_an_invalid_setting_shows_its_message_next_to_the_field(
