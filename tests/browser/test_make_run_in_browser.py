@@ -234,6 +234,9 @@ def test_an_agent_edits_and_approves_a_draft_and_sees_it_sent(
 
     _open(page, "Live executions")
     expect(page.get_by_text("most recent executions")).to_be_visible(timeout=UI_TIMEOUT)
+    # The open execution's node timeline is drawn.
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=UI_TIMEOUT)
+    expect(page.get_by_text("Runtime")).to_be_visible(timeout=UI_TIMEOUT)
     _shot(page, "executions")
     page.close()
 
