@@ -68,7 +68,9 @@ category_filter: str = filters[2].selectbox(
     format_func=lambda c: c or "All categories",
     key="executions-category",
 )
-window: str = filters[3].selectbox("Created", options=list(WINDOWS), key="executions-window")
+window: str = filters[3].selectbox(
+    "Created", options=list(WINDOWS), index=1, key="executions-window"
+)
 
 
 def _progress(execution: ExecutionLog, node_total: int) -> str:
