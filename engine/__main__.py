@@ -1,4 +1,4 @@
-"""``python -m engine setup | worker | status | demo --emails N``."""
+"""``python -m engine setup | worker | status | demo --emails N | users ...``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from engine import users_cli
 from engine.adapters import build_providers
 from engine.models import TriggeredBy
 from engine.seed import DEFAULT_WORKFLOW_ID, seed
@@ -16,6 +17,7 @@ from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError
 from engine.store.factory import open_store
 from engine.triggers import poll_trigger, trigger_nodes
+from engine.users_cli import print_default_accounts
 from engine.worker import Worker
 from providers.errors import ProviderError
 
@@ -35,7 +37,16 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
         ai = build_providers(settings).ai
         if isinstance(ai, LocalAIProvider):
             ai.warm_up()
-    print(json.dumps({"setup": "ok", "default_workflow_created": created}))
+    accounts_created = print_default_accounts(settings)
+    print(
+        json.dumps(
+            {
+                "setup": "ok",
+                "default_workflow_created": created,
+                "default_accounts_created": accounts_created,
+            }
+        )
+    )
     return 0
 
 
@@ -178,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest.add_parser(sub)
     intake.add_parser(sub)
+    users_cli.add_parser(sub)
     return parser
 
 

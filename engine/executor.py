@@ -45,7 +45,7 @@ from engine.models import (
 )
 from engine.nodes import get_node_type
 from engine.nodes.base import NodeContext, NodeResult
-from engine.rollups import hour_bucket
+from engine.rollups import hour_bucket, node_latency_increment
 from engine.settings import Settings
 from engine.store.base import Store
 from providers.errors import TransientProviderError
@@ -342,6 +342,9 @@ class _Run:
                 key=node.node_id,
                 total=outcome.elapsed_ms,
             )
+        )
+        self.rollups.append(
+            node_latency_increment(node.node_id, run.completed_at, outcome.elapsed_ms)
         )
 
     def _fail(self, run: NodeExecution, error: str) -> None:

@@ -1,10 +1,161 @@
-"""Helpers for pre-aggregated metrics (rollups are hourly buckets)."""
+"""Pre-aggregated metrics: hourly buckets of (metric, key) → count and total.
+
+Emitted where the event happens (a node run, an approval decided, a reply sent) so the metrics
+page reads a few rows per hour however long the history grows. Percentiles come from latency
+histograms: a fixed set of log-spaced buckets, one rollup key per (node, bucket).
+"""
 
 from __future__ import annotations
 
+import bisect
+import difflib
+import math
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+
+from engine.models import Approval, ApprovalStatus, RollupIncrement
+
+#: Upper bounds (ms, inclusive) of the latency histogram's buckets; the last one is open.
+LATENCY_BUCKETS_MS: tuple[float, ...] = (
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    30_000,
+    60_000,
+    300_000,
+    math.inf,
+)
+NODE_LATENCY_HISTOGRAM = "node_latency_hist"
+FIRST_RESPONSE = "first_response_s"
+SLA = "sla"
+DRAFT_EDIT_SHARE = "draft_edit_share"
+KEY_SEPARATOR = "|"
 
 
 def hour_bucket(at: datetime) -> datetime:
     """The start of the UTC hour containing ``at``."""
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _bound_key(bound: float) -> str:
+    return "inf" if math.isinf(bound) else f"{bound:g}"
+
+
+def latency_bucket(elapsed_ms: float) -> float:
+    """The upper bound of the histogram bucket ``elapsed_ms`` falls in."""
+    return LATENCY_BUCKETS_MS[bisect.bisect_left(LATENCY_BUCKETS_MS, elapsed_ms)]
+
+
+def node_latency_increment(node_id: str, at: datetime, elapsed_ms: float) -> RollupIncrement:
+    """One node run in the per-node latency histogram (key ``node_id|upper bound``)."""
+    bound = _bound_key(latency_bucket(elapsed_ms))
+    return RollupIncrement(
+        bucket=hour_bucket(at),
+        metric=NODE_LATENCY_HISTOGRAM,
+        key=f"{node_id}{KEY_SEPARATOR}{bound}",
+        total=elapsed_ms,
+    )
+
+
+def split_histogram_key(key: str) -> tuple[str, float]:
+    """``("classify", 50.0)`` from ``"classify|50"``."""
+    name, _, bound = key.rpartition(KEY_SEPARATOR)
+    return name, math.inf if bound == "inf" else float(bound)
+
+
+def bucket_lower_bound(bound: float) -> float:
+    """The lower bound of the histogram bucket whose upper bound is ``bound``."""
+    index = bisect.bisect_left(LATENCY_BUCKETS_MS, bound)
+    return float(LATENCY_BUCKETS_MS[index - 1]) if index > 0 else 0.0
+
+
+def percentile(histogram: Mapping[float, int], q: float) -> float | None:
+    """The ``q``-th percentile (0-100) of a latency histogram ``{bucket upper bound: count}``.
+
+    Interpolated linearly inside the bucket the rank falls in; a rank in the open last bucket
+    is reported as that bucket's lower bound. None for an empty histogram.
+    """
+    total = sum(histogram.values())
+    if total <= 0:
+        return None
+    rank = q / 100 * total
+    seen = 0
+    for bound in sorted(histogram):
+        count = histogram[bound]
+        if count > 0 and seen + count >= rank:
+            lower = bucket_lower_bound(bound)
+            if math.isinf(bound):
+                return lower
+            return lower + (bound - lower) * max(rank - seen, 0) / count
+        seen += count
+    return None
+
+
+def histogram_percentiles(
+    rows: Iterable[tuple[str, int]], qs: Iterable[float]
+) -> dict[str, dict[float, float | None]]:
+    """Per name, the requested percentiles of the histogram rows ``(key, count)``."""
+    histograms: dict[str, dict[float, int]] = {}
+    for key, count in rows:
+        name, bound = split_histogram_key(key)
+        histogram = histograms.setdefault(name, {})
+        histogram[bound] = histogram.get(bound, 0) + count
+    wanted = list(qs)
+    return {
+        name: {q: percentile(histogram, q) for q in wanted}
+        for name, histogram in histograms.items()
+    }
+
+
+def edit_share(draft: str, final: str) -> float:
+    """How much of the draft the agent changed: 0 (sent as drafted) to 1 (rewritten)."""
+    if draft == final:
+        return 0.0
+    return 1.0 - difflib.SequenceMatcher(None, draft, final, autojunk=False).ratio()
+
+
+def decision_increments(decided: Approval, at: datetime) -> list[RollupIncrement]:
+    """What an approval decision adds: the decision, and for an approval whether and how much
+    the draft was edited (keyed by category, so the page can filter)."""
+    bucket = hour_bucket(at)
+    increments = [RollupIncrement(bucket=bucket, metric="approvals", key=decided.status.value)]
+    if decided.status == ApprovalStatus.APPROVED:
+        key = "edited" if decided.edited else "unedited"
+        increments.append(RollupIncrement(bucket=bucket, metric="approval_edits", key=key))
+        draft = f"{decided.draft.subject}\n{decided.draft.body}"
+        final = f"{decided.final_subject or ''}\n{decided.final_body or ''}"
+        increments.append(
+            RollupIncrement(
+                bucket=bucket,
+                metric=DRAFT_EDIT_SHARE,
+                key=decided.classification.category,
+                total=edit_share(draft, final),
+            )
+        )
+    return increments
+
+
+def reply_sent_increments(
+    *, received_at: datetime, sent_at: datetime, category: str, due_at: datetime | None
+) -> list[RollupIncrement]:
+    """A first reply sent: time from receiving the email (by category), and the SLA kept or
+    breached when the reply had a deadline."""
+    bucket = hour_bucket(sent_at)
+    seconds = max((sent_at - received_at).total_seconds(), 0.0)
+    increments = [
+        RollupIncrement(bucket=bucket, metric=FIRST_RESPONSE, key=category, total=seconds)
+    ]
+    if due_at is not None:
+        key = "met" if sent_at <= due_at else "breached"
+        increments.append(RollupIncrement(bucket=bucket, metric=SLA, key=key))
+    return increments

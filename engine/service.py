@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, Literal
 
+from engine.accounts import Account, AccountBook, AccountError, generate_password
+from engine.adapters import ProviderSet
+from engine.bulk_import import ImportProgress, import_emails
+from engine.health import Check, secrets_presence, system_health
 from engine.models import (
     FINAL_EXECUTION_STATUSES,
     Approval,
@@ -29,23 +32,13 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
-from engine.rollups import hour_bucket
+from engine.roles import Actor, Role
+from engine.rollups import decision_increments, hour_bucket
+from engine.settings import Settings
 from engine.store.base import Store
+from engine.workflow_edit import validate_workflow
 
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    MANAGER = "manager"
-    AGENT = "agent"
-    ANALYST = "analyst"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a person's name and role."""
-
-    name: str
-    role: Role
+__all__ = ["PERMISSIONS", "Actor", "ControlRefused", "MailroomService", "PermissionDenied", "Role"]
 
 
 EVERYONE = frozenset(Role)
@@ -54,7 +47,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "toggle_workflow": frozenset({Role.ADMIN, Role.MANAGER}),
     "control_execution": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
     "decide_approval": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
-    "view_metrics": EVERYONE,
+    "reassign_approval": frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT}),
+    "edit_workflow": frozenset({Role.ADMIN, Role.MANAGER}),
+    "view_metrics": frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}),
+    "view_settings": frozenset({Role.ADMIN}),
+    "manage_users": frozenset({Role.ADMIN}),
+    "run_maintenance": frozenset({Role.ADMIN}),
 }
 
 
@@ -77,12 +75,26 @@ PAUSABLE_AT_ONCE = (ExecutionStatus.PENDING, ExecutionStatus.WAITING)
 RUN_NOW_KEY = "run_now:{workflow_id}"
 
 
+@dataclass(frozen=True)
+class BulkResult:
+    """What a bulk approval did: the ids approved, and why each other one was refused."""
+
+    approved: list[str]
+    refused: dict[str, str]
+
+
 class MailroomService:
     """The engine's service API."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime] = utcnow,
+        accounts: AccountBook | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.accounts = accounts
 
     def _check(self, actor: Actor, action: str) -> None:
         if actor.role not in PERMISSIONS[action]:
@@ -393,12 +405,7 @@ class MailroomService:
             statuses=[ExecutionStatus.WAITING],
             changes={"status": ExecutionStatus.PENDING, "waiting_on_node": None},
         )
-        bucket = hour_bucket(now)
-        incs = [RollupIncrement(bucket=bucket, metric="approvals", key=decided.status.value)]
-        if decided.status == ApprovalStatus.APPROVED:
-            key = "edited" if decided.edited else "unedited"
-            incs.append(RollupIncrement(bucket=bucket, metric="approval_edits", key=key))
-        self.store.increment_rollups(incs)
+        self.store.increment_rollups(decision_increments(decided, now))
         self._audit(
             actor,
             f"approval_{decided.status.value}",
@@ -444,6 +451,176 @@ class MailroomService:
             ),
             "workers_alive": len(self.live_workers()),
         }
+
+    # --- sign-in, workflow editing, approvals in bulk, users ----------------------------------
+    def record_sign_in(self, actor: Actor, method: str) -> None:
+        """Audit a person signing in (``method``: "password" or "oidc")."""
+        self._audit(actor, "sign_in", actor.name, after={"method": method})
+
+    def record_sign_out(self, actor: Actor) -> None:
+        self._audit(actor, "sign_out", actor.name)
+
+    def save_workflow(self, actor: Actor, workflow: Workflow, change: str) -> Workflow:
+        """Store an edited workflow as a new version, if every node's settings and the graph
+        are valid (``WorkflowRejected`` says what is not). ``change`` describes the edit."""
+        self._check(actor, "edit_workflow")
+        validate_workflow(workflow)
+        before = self.store.get_workflow(workflow.workflow_id)
+        saved = self.store.save_workflow(workflow)
+        self._audit(
+            actor,
+            "save_workflow",
+            workflow.workflow_id,
+            before={"version": before.version},
+            after={"version": saved.version, "change": change},
+        )
+        return saved
+
+    def reassign(self, actor: Actor, approval_id: str, assignee: str | None) -> Approval:
+        """Give a pending approval to ``assignee`` (None: back to the whole queue)."""
+        self._check(actor, "reassign_approval")
+        approval = self._pending_approval(approval_id)
+        if assignee is not None and self.accounts is not None:
+            account = self.accounts.get(assignee)
+            if account is None or account.role not in PERMISSIONS["decide_approval"]:
+                raise ControlRefused(f"{assignee} is not someone who may decide approvals")
+        changed = approval.model_copy(update={"assigned_to": assignee})
+        if not self.store.update_pending_approval(changed):
+            raise ControlRefused(f"approval {approval_id} was decided by someone else")
+        self._audit(
+            actor,
+            "approval_reassigned",
+            approval_id,
+            before={"assigned_to": approval.assigned_to},
+            after={"assigned_to": assignee},
+        )
+        return changed
+
+    def assignees(self, actor: Actor) -> list[str]:
+        """Names of the people an approval can be given to (those who may decide one)."""
+        self._check(actor, "reassign_approval")
+        if self.accounts is None:
+            return []
+        return sorted(
+            account.name
+            for account in self.accounts.accounts().values()
+            if account.role in PERMISSIONS["decide_approval"]
+        )
+
+    def approve_many(self, actor: Actor, approval_ids: Sequence[str]) -> BulkResult:
+        """Approve several drafts as drafted; each is decided (and audited) on its own."""
+        self._check(actor, "decide_approval")
+        approved: list[str] = []
+        refused: dict[str, str] = {}
+        for approval_id in approval_ids:
+            try:
+                self.approve(actor, approval_id)
+            except ControlRefused as exc:
+                refused[approval_id] = str(exc)
+            else:
+                approved.append(approval_id)
+        return BulkResult(approved=approved, refused=refused)
+
+    def audit_log(self, actor: Actor, limit: int = 100) -> list[AuditEntry]:
+        self._check(actor, "view_settings")
+        return self.store.list_audit(limit)
+
+    def _account_book(self) -> AccountBook:
+        if self.accounts is None:
+            raise ControlRefused("this service has no accounts file")
+        return self.accounts
+
+    def list_accounts(self, actor: Actor) -> list[Account]:
+        self._check(actor, "manage_users")
+        return sorted(self._account_book().accounts().values(), key=lambda a: a.name)
+
+    def add_account(
+        self, actor: Actor, name: str, role: Role, *, email: str | None = None, password: bool
+    ) -> str | None:
+        """Create an account; return its generated password (shown once), or None for an
+        account that signs in through the identity provider only."""
+        self._check(actor, "manage_users")
+        secret = generate_password() if password else None
+        try:
+            account = self._account_book().add(name, role, secret, email=email)
+        except AccountError as exc:
+            raise ControlRefused(str(exc)) from exc
+        self._audit(actor, "account_added", account.name, after={"role": role.value})
+        return secret
+
+    def set_account_role(self, actor: Actor, name: str, role: Role) -> Account:
+        self._check(actor, "manage_users")
+        before = self._account_book().get(name)
+        try:
+            account = self._account_book().set_role(name, role)
+        except AccountError as exc:
+            raise ControlRefused(str(exc)) from exc
+        self._audit(
+            actor,
+            "account_role_changed",
+            name,
+            before={"role": before.role.value if before else None},
+            after={"role": role.value},
+        )
+        return account
+
+    def reset_password(self, actor: Actor, name: str) -> str:
+        """Give ``name`` a new generated password and return it (shown once, never stored)."""
+        self._check(actor, "manage_users")
+        secret = generate_password()
+        try:
+            self._account_book().set_password(name, secret)
+        except AccountError as exc:
+            raise ControlRefused(str(exc)) from exc
+        self._audit(actor, "account_password_reset", name)
+        return secret
+
+    def remove_account(self, actor: Actor, name: str) -> None:
+        self._check(actor, "manage_users")
+        try:
+            removed = self._account_book().remove(name)
+        except AccountError as exc:
+            raise ControlRefused(str(exc)) from exc
+        self._audit(actor, "account_removed", name, before={"role": removed.role.value})
+
+    def health(self, actor: Actor, settings: Settings) -> list[Check]:
+        """The database, workers, AI providers and mailboxes, each with its health."""
+        self._check(actor, "view_settings")
+        return system_health(self.store, settings)
+
+    def secrets_status(self, actor: Actor) -> list[tuple[str, str, bool]]:
+        """Which secrets are set (name, purpose, set?); never their values."""
+        self._check(actor, "view_settings")
+        return secrets_presence()
+
+    def import_emails(
+        self,
+        actor: Actor,
+        providers: ProviderSet,
+        workflow_id: str,
+        wanted: int,
+        batch: int = 50,
+    ) -> Iterator[ImportProgress]:
+        """Bulk-import up to ``wanted`` emails through a workflow's trigger, yielding progress
+        after each batch; audited when it ends (or is abandoned)."""
+        self._check(actor, "run_maintenance")
+        workflow = self.store.get_workflow(workflow_id)
+        last: ImportProgress | None = None
+        try:
+            for progress in import_emails(self.store, providers, workflow, wanted, batch=batch):
+                last = progress
+                yield progress
+        finally:
+            self._audit(
+                actor,
+                "bulk_import",
+                workflow_id,
+                after={
+                    "wanted": wanted,
+                    "fetched": last.fetched if last else 0,
+                    "ingested": last.ingested if last else 0,
+                },
+            )
 
     # --- real mailboxes (issue 5): source health, quarantine, thread merges ----------------
     def source_health(

@@ -142,8 +142,15 @@ class Settings(BaseSettings):
     intake_host: str = "127.0.0.1"
     intake_port: int = Field(default=8502, ge=1, le=65_535)
 
-    default_user: str = Field(default="admin", description="Acting user until sign-in exists.")
-    default_role: Literal["admin", "manager", "agent", "analyst"] = "admin"
+    accounts_file: Path | None = Field(
+        default=None,
+        description="Local accounts (bcrypt hashes) and roles; DATA_DIR/accounts.toml.",
+    )
+    oidc_default_role: Literal["admin", "manager", "agent", "analyst"] | None = Field(
+        default=None,
+        description="Role of people signed in through the identity provider who have no "
+        "account in the accounts file; unset: they are refused.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -205,6 +212,10 @@ class Settings(BaseSettings):
     @cached_property
     def demo_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
+
+    @cached_property
+    def accounts_path(self) -> Path:
+        return self.accounts_file or self.data_dir / "accounts.toml"
 
     @cached_property
     def model_store_dir(self) -> Path:

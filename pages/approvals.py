@@ -1,38 +1,75 @@
-"""Approvals (agents): one queue, most urgent first; read the email and its draft, then decide."""
+"""Approvals (agents): one queue across workflows, most urgent first; read the email and its
+draft side by side, then approve and send, reject or reassign; approve confident drafts in bulk."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, datetime
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.models import Approval, Email
-from engine.service import ControlRefused, PermissionDenied
-from ui.context import current_actor, get_service
+from engine.service import ControlRefused
+from ui.approvals import bulk_candidates, by_urgency, mine_first
+from ui.context import callback_actor, current_actor, get_service
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
 
 QUEUE_LIMIT = 100
 CURRENT_KEY = "approval-current"
 FLASH_KEY = "approvals-flash"
+DEFAULT_BULK_THRESHOLD = 0.85
+SENT_LIMIT = 8
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("approvals")
 
 st.title("Approvals")
 
 flash = st.session_state.pop(FLASH_KEY, None)
 if flash is not None:
-    st.success(escape_markdown(flash), icon=":material/check_circle:")
-    st.toast(escape_markdown(flash), icon=":material/check_circle:")
+    level, message = flash if isinstance(flash, tuple) else ("success", flash)
+    if level == "success":
+        st.success(escape_markdown(message), icon=":material/check_circle:")
+        st.toast(escape_markdown(message), icon=":material/check_circle:")
+    else:
+        st.warning(escape_markdown(message), icon=":material/warning:")
 
-queue = service.approval_queue(actor, limit=QUEUE_LIMIT)
+
+@st.fragment(run_every=3)
+def sent_replies() -> None:
+    """The latest replies and whether each went out, refreshed in place."""
+    replies = service.sent_replies(actor, limit=SENT_LIMIT)
+    st.subheader("Recent replies")
+    if not replies:
+        st.caption("No reply has been sent yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "to": [r.to for r in replies],
+                "subject": [r.subject for r in replies],
+                "status": [r.status.value for r in replies],
+                "sent": [timestamp(r.sent_at) for r in replies],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="sent-replies",
+    )
+
+
+only_mine = st.toggle("Only drafts assigned to me", key="approvals-only-mine")
+queue = mine_first(
+    by_urgency(service.approval_queue(actor, limit=QUEUE_LIMIT)), actor.name, only_mine
+)
 if not queue:
     st.info(
         "Nothing waiting — every draft has been handled. New drafts appear here as emails arrive.",
         icon=":material/inbox:",
     )
+    sent_replies()
     st.stop()
 
 ids = [approval.approval_id for approval in queue]
@@ -60,16 +97,91 @@ def _subject(approval: Approval, email: Email | None) -> str:
     return (email.subject if email else "") or approval.draft.subject or "(no subject)"
 
 
+def _neighbour(approval_id: str) -> str | None:
+    """The item to show after ``approval_id``: the next one, else the previous."""
+    index = ids.index(approval_id)
+    rest = ids[index + 1 :] + ids[:index][::-1]
+    return rest[0] if rest else None
+
+
+def _bulk_approve(key: str) -> None:
+    chosen = list(st.session_state.get(key) or [])
+    try:
+        result = service.approve_many(callback_actor(), chosen)
+    except PermissionError as exc:
+        st.session_state[FLASH_KEY] = ("warning", str(exc))
+        return
+    message = f"Approved {len(result.approved)} drafts; their replies are queued to send."
+    if result.refused:
+        message += f" {len(result.refused)} could not be approved: " + "; ".join(
+            result.refused.values()
+        )
+    st.session_state[FLASH_KEY] = ("success" if result.approved else "warning", message)
+    st.session_state.pop(key, None)
+
+
+def _reassign(approval_id: str) -> None:
+    assignee = st.session_state.get(f"assign-{approval_id}") or None
+    try:
+        service.reassign(callback_actor(), approval_id, assignee)
+    except (PermissionError, ControlRefused) as exc:
+        st.session_state[FLASH_KEY] = ("warning", str(exc))
+        return
+    who = assignee or "the whole queue"
+    st.session_state[FLASH_KEY] = ("success", f"Reassigned to {who}.")
+    st.session_state[CURRENT_KEY] = _neighbour(approval_id)
+
+
+def _bulk_label(approval: Approval) -> str:
+    subject = _subject(approval, emails.get(approval.email_id))
+    return f"{approval.priority} · {subject} · draft {approval.draft.confidence:.0%}"
+
+
 now = datetime.now(UTC)
+with st.expander("Approve confident drafts in bulk", icon=":material/done_all:"):
+    threshold = st.slider(
+        "Confidence at least (draft and category)",
+        min_value=0.5,
+        max_value=1.0,
+        value=DEFAULT_BULK_THRESHOLD,
+        step=0.05,
+        key="bulk-threshold",
+    )
+    candidates = {a.approval_id: a for a in bulk_candidates(queue, threshold)}
+    if not candidates:
+        st.caption("No draft in the queue is that confident.")
+    else:
+        # One selection per threshold: changing it starts again from every confident draft.
+        selection_key = f"bulk-selected-{threshold:g}"
+        if any(aid not in candidates for aid in st.session_state.get(selection_key, [])):
+            del st.session_state[selection_key]  # some were decided meanwhile
+        st.multiselect(
+            "Drafts to approve as drafted",
+            options=list(candidates),
+            default=list(candidates),
+            format_func=lambda aid: _bulk_label(candidates[aid]),
+            key=selection_key,
+        )
+        st.button(
+            "Approve the selected drafts",
+            key="bulk-approve",
+            type="primary",
+            icon=":material/done_all:",
+            on_click=_bulk_approve,
+            args=(selection_key,),
+        )
+
 shown = f"the {QUEUE_LIMIT} most urgent" if len(queue) == QUEUE_LIMIT else f"{len(queue)}"
-st.caption(f"{shown} drafts waiting, most urgent first")
+st.caption(f"{shown} drafts waiting, most urgent and closest to their SLA first")
 with st.container(height=min(64 * len(queue) + 24, 330), border=True):
     for approval in queue:
         email = emails.get(approval.email_id)
         is_current = approval.approval_id == current.approval_id
-        row = st.columns([0.8, 3.4, 2.2, 1.7, 1.5, 1.0], vertical_alignment="center")
+        row = st.columns([0.8, 3.2, 2.0, 1.6, 1.6, 1.0], vertical_alignment="center")
         row[0].markdown(priority_badge(approval.priority))
         subject = escape_markdown(_subject(approval, email))
+        if approval.assigned_to:
+            subject += f" · for {escape_markdown(approval.assigned_to)}"
         row[1].markdown(f"**{subject}**" if is_current else subject)
         row[2].caption(escape_markdown(_customer_name(email)))
         row[3].markdown(code(approval.classification.category))
@@ -107,15 +219,8 @@ def _entities_table(approval: Approval) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["entity", "value"])
 
 
-def _neighbour(approval_id: str) -> str | None:
-    """The item to show after ``approval_id`` is decided: the next one, else the previous."""
-    index = ids.index(approval_id)
-    rest = ids[index + 1 :] + ids[:index][::-1]
-    return rest[0] if rest else None
-
-
 def _decided(approval_id: str, message: str) -> None:
-    st.session_state[FLASH_KEY] = message
+    st.session_state[FLASH_KEY] = ("success", message)
     st.session_state[CURRENT_KEY] = _neighbour(approval_id)
     st.rerun()
 
@@ -129,7 +234,12 @@ with left_column:
     if email is None:
         st.warning(f"The email {code(current.email_id)} of this approval is missing.")
     else:
-        render_email(email)
+        formatted = bool(email.body_html) and st.toggle(
+            "Formatted (sanitised HTML)",
+            key=f"formatted-{aid}",
+            help="Scripts, styles, images and unsafe links are removed before showing it.",
+        )
+        render_email(email, formatted=formatted)
     st.markdown("**Classification**")
     st.dataframe(
         _classification_table(current),
@@ -150,12 +260,20 @@ with left_column:
         f"Classified by {escape_markdown(current.classification.provider)} / "
         f"{escape_markdown(current.classification.model)}"
     )
+    # Correcting the category or priority (issue 4) renders here once ui/corrections.py exists.
+    if importlib.util.find_spec("ui.corrections") is not None:
+        from ui import corrections  # type: ignore[attr-defined, unused-ignore]
+
+        corrections.render_corrections(service, actor, current)
 
 with right_column:
     st.subheader("Draft reply")
+    assigned = (
+        f" · assigned to {escape_markdown(current.assigned_to)}" if current.assigned_to else ""
+    )
     st.markdown(
         f"{priority_badge(current.priority)} · due {timestamp(current.due_at)} "
-        f"({time_left(current.due_at, now)})"
+        f"({time_left(current.due_at, now)}){assigned}"
     )
     draft = current.draft
     with st.form(key=f"decide-{aid}", border=True):
@@ -191,7 +309,30 @@ with right_column:
         elif reject:
             service.reject(actor, aid, reason)
             _decided(aid, f"Rejected the draft for {customer}; nothing is sent.")
-    except PermissionDenied as exc:
+    except PermissionError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/block:")
     except ControlRefused as exc:
         st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+
+    more = st.container(horizontal=True, vertical_alignment="bottom")
+    people = ["", *service.assignees(actor)]
+    more.selectbox(
+        "Reassign to",
+        people,
+        index=people.index(current.assigned_to) if current.assigned_to in people else 0,
+        format_func=lambda name: name or "anyone (the whole queue)",
+        key=f"assign-{aid}",
+    )
+    more.button("Reassign", key=f"reassign-{aid}", on_click=_reassign, args=(aid,))
+    next_id = _neighbour(aid)
+    more.button(
+        "Next draft",
+        key="approvals-next",
+        icon=":material/skip_next:",
+        on_click=_select,
+        args=(next_id or aid,),
+        disabled=next_id is None,
+    )
+
+st.divider()
+sent_replies()

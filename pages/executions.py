@@ -7,9 +7,18 @@ from collections.abc import Callable
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.models import ExecutionLog, ExecutionStatus, NodeStatus, Workflow, WorkflowNode
-from engine.service import ControlRefused, PermissionDenied
-from ui.context import current_actor, get_service
+from engine.models import (
+    ExecutionLog,
+    ExecutionStatus,
+    NodeStatus,
+    Workflow,
+    WorkflowNode,
+    utcnow,
+)
+from engine.nodes.ai_model import SUPPORT_TAXONOMY
+from engine.roles import Actor
+from engine.service import ControlRefused
+from ui.context import callback_actor, current_actor, get_service
 from ui.format import (
     ago,
     code,
@@ -19,8 +28,10 @@ from ui.format import (
     status_colour,
     timestamp,
 )
+from ui.timeline import WINDOWS, timeline_figure, timeline_frame
 
 ALL_WORKFLOWS = ""
+ALL_CATEGORIES = ""
 FLASH_KEY = "executions-flash"
 TOAST_KEY = "executions-toast"
 LIST_LIMIT = 200
@@ -32,12 +43,12 @@ CAN_CANCEL = CAN_PAUSE | {ExecutionStatus.PAUSED}
 CAN_RETRY = {ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("executions")
 
 st.title("Live executions")
 
 workflows = {workflow.workflow_id: workflow for workflow in service.list_workflows(actor)}
-filters = st.columns([2, 1])
+filters = st.columns([2, 1.3, 1, 1])
 statuses: list[ExecutionStatus] = filters[0].multiselect(
     "Status",
     options=list(ExecutionStatus),
@@ -50,6 +61,15 @@ workflow_filter: str = filters[1].selectbox(
     options=[ALL_WORKFLOWS, *workflows],
     format_func=lambda wid: workflows[wid].name if wid in workflows else "All workflows",
     key="executions-workflow",
+)
+category_filter: str = filters[2].selectbox(
+    "Category",
+    options=[ALL_CATEGORIES, *(category.name for category in SUPPORT_TAXONOMY)],
+    format_func=lambda c: c or "All categories",
+    key="executions-category",
+)
+window: str = filters[3].selectbox(
+    "Created", options=list(WINDOWS), index=1, key="executions-window"
 )
 
 
@@ -85,11 +105,12 @@ def _requested(execution: ExecutionLog) -> str | None:
     return execution.control_request if execution.status == ExecutionStatus.RUNNING else None
 
 
-def _control(execution_id: str, label: str, command: Callable[[], ExecutionLog]) -> None:
-    """Button callback: runs before the rerun, so the page then shows the new state."""
+def _control(execution_id: str, label: str, command: Callable[[Actor], ExecutionLog]) -> None:
+    """Button callback: runs before the rerun, so the page then shows the new state. It acts
+    as whoever is signed in now (their role may have changed since the page was drawn)."""
     try:
-        changed = command()
-    except PermissionDenied as exc:
+        changed = command(callback_actor())
+    except PermissionError as exc:
         st.session_state[FLASH_KEY] = (execution_id, "error", str(exc))
     except ControlRefused as exc:
         st.session_state[FLASH_KEY] = (execution_id, "warning", str(exc))
@@ -101,27 +122,38 @@ def _control(execution_id: str, label: str, command: Callable[[], ExecutionLog])
         st.session_state[TOAST_KEY] = message
 
 
+def _retry_actions(eid: str) -> list[tuple[str, str, Callable[[Actor], ExecutionLog]]]:
+    return [
+        (
+            "Retry from failed node",
+            "retry-node",
+            lambda who: service.retry(who, eid, "failed_node"),
+        ),
+        (
+            "Retry from start (same version)",
+            "retry-start",
+            lambda who: service.retry(who, eid, "start_pinned"),
+        ),
+        (
+            "Retry from start (current version)",
+            "retry-current",
+            lambda who: service.retry(who, eid, "start_current"),
+        ),
+    ]
+
+
 def _controls(execution: ExecutionLog) -> None:
     eid = execution.execution_id
     status = execution.status
-    actions: list[tuple[str, str, Callable[[], ExecutionLog]]] = []
+    actions: list[tuple[str, str, Callable[[Actor], ExecutionLog]]] = []
     if status in CAN_PAUSE and _requested(execution) != "pause":
-        actions.append(("Pause", "pause", lambda: service.pause(actor, eid)))
+        actions.append(("Pause", "pause", lambda who: service.pause(who, eid)))
     if status in CAN_RESUME:
-        actions.append(("Resume", "resume", lambda: service.resume(actor, eid)))
+        actions.append(("Resume", "resume", lambda who: service.resume(who, eid)))
     if status in CAN_CANCEL and _requested(execution) != "cancel":
-        actions.append(("Cancel", "cancel", lambda: service.cancel(actor, eid)))
+        actions.append(("Cancel", "cancel", lambda who: service.cancel(who, eid)))
     if status in CAN_RETRY:
-        actions.append(
-            (
-                "Retry from failed node",
-                "retry-node",
-                lambda: service.retry(actor, eid, "failed_node"),
-            )
-        )
-        actions.append(
-            ("Retry from start", "retry-start", lambda: service.retry(actor, eid, "start_pinned"))
-        )
+        actions.extend(_retry_actions(eid))
     if not actions:
         st.caption(f"No controls apply to a {status.value} execution.")
         return
@@ -151,7 +183,7 @@ def _node_run_rows(execution: ExecutionLog, nodes: dict[str, WorkflowNode]) -> p
                 "started": run.started_at,
                 "completed": run.completed_at,
                 "ms": duration,
-                "retries": run.retry_count,
+                "attempts": run.retry_count + 1 if run.started_at else 0,
                 "error": run.error or "",
             }
         )
@@ -213,6 +245,10 @@ def _detail(execution: ExecutionLog, workflow: Workflow | None) -> None:
     if not execution.node_executions:
         st.info("No node has run yet.")
         return
+    names = {node_id: node.name for node_id, node in nodes.items()}
+    timeline = timeline_frame(execution, names)
+    if not timeline.empty:
+        st.plotly_chart(timeline_figure(timeline), key=f"timeline-{eid}")
     st.dataframe(
         _node_run_rows(execution, nodes),
         hide_index=True,
@@ -237,7 +273,7 @@ def _detail(execution: ExecutionLog, workflow: Workflow | None) -> None:
             cells[0].markdown(f"**Node**  \n{code(run.node_id)}")
             cells[1].markdown(f"**Started**  \n{timestamp(run.started_at)}")
             cells[2].markdown(f"**Completed**  \n{timestamp(run.completed_at)}")
-            cells[3].markdown(f"**Retries**  \n{run.retry_count}")
+            cells[3].markdown(f"**Attempts**  \n{run.retry_count + 1 if run.started_at else 0}")
             if run.error:
                 st.code(run.error, language=None, wrap_lines=True)
             inputs, outputs = st.columns(2)
@@ -259,10 +295,19 @@ def _node_icon(status: NodeStatus) -> str:
 
 
 @st.fragment(run_every=2)
-def live_list(statuses: list[ExecutionStatus], workflow_id: str) -> None:
-    """The executions table and the selected execution, refreshed every two seconds."""
+def live_list(
+    statuses: list[ExecutionStatus], workflow_id: str, category: str, window: str
+) -> None:
+    """The executions table and the selected execution, refreshed every two seconds in place
+    (a fragment: only this part reruns, so the page does not flicker)."""
+    back = WINDOWS[window]
     executions = service.list_executions(
-        actor, workflow_id=workflow_id or None, statuses=statuses or None, limit=LIST_LIMIT
+        actor,
+        workflow_id=workflow_id or None,
+        statuses=statuses or None,
+        category=category or None,
+        since=utcnow() - back if back else None,
+        limit=LIST_LIMIT,
     )
     if not executions:
         st.info("No executions match. New emails start executions while a workflow is active.")
@@ -299,4 +344,33 @@ def live_list(statuses: list[ExecutionStatus], workflow_id: str) -> None:
         _detail(execution, workflows.get(execution.workflow_id))
 
 
-live_list(statuses, workflow_filter)
+def _dead_letters(workflow_id: str) -> None:
+    """Executions that failed after their last attempt, with the error and retry buttons."""
+    failed = service.dead_letters(actor, workflow_id or None, limit=LIST_LIMIT)
+    if not failed:
+        st.success("No failed executions.", icon=":material/check_circle:")
+        return
+    st.caption(f"{len(failed)} failed executions, newest first")
+    for execution in failed:
+        eid = execution.execution_id
+        with st.container(border=True):
+            head = st.columns([2, 2, 1.5], vertical_alignment="center")
+            head[0].markdown(f"{code(short_id(eid))} {status_badge(execution.status.value)}")
+            head[1].caption(f"{timestamp(execution.completed_at)} · {execution.category or '—'}")
+            head[2].caption(f"workflow v{execution.workflow_version}")
+            st.code(execution.error or "(no error recorded)", language=None, wrap_lines=True)
+            buttons = st.container(horizontal=True)
+            for label, name, command in _retry_actions(eid):
+                buttons.button(
+                    label,
+                    key=f"dead-{name}-{eid}",
+                    on_click=_control,
+                    args=(eid, label, command),
+                )
+
+
+live_tab, dead_tab = st.tabs(["Executions", "Dead letters"])
+with live_tab:
+    live_list(statuses, workflow_filter, category_filter, window)
+with dead_tab:
+    _dead_letters(workflow_filter)

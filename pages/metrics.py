@@ -1,4 +1,5 @@
-"""Metrics (analysts): charts over the engine's hourly rollups, with a CSV export."""
+"""Metrics (analysts): charts over the engine's hourly rollups, filters, and a CSV export of
+exactly what is shown. Every figure comes from pre-aggregated rows, never a scan of history."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd  # type: ignore[import-untyped]
 import plotly.express as px
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from engine.rollups import DRAFT_EDIT_SHARE, FIRST_RESPONSE, NODE_LATENCY_HISTOGRAM, SLA
 from ui.context import current_actor, get_service
 from ui.format import STATUS_COLOURS
 from ui.metrics import (
     METRICS,
+    by_provider,
+    filter_categories,
     mean_by_key,
+    node_percentiles,
     rollup_frame,
     share,
     sum_by_key,
@@ -22,16 +28,18 @@ from ui.metrics import (
 PRIORITY_HEX = {"urgent": "#e53935", "high": "#fb8c00", "normal": "#1e88e5", "low": "#9e9e9e"}
 SENTIMENT_HEX = {"positive": "#43a047", "neutral": "#9e9e9e", "negative": "#e53935"}
 APPROVAL_HEX = {"approved": "#43a047", "rejected": "#e53935"}
-CHART_HEIGHT = 360
 EDIT_HEX = {"unedited": "#43a047", "edited": "#fb8c00"}
+SLA_HEX = {"met": "#43a047", "breached": "#e53935"}
+CHART_HEIGHT = 340
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("metrics")
 
 st.title("Metrics")
 
 today = datetime.now(UTC).date()
-picked = st.date_input(
+controls = st.columns([2, 3])
+picked = controls[0].date_input(
     "Date range (UTC)",
     value=(today - timedelta(days=6), today),
     max_value=today,
@@ -45,7 +53,16 @@ start, end = dates[0], dates[-1]
 since = datetime.combine(start, time.min, UTC)
 until = datetime.combine(end + timedelta(days=1), time.min, UTC)
 
-frames = {metric: rollup_frame(service.rollups(actor, metric, since, until)) for metric in METRICS}
+raw = {metric: rollup_frame(service.rollups(actor, metric, since, until)) for metric in METRICS}
+known_categories = sorted(set(raw["emails_by_category"]["key"].dropna()))
+categories: list[str] = controls[1].multiselect(
+    "Categories",
+    options=known_categories,
+    placeholder="All categories",
+    key="metrics-categories",
+    help="Applies to volume, time to first response and draft edits.",
+)
+frames = {metric: filter_categories(frame, metric, categories) for metric, frame in raw.items()}
 table = pd.concat([frame for frame in frames.values() if not frame.empty] or [rollup_frame([])])
 if table.empty:
     st.info(
@@ -66,16 +83,29 @@ emails = sum_by_key(frames["emails_by_category"])
 finished = sum_by_key(frames["executions_by_status"])
 approvals = sum_by_key(frames["approvals"])
 edits = sum_by_key(frames["approval_edits"])
-runtime = mean_by_key(frames["execution_runtime_ms"])
-kpis = st.columns(5)
+sla = sum_by_key(frames[SLA])
+first_response = mean_by_key(frames[FIRST_RESPONSE])
+edit_amount = mean_by_key(frames[DRAFT_EDIT_SHARE])
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+kpis = st.columns(6)
 kpis[0].metric("Emails classified", int(emails["count"].sum()) if not emails.empty else 0)
 kpis[1].metric("Executions finished", int(finished["count"].sum()) if not finished.empty else 0)
-approval_rate = share(approvals, "approved")
-kpis[2].metric("Approval rate", "—" if approval_rate is None else f"{approval_rate:.0%}")
-edit_rate = share(edits, "edited")
-kpis[3].metric("Edited before sending", "—" if edit_rate is None else f"{edit_rate:.0%}")
-mean_runtime = runtime["total"].sum() / runtime["count"].sum() if not runtime.empty else None
-kpis[4].metric("Mean run time", "—" if mean_runtime is None else f"{mean_runtime:.0f} ms")
+kpis[2].metric("Approval rate", _percent(share(approvals, "approved")))
+kpis[3].metric("Sent without edits", _percent(share(edits, "unedited")))
+kpis[4].metric("SLA met", _percent(share(sla, "met")))
+mean_first = (
+    first_response["total"].sum() / first_response["count"].sum()
+    if not first_response.empty
+    else None
+)
+kpis[5].metric(
+    "Time to first response", "—" if mean_first is None else f"{mean_first / 60:.1f} min"
+)
 
 
 def _empty(what: str) -> None:
@@ -98,7 +128,13 @@ def _pie(frame: pd.DataFrame, title: str, colours: dict[str, str], key: str) -> 
     st.plotly_chart(figure, key=key)
 
 
-row = st.columns(2)
+def _bar(frame: pd.DataFrame, key: str, **options: object) -> None:
+    figure = px.bar(frame, **options)
+    figure.update_layout(height=CHART_HEIGHT)
+    st.plotly_chart(figure, key=key)
+
+
+row: list[DeltaGenerator] = list(st.columns(2))
 with row[0]:
     volume = volume_over_time(frames["emails_by_category"], since, until, hourly=hourly)
     if volume.empty:
@@ -118,57 +154,109 @@ with row[0]:
             figure.update_xaxes(dtick=24 * 3600 * 1000, tickformat="%b %d")
         st.plotly_chart(figure, key="chart-volume")
 with row[1]:
+    percentiles = node_percentiles(frames[NODE_LATENCY_HISTOGRAM], node_names)
+    if percentiles.empty:
+        _empty("node runs")
+    else:
+        _bar(
+            percentiles,
+            "chart-nodes",
+            x="ms",
+            y="node",
+            color="percentile",
+            barmode="group",
+            orientation="h",
+            title="Processing time per node: p50 and p95",
+            labels={"ms": "ms per run", "node": "", "percentile": ""},
+            hover_data={"runs": True},
+        )
+
+row = list(st.columns(3))
+with row[0]:
+    priorities = sum_by_key(frames["emails_by_priority"])
+    if priorities.empty:
+        _empty("priorities")
+    else:
+        _pie(priorities, "Priority mix", PRIORITY_HEX, "chart-priority")
+with row[1]:
+    sentiments = sum_by_key(frames["emails_by_sentiment"])
+    if sentiments.empty:
+        _empty("sentiments")
+    else:
+        _pie(sentiments, "Sentiment mix", SENTIMENT_HEX, "chart-sentiment")
+with row[2]:
     if finished.empty:
         _empty("finished executions")
     else:
         status_hex = {status: colour.hex for status, colour in STATUS_COLOURS.items()}
         _pie(finished, "Executions by status", status_hex, "chart-status")
 
-row = st.columns(2)
+row = list(st.columns(3))
 with row[0]:
-    nodes = mean_by_key(frames["node_runtime_ms"])
-    if nodes.empty:
-        _empty("node runs")
+    if first_response.empty:
+        _empty("replies sent")
     else:
-        nodes["node"] = [f"{node_names.get(k, k)} ({k})" for k in nodes["key"]]
-        figure = px.bar(
-            nodes,
-            x="mean",
-            y="node",
-            orientation="h",
-            title="Mean processing time per node",
-            labels={"mean": "ms per run", "node": ""},
+        minutes = first_response.assign(minutes=first_response["mean"] / 60)
+        _bar(
+            minutes,
+            "chart-first-response",
+            x="key",
+            y="minutes",
+            title="Time to first response by category",
+            labels={"key": "", "minutes": "minutes (mean)"},
             hover_data={"count": True},
         )
-        figure.update_layout(height=CHART_HEIGHT, yaxis={"categoryorder": "total ascending"})
-        st.plotly_chart(figure, key="chart-nodes")
 with row[1]:
-    priorities = sum_by_key(frames["emails_by_priority"])
-    if priorities.empty:
-        _empty("priorities")
+    if sla.empty:
+        _empty("replies with an SLA")
     else:
-        _pie(priorities, "Priority mix", PRIORITY_HEX, "chart-priority")
-
-mixes = st.columns(3)
-with mixes[0]:
-    sentiments = sum_by_key(frames["emails_by_sentiment"])
-    if sentiments.empty:
-        _empty("sentiments")
-    else:
-        _pie(sentiments, "Sentiment mix", SENTIMENT_HEX, "chart-sentiment")
-with mixes[1]:
+        _pie(sla, "SLA compliance of sent replies", SLA_HEX, "chart-sla")
+with row[2]:
     if approvals.empty:
         _empty("approval decisions")
     else:
         _pie(approvals, "Approval decisions", APPROVAL_HEX, "chart-approvals")
-with mixes[2]:
+
+row = list(st.columns(3))
+with row[0]:
     if edits.empty:
         _empty("approved drafts")
     else:
-        _pie(edits, "Drafts edited before sending", EDIT_HEX, "chart-edits")
+        _pie(edits, "Drafts sent with and without edits", EDIT_HEX, "chart-edits")
+with row[1]:
+    if edit_amount.empty:
+        _empty("approved drafts")
+    else:
+        amount = edit_amount.assign(percent=100 * edit_amount["mean"])
+        _bar(
+            amount,
+            "chart-edit-amount",
+            x="key",
+            y="percent",
+            title="How much agents change drafts, by category",
+            labels={"key": "", "percent": "% of the draft changed (mean)"},
+            hover_data={"count": True},
+        )
+with row[2]:
+    providers = by_provider(frames)
+    if providers.empty:
+        _empty("AI calls recorded")
+    else:
+        long = providers.melt(id_vars="provider", var_name="measure", value_name="value")
+        _bar(
+            long,
+            "chart-ai",
+            x="provider",
+            y="value",
+            color="measure",
+            barmode="group",
+            facet_col="measure",
+            title="AI calls, tokens and cost by provider",
+        )
+        st.dataframe(providers, hide_index=True, width="stretch")
 
 st.subheader("Data")
-st.caption("Hourly rollups behind the charts (UTC).")
+st.caption("The hourly rollups behind the charts (UTC), as filtered above.")
 st.dataframe(table, hide_index=True, width="stretch", height=240)
 st.download_button(
     "Download CSV",
@@ -177,4 +265,5 @@ st.download_button(
     file_name=f"mailroom-metrics-{start}-{end}.csv",
     icon=":material/download:",
     on_click="ignore",
+    key="metrics-csv",
 )

@@ -1,23 +1,28 @@
-"""Workflow (managers): the graph with live per-node counts, the on/off switch, node settings."""
+"""Workflow (managers): the graph with live per-node counts, the on/off switch, run now, pause
+all, node settings in a generated form, and adding or removing nodes and connections."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 from streamlit_agraph import agraph
 
 from engine.models import ExecutionStatus, WorkflowStatus, utcnow
-from engine.service import PermissionDenied
+from engine.nodes.registry import all_node_types, get_node_type
+from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
-from ui.format import ago, code, escape_markdown, workflow_status_badge
+from ui.format import ago, code, escape_markdown, timestamp, workflow_status_badge
 from ui.graph import build_graph, counts_by_node
+from ui.node_form import collect, render_node_form, specs_for
 
 LIVE_WINDOW = timedelta(hours=1)
-FLASH_KEY = "workflow-flash"
+ERRORS_KEY = "node-form-errors"
 
 service = get_service()
-actor = current_actor()
+actor = current_actor("workflow")
 
 st.title("Workflow")
 
@@ -33,22 +38,9 @@ workflow_id: str = st.selectbox(
     format_func=lambda wid: names.get(wid, wid),
     key="workflow-pick",
 )
-
-
-def _set_active(workflow_id: str, key: str) -> None:
-    wanted = bool(st.session_state[key])
-    try:
-        service.set_workflow_active(actor, workflow_id, wanted)
-    except PermissionDenied as exc:
-        st.session_state[FLASH_KEY] = ("error", str(exc))
-    else:
-        state = "on: new emails start executions" if wanted else "off: running executions finish"
-        st.session_state[FLASH_KEY] = ("success", f"Workflow switched {state}.")
-
-
 workflow = service.get_workflow(actor, workflow_id)
 
-header, switch = st.columns([4, 1], vertical_alignment="center")
+header, switch = st.columns([3, 2], vertical_alignment="center")
 with header:
     st.subheader(escape_markdown(workflow.name))
     if workflow.description:
@@ -56,23 +48,50 @@ with header:
 with switch:
     toggle_key = f"workflow-active-{workflow_id}"
     # The toggle mirrors the store (which another manager may have changed); the callback
-    # above has already written this run's change, or refused it.
+    # has already written this run's change, or refused it.
     st.session_state[toggle_key] = workflow.status == WorkflowStatus.ACTIVE
-    st.toggle(
-        "Active",
-        key=toggle_key,
-        on_change=_set_active,
-        args=(workflow_id, toggle_key),
-        help="When on, new emails start executions. Switching off lets running ones finish.",
-    )
+    controls = st.container(horizontal=True, vertical_alignment="center")
+    with controls:
+        st.toggle(
+            "Active",
+            key=toggle_key,
+            on_change=actions.set_active,
+            args=(service, workflow_id, toggle_key),
+            help="When on, new emails start executions. Switching off lets running ones finish.",
+        )
+        st.button(
+            "Run now",
+            key="workflow-run-now",
+            icon=":material/play_arrow:",
+            on_click=actions.run_now,
+            args=(service, workflow_id),
+            disabled=workflow.status != WorkflowStatus.ACTIVE,
+            help="Poll the mailbox now instead of at the next interval.",
+        )
+        st.button(
+            "Pause all",
+            key="workflow-pause-all",
+            icon=":material/pause:",
+            on_click=actions.pause_all,
+            args=(service, workflow_id),
+            help="Pause every unfinished execution of this workflow.",
+        )
+        st.button(
+            "Resume all",
+            key="workflow-resume-all",
+            icon=":material/resume:",
+            on_click=actions.resume_all,
+            args=(service, workflow_id),
+        )
 
-flash = st.session_state.pop(FLASH_KEY, None)
+flash = st.session_state.pop(actions.FLASH_KEY, None)
 if flash is not None:
     level, message = flash
     if level == "error":
         st.error(escape_markdown(message), icon=":material/block:")
     else:
         st.success(escape_markdown(message), icon=":material/check_circle:")
+        st.toast(escape_markdown(message), icon=":material/check_circle:")
 
 facts = st.columns(4)
 facts[0].markdown(f"**Status**  \n{workflow_status_badge(workflow.status.value)}")
@@ -80,53 +99,32 @@ facts[1].metric("Version", workflow.version)
 facts[2].metric("Executions", workflow.execution_count)
 facts[3].metric("Last executed", ago(workflow.last_executed_at))
 
+node_ids = [node.node_id for node in workflow.visual_data.nodes]
+node_names = {node.node_id: node.name for node in workflow.visual_data.nodes}
+pick_key = f"node-pick-{workflow_id}"
+
 
 @st.fragment(run_every=5)
 def live_view(workflow_id: str) -> None:
-    """The graph, node details and execution counts, refreshed every few seconds."""
+    """The graph and execution counts, refreshed every few seconds."""
     workflow = service.get_workflow(actor, workflow_id)
     counts = counts_by_node(
         service.node_status_counts(actor, workflow_id, since=utcnow() - LIVE_WINDOW)
     )
-    st.caption("Node runs started in the last hour. Click a node to see its settings.")
+    st.caption(
+        "Node runs started in the last hour: done, waiting, failed. Green: all done; amber: "
+        "waiting on people; red: failures. Click a node, or pick it below, to edit its settings."
+    )
     nodes, edges, config = build_graph(workflow, counts)
     # Drawn at full width: the graph is fitted to its frame, so a narrow frame means tiny labels.
     clicked = agraph(nodes=nodes, edges=edges, config=config)
-
-    if not workflow.visual_data.nodes:
-        st.info("This workflow has no nodes.")
-    else:
-        node_ids = [node.node_id for node in workflow.visual_data.nodes]
-        pick_key = f"node-pick-{workflow_id}"
-        click_key = f"node-clicked-{workflow_id}"
-        # A click on the graph selects that node, once per click.
-        if clicked in node_ids and clicked != st.session_state.get(click_key):
-            st.session_state[click_key] = clicked
-            st.session_state[pick_key] = clicked
-        node_names = {node.node_id: node.name for node in workflow.visual_data.nodes}
-        picker, settings = st.columns([1, 2])
-        with picker:
-            node_id: str = st.selectbox(
-                "Node",
-                options=node_ids,
-                format_func=lambda nid: node_names.get(nid, nid),
-                key=pick_key,
-            )
-            node = workflow.visual_data.node(node_id)
-            st.markdown(f"**Type:** {code(node.node_type_id)}  \n**Id:** {code(node.node_id)}")
-            node_counts = counts.get(node_id, {})
-            st.caption(
-                "Last hour: "
-                + (
-                    ", ".join(f"{status.value} {n}" for status, n in sorted(node_counts.items()))
-                    or "no runs"
-                )
-            )
-        with settings:
-            st.markdown("**Settings**")
-            st.json(node.config, expanded=True)
-
-    st.markdown("**Executions by status**")
+    click_key = f"node-clicked-{workflow_id}"
+    # A click on the graph selects that node, once per click; the editor is outside this
+    # fragment, so the whole page reruns.
+    if clicked in node_ids and clicked != st.session_state.get(click_key):
+        st.session_state[click_key] = clicked
+        st.session_state[pick_key] = clicked
+        st.rerun(scope="app")
     by_status = service.execution_counts(actor, workflow_id)
     columns = st.columns(len(ExecutionStatus))
     for column, status in zip(columns, ExecutionStatus, strict=True):
@@ -134,3 +132,121 @@ def live_view(workflow_id: str) -> None:
 
 
 live_view(workflow_id)
+
+if not node_ids:
+    st.info("This workflow has no nodes yet: add one below.")
+else:
+    if st.session_state.get(pick_key) not in node_ids:
+        st.session_state[pick_key] = node_ids[0]
+    picker, settings = st.columns([1, 2], gap="large")
+    with picker:
+        node_id: str = st.selectbox(
+            "Node",
+            options=node_ids,
+            format_func=lambda nid: node_names.get(nid, nid),
+            key=pick_key,
+        )
+        node = workflow.visual_data.node(node_id)
+        node_type = get_node_type(node.node_type_id)
+        st.markdown(
+            f"**Type:** {escape_markdown(node_type.display_name)} {code(node.node_type_id)}  \n"
+            f"**Id:** {code(node.node_id)}  \n**Outputs:** "
+            + ", ".join(code(output) for output in node_type.outputs)
+        )
+        st.caption(escape_markdown(node_type.description))
+        st.button(
+            "Remove this node",
+            key="graph-remove-node",
+            icon=":material/delete:",
+            on_click=actions.remove_node,
+            args=(service, workflow_id, node_id),
+            help="Removes the node and its connections, as a new version.",
+        )
+    with settings:
+        st.markdown(f"**Settings** (version {workflow.version})")
+        form_key = f"node-form-{workflow_id}-{node_id}-v{workflow.version}"
+        errors: dict[str, str] = st.session_state.get(ERRORS_KEY, {}).get(form_key, {})
+        submitted, name, raw = render_node_form(node, form_key, errors)
+        if submitted:
+            config, problems = collect(specs_for(node.node_type_id), raw, node.config)
+            version, problems = (
+                (None, problems)
+                if problems
+                else actions.save_node(service, workflow_id, node_id, name, config)
+            )
+            if version is None:
+                st.session_state[ERRORS_KEY] = {form_key: problems}
+            else:
+                st.session_state.pop(ERRORS_KEY, None)
+                actions.flash("success", f"Saved {name}: the workflow is now version {version}.")
+            st.rerun()
+
+with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
+    add, link, unlink = st.columns(3, gap="large")
+    with add:
+        st.markdown("**Add a node**")
+        types = {t.type_id: t.display_name for t in all_node_types()}
+        st.selectbox("Type", list(types), format_func=types.__getitem__, key="graph-add-type")
+        st.text_input("Name", key="graph-add-name", placeholder="e.g. Notify billing")
+        st.button(
+            "Add node", key="graph-add", on_click=actions.add_node, args=(service, workflow_id)
+        )
+    with link:
+        st.markdown("**Connect two nodes**")
+        if node_ids:
+            source = st.selectbox(
+                "From", node_ids, format_func=node_names.__getitem__, key="graph-link-from"
+            )
+            source_type = get_node_type(workflow.visual_data.node(source).node_type_id)
+            st.selectbox("Output", list(source_type.outputs), key="graph-link-output")
+            st.selectbox("To", node_ids, format_func=node_names.__getitem__, key="graph-link-to")
+            st.button(
+                "Connect",
+                key="graph-connect",
+                on_click=actions.add_connection,
+                args=(service, workflow_id),
+            )
+    with unlink:
+        st.markdown("**Remove a connection**")
+        links = {
+            c.connection_id: f"{node_names.get(c.source_node_id, c.source_node_id)} "
+            f"({c.source_output}) → {node_names.get(c.target_node_id, c.target_node_id)}"
+            for c in workflow.visual_data.connections
+        }
+        if links:
+            st.selectbox(
+                "Connection", list(links), format_func=links.__getitem__, key="graph-unlink"
+            )
+            st.button(
+                "Remove connection",
+                key="graph-disconnect",
+                on_click=actions.remove_connection,
+                args=(service, workflow_id),
+            )
+        else:
+            st.caption("No connections.")
+
+with st.expander("Versions", icon=":material/history:"):
+    st.caption(
+        "Every save makes a new version; executions keep the version they started on. "
+        "Pick one to see its nodes and settings."
+    )
+    shown_version: int = st.selectbox(
+        "Version",
+        options=list(range(workflow.version, 0, -1)),
+        format_func=lambda v: f"version {v}" + (" (current)" if v == workflow.version else ""),
+        key=f"workflow-version-{workflow_id}",
+    )
+    old = service.get_workflow(actor, workflow_id, shown_version)
+    st.caption(f"Saved {timestamp(old.updated_at)}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "node": [n.name for n in old.visual_data.nodes],
+                "type": [n.node_type_id for n in old.visual_data.nodes],
+                "settings": [json.dumps(n.config, sort_keys=True) for n in old.visual_data.nodes],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

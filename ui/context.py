@@ -1,17 +1,23 @@
 """The service the pages talk to, and who is acting.
 
 The app never touches the store directly: every page gets a ``MailroomService`` from
-``get_service`` and passes ``current_actor()`` to each call, which checks the role.
+``get_service`` and passes the signed-in actor to each call, which checks the role.
 """
 
 from __future__ import annotations
 
+import sys
+
 import streamlit as st
 
+from engine.accounts import AccountBook
 from engine.seed import seed
-from engine.service import Actor, MailroomService, Role
+from engine.service import Actor, MailroomService
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.factory import open_store
+from engine.users_cli import print_default_accounts
+from ui.auth import sign_in_form, signed_in_actor
+from ui.navigation import PAGES
 
 
 def _close(service: MailroomService) -> None:
@@ -30,8 +36,9 @@ def app_settings() -> Settings:
 def get_service() -> MailroomService:
     """The one service of this app process, on the store the settings name.
 
-    The first call creates the tables or indexes and the default workflow (both idempotent),
-    so a fresh installation works without a separate setup step.
+    The first call creates the tables or indexes, the default workflow and (when there is no
+    accounts file) the first accounts, all idempotent, so a fresh installation works without a
+    separate setup step.
     """
     app_settings()  # a bad setting stops the page with its message, before anything opens
     return _open_service()
@@ -43,10 +50,46 @@ def _open_service() -> MailroomService:
     store = open_store(settings)
     store.setup()
     seed(store)
-    return MailroomService(store)
+    if print_default_accounts(settings):
+        print("(printed by the app: it found no accounts file)", file=sys.stderr)
+    return MailroomService(store, accounts=AccountBook(settings.accounts_path))
 
 
-def current_actor() -> Actor:
-    """Who is using the app. Until sign-in exists this is the user named in the settings."""
-    settings = app_settings()
-    return Actor(name=settings.default_user, role=Role(settings.default_role))
+def signed_in() -> Actor | None:
+    """Who is signed in in this browser session, or None."""
+    return signed_in_actor(get_service(), app_settings())
+
+
+def current_actor(page: str | None = None) -> Actor:
+    """The signed-in person; otherwise the sign-in form, and the page stops.
+
+    With ``page``, a person whose role does not use that page is told so and the page stops
+    (navigation does not offer it to them; the service refuses their actions anyway).
+    """
+    actor = signed_in()
+    if actor is None:
+        sign_in_form(get_service(), app_settings())
+        st.stop()
+    if page is not None and actor.role not in PAGES[page].roles:
+        st.error(
+            f"The {PAGES[page].title} page is not part of the {actor.role.value} role.",
+            icon=":material/block:",
+        )
+        st.stop()
+    return actor
+
+
+class NotSignedIn(PermissionError):
+    """A button was pressed in a session that is no longer signed in."""
+
+    def __init__(self) -> None:
+        super().__init__("you are signed out; sign in again")
+
+
+def callback_actor() -> Actor:
+    """Who presses a button, read afresh in the callback (never the actor of the previous run,
+    whose role may have changed since); ``NotSignedIn`` when nobody is signed in."""
+    actor = signed_in()
+    if actor is None:
+        raise NotSignedIn
+    return actor

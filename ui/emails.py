@@ -1,4 +1,5 @@
-"""Showing customer email safely: as plain text, never as HTML or Markdown."""
+"""Showing customer email safely: as plain text, or HTML sanitised with nh3 on request;
+never as Markdown or raw HTML."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Literal
 import streamlit as st
 
 from engine.models import Email
+from ui.approvals import sanitised_html
 from ui.format import timestamp
 
 
@@ -15,12 +17,9 @@ def sender(email: Email) -> str:
     return f"{email.from_name} <{email.from_address}>" if email.from_name else email.from_address
 
 
-def render_email(email: Email, *, max_body_height: int = 420) -> None:
-    """Headers and the plain-text body of ``email``.
-
-    The HTML part is never rendered: it may carry scripts, tracking pixels or content that
-    looks different from the text part the classifier read.
-    """
+def render_email(email: Email, *, max_body_height: int = 420, formatted: bool = False) -> None:
+    """Headers and the body of ``email``: the plain-text part, or with ``formatted`` the HTML
+    part after sanitising (no scripts, styles, event handlers, images or unsafe links)."""
     rows = {
         "From": sender(email),
         "To": email.to_address or email.mailbox,
@@ -32,9 +31,11 @@ def render_email(email: Email, *, max_body_height: int = 420) -> None:
     long = len(email.body_text) > 1200 or email.body_text.count("\n") > 20
     height: int | Literal["content"] = max_body_height if long else "content"
     with st.container(border=True, height=height):
-        if email.body_text.strip():
+        if formatted and email.body_html:
+            st.html(sanitised_html(email.body_html))
+        elif email.body_text.strip():
             st.text(email.body_text)
         elif email.body_html:
-            st.caption("This email has only an HTML part, which is not shown for safety.")
+            st.caption("This email has only an HTML part: switch on Formatted to read it.")
         else:
             st.caption("(empty body)")

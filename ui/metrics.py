@@ -8,6 +8,13 @@ from datetime import datetime
 import pandas as pd  # type: ignore[import-untyped]
 
 from engine.models import RollupRow
+from engine.rollups import (
+    DRAFT_EDIT_SHARE,
+    FIRST_RESPONSE,
+    NODE_LATENCY_HISTOGRAM,
+    SLA,
+    histogram_percentiles,
+)
 
 METRICS = (
     "emails_by_category",
@@ -15,10 +22,19 @@ METRICS = (
     "emails_by_sentiment",
     "executions_by_status",
     "node_runtime_ms",
+    NODE_LATENCY_HISTOGRAM,
     "execution_runtime_ms",
     "approvals",
     "approval_edits",
+    DRAFT_EDIT_SHARE,
+    FIRST_RESPONSE,
+    SLA,
+    "ai_calls",
+    "ai_tokens",
+    "ai_cost_usd",
 )
+#: Metrics whose key is an email category, so the category filter applies to them.
+BY_CATEGORY = frozenset({"emails_by_category", DRAFT_EDIT_SHARE, FIRST_RESPONSE})
 COLUMNS = ["bucket", "metric", "key", "count", "total"]
 
 
@@ -72,3 +88,58 @@ def volume_over_time(
     full = pd.date_range(since, until, freq=freq, inclusive="left", tz="UTC", name="period")
     counts = counts.reindex(full, fill_value=0)
     return counts.reset_index().melt(id_vars="period", var_name="key", value_name="count")
+
+
+def filter_categories(frame: pd.DataFrame, metric: str, categories: list[str]) -> pd.DataFrame:
+    """Rows of the chosen categories (all when none are chosen) of a category-keyed metric."""
+    if not categories or metric not in BY_CATEGORY or frame.empty:
+        return frame
+    return frame[frame["key"].isin(categories)]
+
+
+def node_percentiles(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """p50 and p95 processing time per node from the latency histogram rows, long format
+    (node, percentile, ms) for a grouped bar chart; nodes named by ``names`` where known."""
+    columns = ["node", "percentile", "ms", "runs"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    summed = frame.groupby("key", as_index=False)["count"].sum()
+    rows = list(zip(summed["key"], summed["count"], strict=True))
+    found = histogram_percentiles(rows, [50, 95])
+    runs: dict[str, int] = {}
+    for key, count in rows:
+        node_id = key.rpartition("|")[0]
+        runs[node_id] = runs.get(node_id, 0) + int(count)
+    records = [
+        (f"{names.get(node_id, node_id)} ({node_id})", f"p{q:g}", value, runs[node_id])
+        for node_id, values in found.items()
+        for q, value in values.items()
+        if value is not None
+    ]
+    return pd.DataFrame(records, columns=columns)
+
+
+def by_provider(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """AI calls, tokens and cost per provider: ``ai_calls`` counts calls, ``ai_tokens`` and
+    ``ai_cost_usd`` hold tokens and dollars in their ``total``."""
+    columns = ["provider", "calls", "tokens", "cost_usd"]
+    parts = []
+    for metric, column in (
+        ("ai_calls", "calls"),
+        ("ai_tokens", "tokens"),
+        ("ai_cost_usd", "cost_usd"),
+    ):
+        frame = frames.get(metric)
+        if frame is None or frame.empty:
+            continue
+        value = "count" if metric == "ai_calls" else "total"
+        # Keys are "provider" or "provider:operation" (classify, draft): one row per provider.
+        provider = frame["key"].str.partition(":")[0]
+        parts.append(frame.groupby(provider)[value].sum().rename(column))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(parts, axis=1).fillna(0).reset_index(names="provider")
+    for column in columns[1:]:
+        if column not in table:
+            table[column] = 0
+    return table[columns]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from engine.models import OutboxKind, OutboxMessage
+from datetime import datetime
+
+from engine.models import OutboxKind, OutboxMessage, RollupIncrement
 from engine.nodes.base import (
     NodeCategory,
     NodeConfig,
@@ -12,6 +14,7 @@ from engine.nodes.base import (
     RetryPolicy,
 )
 from engine.nodes.registry import register
+from engine.rollups import reply_sent_increments
 from engine.side_effects import perform_once
 from providers.email.base import OutgoingEmail
 from providers.errors import PermanentProviderError
@@ -24,6 +27,22 @@ class SendReplyConfig(NodeConfig):
 def reply_subject(subject: str) -> str:
     """``subject`` with one "Re: " in front."""
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def _reply_metrics(
+    ctx: NodeContext, received_at: datetime, sent_at: datetime
+) -> list[RollupIncrement]:
+    classification = ctx.data.get("classification") or {}
+    decision = ctx.data.get("decision") or {}
+    approval = (
+        ctx.store.get_approval(decision["approval_id"]) if decision.get("approval_id") else None
+    )
+    return reply_sent_increments(
+        received_at=received_at,
+        sent_at=sent_at,
+        category=str(classification.get("category") or "uncategorised"),
+        due_at=approval.due_at if approval else None,
+    )
 
 
 @register
@@ -73,7 +92,10 @@ class SendReply(NodeType[SendReplyConfig]):
             references=outgoing.references,
         )
 
+        sent_now: list[bool] = []
+
         def send() -> str:
+            sent_now.append(True)
             return ctx.providers.sender.send(outgoing).provider_message_id
 
         def confirm() -> str | None:
@@ -83,6 +105,8 @@ class SendReply(NodeType[SendReplyConfig]):
         record = perform_once(
             ctx.store, message, send, ctx.now, ensure_lease=ctx.ensure_lease, confirm=confirm
         )
+        if sent_now and record.sent_at is not None:
+            ctx.rollups.extend(_reply_metrics(ctx, email.received_at, record.sent_at))
         return NodeResult(
             output={
                 "sent": {

@@ -123,3 +123,8 @@ def next_workflow(
 def require_decided(approval: Approval) -> None:
     if approval.status is ApprovalStatus.PENDING:
         raise ValueError(f"approval {approval.approval_id!r} is not decided (status pending)")
+
+
+def require_pending(approval: Approval) -> None:
+    if approval.status is not ApprovalStatus.PENDING:
+        raise ValueError(f"approval {approval.approval_id!r} is decided, not pending")

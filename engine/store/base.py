@@ -190,7 +190,11 @@ class Store(ABC):
 
     @abstractmethod
     def node_status_counts(self, workflow_id: str, since: datetime) -> list[NodeStatusCount]:
-        """Per node id and node status, how many runs executions created since ``since`` hold."""
+        """Per node id and node status, how many runs executions created since ``since`` hold.
+
+        A run still ``waiting`` that never started (the execution has not reached the node) is
+        not counted: only work that is at, or went through, a node.
+        """
 
     # --- approvals -------------------------------------------------------------------------
     @abstractmethod
@@ -220,6 +224,12 @@ class Store(ABC):
     def decide_approval(self, approval: Approval) -> bool:
         """Store the decided ``approval`` (status approved or rejected, decided_* and final_*
         fields set) only if the stored one is still pending. Return whether it was written."""
+
+    @abstractmethod
+    def update_pending_approval(self, approval: Approval) -> bool:
+        """Replace the stored approval with ``approval`` (still pending: a reassignment or a
+        corrected priority) only if the stored one is still pending. Return whether it was
+        written."""
 
     @abstractmethod
     def list_due_escalations(self, now: datetime, limit: int = 100) -> list[Approval]:

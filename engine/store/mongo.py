@@ -369,6 +369,14 @@ class MongoStore(Store):
                 },
                 {"$unwind": "$node_executions"},
                 {
+                    "$match": {
+                        "$or": [
+                            {"node_executions.status": {"$ne": "waiting"}},
+                            {"node_executions.started_at": {"$ne": None}},
+                        ]
+                    }
+                },
+                {
                     "$group": {
                         "_id": {
                             "node_id": "$node_executions.node_id",
@@ -428,6 +436,19 @@ class MongoStore(Store):
         codec.require_decided(approval)
         result = self._approvals.replace_one(
             {"_id": approval.approval_id, "status": ApprovalStatus.PENDING.value},
+            _document(approval, "approval_id"),
+        )
+        return result.matched_count == 1
+
+    def update_pending_approval(self, approval: Approval) -> bool:
+        codec.require_pending(approval)
+        result = self._approvals.replace_one(
+            {
+                "_id": approval.approval_id,
+                "execution_id": approval.execution_id,
+                "node_id": approval.node_id,
+                "status": ApprovalStatus.PENDING.value,
+            },
             _document(approval, "approval_id"),
         )
         return result.matched_count == 1

@@ -613,6 +613,8 @@ class SQLiteStore(Store):
                 " json_extract(run.value, '$.status') AS node_status, COUNT(*)"
                 " FROM executions, json_each(executions.doc, '$.node_executions') AS run"
                 " WHERE workflow_id = ? AND created_at >= ?"
+                " AND NOT (json_extract(run.value, '$.status') = 'waiting'"
+                " AND json_extract(run.value, '$.started_at') IS NULL)"
                 " GROUP BY node_id, node_status ORDER BY node_id, node_status",
                 (workflow_id, _t(since)),
             ).fetchall()
@@ -672,6 +674,17 @@ class SQLiteStore(Store):
                 "UPDATE approvals SET execution_id = :execution_id, node_id = :node_id,"
                 " status = :status, priority_rank = :priority_rank, created_at = :created_at,"
                 " doc = :doc WHERE approval_id = :approval_id AND status = 'pending'",
+                _approval_row(approval),
+            ).rowcount
+        return written == 1
+
+    def update_pending_approval(self, approval: Approval) -> bool:
+        codec.require_pending(approval)
+        with self._locked() as db:
+            written = db.execute(
+                "UPDATE approvals SET priority_rank = :priority_rank, doc = :doc"
+                " WHERE approval_id = :approval_id AND execution_id = :execution_id"
+                " AND node_id = :node_id AND status = 'pending'",
                 _approval_row(approval),
             ).rowcount
         return written == 1

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from engine.accounts import AccountBook
+from engine.settings import Settings
+from engine.store.factory import open_store
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,9 +42,22 @@ def test_setup_demo_and_status(tmp_path: Path, models_dir: Path) -> None:
     assert json.loads(first.stdout.splitlines()[-1]) == {
         "setup": "ok",
         "default_workflow_created": True,
+        "default_accounts_created": True,
     }
+    # One account per role, each password printed once and stored only as a bcrypt hash.
+    passwords = dict(line.split() for line in first.stderr.splitlines() if line.startswith("  "))
+    assert set(passwords) == {"admin", "manager", "agent", "analyst"}
+    book = AccountBook(data / "accounts.toml")
+    stored = (data / "accounts.toml").read_text()
+    for name, password in passwords.items():
+        assert password not in stored
+        account = book.authenticate(name, password)
+        assert account is not None and account.role.value == name
+    assert (data / "accounts.toml").stat().st_mode & 0o077 == 0
     again = _engine("setup", "--skip-model", data_dir=data, models_dir=models_dir)
     assert json.loads(again.stdout.splitlines()[-1])["default_workflow_created"] is False
+    assert json.loads(again.stdout.splitlines()[-1])["default_accounts_created"] is False
+    assert "passwords" not in again.stderr
 
     demo = _engine("demo", "--emails", "25", data_dir=data, models_dir=models_dir)
     assert demo.returncode == 0, demo.stderr
@@ -80,3 +97,54 @@ def test_demo_refuses_bad_arguments_with_a_message(tmp_path: Path, models_dir: P
     )
     assert unknown.returncode == 1
     assert "demo failed: workflow 'nope' not found" in unknown.stderr
+
+
+def test_users_commands_manage_accounts_and_are_audited(tmp_path: Path, models_dir: Path) -> None:
+    data = tmp_path / "data"
+    added = _engine("users", "add", "bea", "--role", "agent", data_dir=data, models_dir=models_dir)
+    assert added.returncode == 0, added.stderr
+    password = added.stdout.strip().rsplit(" ", 1)[-1]
+    book = AccountBook(data / "accounts.toml")
+    assert book.authenticate("bea", password) is not None
+    assert password not in (data / "accounts.toml").read_text()
+
+    twice = _engine("users", "add", "bea", "--role", "agent", data_dir=data, models_dir=models_dir)
+    assert twice.returncode == 1 and "already exists" in twice.stderr
+
+    sso = _engine(
+        "users",
+        "add",
+        "cy",
+        "--role",
+        "analyst",
+        "--email",
+        "cy@example.com",
+        "--sso-only",
+        data_dir=data,
+        models_dir=models_dir,
+    )
+    assert sso.returncode == 0, sso.stderr
+    role = _engine("users", "set-role", "bea", "manager", data_dir=data, models_dir=models_dir)
+    assert role.returncode == 0, role.stderr
+    listed = _engine("users", "list", data_dir=data, models_dir=models_dir).stdout
+    assert "bea\tmanager\tpassword" in listed
+    assert "cy\tanalyst\tidentity provider  cy@example.com" in listed
+    reset = _engine("users", "reset-password", "bea", data_dir=data, models_dir=models_dir)
+    new_password = reset.stdout.strip().rsplit(" ", 1)[-1]
+    assert book.authenticate("bea", password) is None
+    assert book.authenticate("bea", new_password) is not None
+    removed = _engine("users", "remove", "cy", data_dir=data, models_dir=models_dir)
+    assert removed.returncode == 0 and book.get("cy") is None
+
+    store = open_store(Settings(data_dir=data))
+    try:
+        actions = [entry.action for entry in store.list_audit()]
+    finally:
+        store.close()
+    assert actions == [
+        "account_removed",
+        "account_password_reset",
+        "account_role_changed",
+        "account_added",
+        "account_added",
+    ]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
+from engine.accounts import AccountBook
 from engine.adapters import ProviderSet
 from engine.models import ExecutionStatus, WorkflowStatus
 from engine.seed import DEFAULT_WORKFLOW_ID
@@ -11,6 +15,14 @@ from engine.service import Actor, ControlRefused, MailroomService, PermissionDen
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.worker import Worker
+from engine.workflow_edit import (
+    WorkflowRejected,
+    with_connection,
+    with_node_added,
+    with_node_config,
+    without_connection,
+    without_node,
+)
 
 ANALYST = Actor("ann", Role.ANALYST)
 AGENT = Actor("alice", Role.AGENT)
@@ -93,3 +105,162 @@ def test_cancelling_a_waiting_execution_withdraws_its_approval(
     assert approval.approval_id not in {a.approval_id for a in service.approval_queue(AGENT)}
     worker.run_pending()
     assert service.status_summary()["replies_sent"] == 0
+
+
+ADMIN = Actor("root", Role.ADMIN)
+
+
+def _drafts(store: Store, providers: ProviderSet, settings: Settings) -> list[str]:
+    worker = Worker(store, providers, settings)
+    worker.poll_triggers()
+    worker.run_pending()
+    return [approval.approval_id for approval in store.list_approvals()]
+
+
+def test_saving_a_node_setting_makes_a_new_version_and_refuses_bad_values(
+    service: MailroomService, store: Store
+) -> None:
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    approval = workflow.visual_data.node("approval")
+    changed = with_node_config(workflow, "approval", {**approval.config, "sla_hours": 8})
+    with pytest.raises(PermissionDenied):
+        service.save_workflow(AGENT, changed, "sla")
+    saved = service.save_workflow(MANAGER, changed, "sla 8 h")
+    assert saved.version == workflow.version + 1
+    assert (
+        store.get_workflow(DEFAULT_WORKFLOW_ID).visual_data.node("approval").config["sla_hours"]
+        == 8
+    )
+    assert store.get_workflow(DEFAULT_WORKFLOW_ID, workflow.version) == workflow
+
+    bad = with_node_config(saved, "approval", {"sla_hours": -1, "colour": "red"})
+    with pytest.raises(WorkflowRejected) as refused:
+        service.save_workflow(MANAGER, bad, "bad")
+    assert set(refused.value.fields["approval"]) == {"sla_hours", "colour"}
+    assert store.get_workflow(DEFAULT_WORKFLOW_ID).version == saved.version
+    entry = store.list_audit()[0]
+    assert (entry.action, entry.actor, entry.after) == (
+        "save_workflow",
+        "maria",
+        {"version": saved.version, "change": "sla 8 h"},
+    )
+
+
+def test_nodes_and_connections_are_added_and_removed(
+    service: MailroomService, store: Store
+) -> None:
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    added = with_node_added(workflow, "notification", "Tell the team")
+    node = added.visual_data.nodes[-1]
+    assert node.position.x > max(n.position.x for n in workflow.visual_data.nodes)
+    linked = with_connection(added, "send", "main", node.node_id)
+    saved = service.save_workflow(MANAGER, linked, "notify after send")
+    assert saved.visual_data.node(node.node_id).name == "Tell the team"
+
+    loop = with_connection(saved, node.node_id, "main", "send")
+    with pytest.raises(WorkflowRejected, match="cycle"):
+        service.save_workflow(MANAGER, loop, "loop")
+    wrong = with_connection(saved, "is_urgent", "maybe", node.node_id)
+    with pytest.raises(WorkflowRejected, match="has no output 'maybe'"):
+        service.save_workflow(MANAGER, wrong, "wrong output")
+
+    link = saved.visual_data.connections[-1]
+    unlinked = service.save_workflow(MANAGER, without_connection(saved, link.connection_id), "x")
+    assert link.connection_id not in {c.connection_id for c in unlinked.visual_data.connections}
+    removed = service.save_workflow(MANAGER, without_node(unlinked, node.node_id), "remove")
+    assert [n.node_id for n in removed.visual_data.nodes] == [
+        n.node_id for n in workflow.visual_data.nodes
+    ]
+
+
+def test_reassign_and_bulk_approve(
+    store: Store, providers: ProviderSet, settings: Settings, tmp_path: Path
+) -> None:
+    book = AccountBook(tmp_path / "accounts.toml", rounds=4)
+    book.add("bea", Role.AGENT, "long enough")
+    book.add("ann", Role.ANALYST, "long enough")
+    service = MailroomService(store, accounts=book)
+    first, second = _drafts(store, providers, settings)
+    with pytest.raises(PermissionDenied):
+        service.reassign(ANALYST, first, "bea")
+    with pytest.raises(ControlRefused, match="ann is not someone who may decide"):
+        service.reassign(AGENT, first, "ann")
+    assert service.reassign(AGENT, first, "bea").assigned_to == "bea"
+    assert store.get_approval(first).assigned_to == "bea"  # type: ignore[union-attr]
+
+    with pytest.raises(PermissionDenied):
+        service.approve_many(ANALYST, [first, second])
+    service.reject(AGENT, second, "wrong customer")
+    result = service.approve_many(AGENT, [first, second])
+    assert result.approved == [first]
+    assert "already rejected" in result.refused[second]
+    actions = [entry.action for entry in store.list_audit()]
+    assert actions[:3] == ["approval_approved", "approval_rejected", "approval_reassigned"]
+
+
+def test_only_admins_manage_accounts_and_read_the_audit_log(store: Store, tmp_path: Path) -> None:
+    book = AccountBook(tmp_path / "accounts.toml", rounds=4)
+    service = MailroomService(store, accounts=book)
+    for actor in (MANAGER, AGENT, ANALYST):
+        with pytest.raises(PermissionDenied):
+            service.add_account(actor, "eve", Role.ADMIN, password=True)
+        with pytest.raises(PermissionDenied):
+            service.audit_log(actor)
+    password = service.add_account(ADMIN, "eve", Role.AGENT, password=True)
+    assert password is not None and book.authenticate("eve", password) is not None
+    assert service.add_account(ADMIN, "sso", Role.AGENT, password=False) is None
+    service.set_account_role(ADMIN, "eve", Role.MANAGER)
+    assert book.get("eve").role == Role.MANAGER  # type: ignore[union-attr]
+    service.remove_account(ADMIN, "sso")
+    entries = service.audit_log(ADMIN)
+    assert [e.action for e in entries] == ["account_removed", "account_role_changed"] + [
+        "account_added"
+    ] * 2
+    assert all(password not in str(e.model_dump()) for e in entries)
+
+
+def test_analysts_read_metrics_agents_do_not(service: MailroomService) -> None:
+    since = datetime(2024, 1, 1, tzinfo=UTC)
+    assert service.rollups(ANALYST, "approvals", since) == []
+    with pytest.raises(PermissionDenied):
+        service.rollups(AGENT, "approvals", since)
+
+
+def test_decisions_and_sent_replies_feed_the_metrics(
+    service: MailroomService, store: Store, providers: ProviderSet, settings: Settings
+) -> None:
+    worker = Worker(store, providers, settings)
+    first, second = _drafts(store, providers, settings)
+    approval = store.get_approval(first)
+    assert approval is not None
+    service.approve(AGENT, first, body=approval.draft.body + "\nThanks, Alice")
+    service.approve(AGENT, second)
+    worker.run_pending()
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def counts(metric: str) -> dict[str, int]:
+        rows = store.query_rollups(metric, since)
+        return {row.key: row.count for row in rows}
+
+    assert counts("approval_edits") == {"edited": 1, "unedited": 1}
+    shares = store.query_rollups("draft_edit_share", since)
+    assert sum(row.count for row in shares) == 2
+    assert 0 < sum(row.total for row in shares) < 0.5
+    assert sum(counts("first_response_s").values()) == 2
+    assert sum(counts("sla").values()) == 2
+    histogram = counts("node_latency_hist")
+    assert sum(n for key, n in histogram.items() if key.startswith("classify|")) == 2
+
+
+def test_bulk_import_reports_progress_per_batch(
+    service: MailroomService, store: Store, providers: ProviderSet
+) -> None:
+    with pytest.raises(PermissionDenied):
+        next(service.import_emails(MANAGER, providers, DEFAULT_WORKFLOW_ID, 10))
+    steps = list(service.import_emails(ADMIN, providers, DEFAULT_WORKFLOW_ID, 25, batch=10))
+    assert [(p.fetched, p.wanted) for p in steps] == [(10, 25), (20, 25), (25, 25)]
+    assert [p.fraction for p in steps] == [0.4, 0.8, 1.0]
+    assert steps[-1].ingested == 25 and steps[-1].executions_created == 25
+    assert store.count_emails() == 25
+    again = list(service.import_emails(ADMIN, providers, DEFAULT_WORKFLOW_ID, 5))
+    assert again[-1].ingested == 5 and store.count_emails() == 30

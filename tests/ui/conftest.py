@@ -10,11 +10,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from engine.accounts import AccountBook
 from engine.adapters import ProviderSet
+from engine.roles import Role
 from engine.service import MailroomService
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.worker import Worker
+from ui.auth import SESSION_USER
 
 ROOT = Path(__file__).resolve().parents[2]
 # The first run of a page may load the local model.
@@ -34,10 +37,22 @@ def app_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings, models_dir
     """Point the app (which reads ``Settings()`` from the environment) at the test's store."""
     monkeypatch.setenv("MAILROOM_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("MAILROOM_MODELS_DIR", str(models_dir))
-    monkeypatch.setenv("MAILROOM_DEFAULT_USER", "alice")
-    monkeypatch.setenv("MAILROOM_DEFAULT_ROLE", "admin")
     assert Settings().database_file == settings.database_file
     return settings
+
+
+#: The test accounts, one per role; each password is ``PASSWORDS[name]``.
+USERS = {"alice": Role.ADMIN, "maria": Role.MANAGER, "bea": Role.AGENT, "ann": Role.ANALYST}
+PASSWORDS = {name: f"{name}-secret-password" for name in USERS}
+
+
+@pytest.fixture
+def accounts(app_settings: Settings) -> AccountBook:
+    """The accounts file the app reads, with one account per role (cheap bcrypt rounds)."""
+    book = AccountBook(app_settings.accounts_path, rounds=4)
+    for name, role in USERS.items():
+        book.add(name, role, PASSWORDS[name])
+    return book
 
 
 @pytest.fixture
@@ -67,12 +82,15 @@ def waiting_for_approval(worker: Worker, service: MailroomService) -> Worker:
 
 
 @pytest.fixture
-def open_page(app_settings: Settings) -> Callable[[str], AppTest]:
-    """Run ``pages/<name>.py`` (or ``app.py`` for "app") on its own, as AppTest does."""
+def open_page(accounts: AccountBook) -> Callable[..., AppTest]:
+    """Run ``pages/<name>.py`` (or ``app.py`` for "app") on its own, as AppTest does, signed in
+    as ``user`` (the admin alice unless told; None: nobody signed in)."""
 
-    def open_(name: str) -> AppTest:
+    def open_(name: str, user: str | None = "alice") -> AppTest:
         path = ROOT / "app.py" if name == "app" else ROOT / "pages" / f"{name}.py"
         at = AppTest.from_file(str(path), default_timeout=PAGE_TIMEOUT)
+        if user is not None:
+            at.session_state[SESSION_USER] = user
         return at.run()
 
     return open_

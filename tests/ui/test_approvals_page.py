@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.models import ApprovalStatus
+from engine.accounts import AccountBook
+from engine.models import Approval, ApprovalStatus
+from engine.roles import Role
 from engine.service import MailroomService
 from engine.worker import Worker
+from providers.ai.base import Classification, DraftReply
+from ui.approvals import bulk_candidates, by_urgency, sanitised_html
+
+CLASSIFICATION = Classification(
+    category="billing",
+    category_confidence=0.9,
+    priority="normal",
+    priority_confidence=0.9,
+    sentiment="neutral",
+    sentiment_confidence=0.9,
+    language="en",
+    language_confidence=0.9,
+    provider="p",
+    model="m",
+)
 
 
-def test_empty_queue_says_nothing_is_waiting(open_page: Callable[[str], AppTest]) -> None:
+def test_empty_queue_says_nothing_is_waiting(open_page: Callable[..., AppTest]) -> None:
     at = open_page("approvals")
     assert not at.exception
     assert any("Nothing waiting" in info.value for info in at.info)
 
 
 def test_shows_the_most_urgent_draft_beside_its_email(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     assert not at.exception
@@ -35,7 +52,7 @@ def test_shows_the_most_urgent_draft_beside_its_email(
 
 
 def test_approve_and_send_decides_and_moves_to_the_next(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     first, second = service.store.list_approvals()
@@ -56,10 +73,15 @@ def test_approve_and_send_decides_and_moves_to_the_next(
     assert service.status_summary()["replies_sent"] == 0  # the page only decides
     waiting_for_approval.run_pending()
     assert service.status_summary()["replies_sent"] == 1
+    # The agent sees it went out.
+    at.run()
+    sent = at.dataframe[-1].value
+    assert list(sent["status"]) == ["sent"]
+    assert sent["subject"].iloc[0].endswith(first.draft.subject.removeprefix("Re: "))
 
 
 def test_reject_needs_a_reason(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     first = service.store.list_approvals()[0]
@@ -79,7 +101,7 @@ def test_reject_needs_a_reason(
 
 
 def test_open_picks_another_item(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("approvals")
     second = service.store.list_approvals()[1]
@@ -88,17 +110,91 @@ def test_open_picks_another_item(
     assert at.text_input(key=f"subject-{second.approval_id}").value == second.draft.subject
 
 
-def test_a_role_that_may_not_decide_sees_why(
+def test_a_role_taken_away_while_the_page_is_open_decides_nothing(
     waiting_for_approval: Worker,
     service: MailroomService,
-    open_page: Callable[[str], AppTest],
-    monkeypatch: pytest.MonkeyPatch,
+    open_page: Callable[..., AppTest],
+    accounts: AccountBook,
 ) -> None:
-    monkeypatch.setenv("MAILROOM_DEFAULT_ROLE", "analyst")
-    at = open_page("approvals")
+    at = open_page("approvals", user="bea")
     first = service.store.list_approvals()[0]
+    accounts.set_role("bea", Role.ANALYST)
     at.button(key=f"approve-{first.approval_id}").click().run()
     assert not at.exception
-    assert any("may not decide approval" in error.value for error in at.error)
+    assert any("not part of the analyst role" in error.value for error in at.error)
     pending = service.store.get_approval(first.approval_id)
     assert pending is not None and pending.status == ApprovalStatus.PENDING
+
+
+def test_confident_drafts_are_approved_in_bulk(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("approvals", user="bea")
+    at.slider(key="bulk-threshold").set_value(0.5).run()
+    expected = [a.approval_id for a in bulk_candidates(service.store.list_approvals(), 0.5)]
+    assert expected, "the demo drafts are confident enough to test bulk approval"
+    assert at.multiselect(key="bulk-selected-0.5").value == expected
+    at.button(key="bulk-approve").click().run()
+    assert not at.exception
+    assert any(f"Approved {len(expected)} drafts" in s.value for s in at.success)
+    for approval_id in expected:
+        decided = service.store.get_approval(approval_id)
+        assert decided is not None and decided.status == ApprovalStatus.APPROVED
+        assert decided.decided_by == "bea" and not decided.edited
+
+
+def test_reassign_and_next(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("approvals", user="bea")
+    first, second = by_urgency(service.store.list_approvals())
+    options = at.selectbox(key=f"assign-{first.approval_id}").options
+    assert options == ["anyone (the whole queue)", "alice", "bea", "maria"]
+    at.button(key="approvals-next").click().run()
+    assert at.text_area(key=f"body-{second.approval_id}").value == second.draft.body
+
+    at.selectbox(key=f"assign-{second.approval_id}").set_value("maria")
+    at.button(key=f"reassign-{second.approval_id}").click().run()
+    assert not at.exception
+    stored = service.store.get_approval(second.approval_id)
+    assert stored is not None and stored.assigned_to == "maria"
+    assert any("Reassigned to maria" in s.value for s in at.success)
+
+    # Maria sees hers first, and can choose to see only hers.
+    at = open_page("approvals", user="maria")
+    assert at.text_input(key=f"subject-{second.approval_id}").value == second.draft.subject
+    at.toggle(key="approvals-only-mine").set_value(True).run()
+    assert [b.key for b in at.button if b.key and b.key.startswith("open-")] == [
+        f"open-{second.approval_id}"
+    ]
+
+
+def test_the_queue_is_ordered_by_priority_then_time_left() -> None:
+    def approval(aid: str, rank: int, due_minutes: int | None) -> Approval:
+        base = datetime(2024, 5, 1, tzinfo=UTC)
+        return Approval(
+            approval_id=aid,
+            execution_id=aid,
+            workflow_id="wf",
+            node_id="approval",
+            email_id="e",
+            priority_rank=rank,
+            due_at=None if due_minutes is None else base + timedelta(minutes=due_minutes),
+            classification=CLASSIFICATION,
+            draft=DraftReply(subject="s", body="b", confidence=0.9, provider="p", model="m"),
+        )
+
+    queue = [approval("late", 2, 90), approval("none", 2, None), approval("soon", 2, 10)]
+    queue.append(approval("urgent", 0, 500))
+    assert [a.approval_id for a in by_urgency(queue)] == ["urgent", "soon", "late", "none"]
+
+
+def test_email_html_is_sanitised_and_never_read_as_a_file() -> None:
+    cleaned = sanitised_html(
+        '<p onclick="steal()">Hi<script>alert(1)</script><img src="https://t.example/p.gif">'
+        '<a href="javascript:alert(1)">x</a><a href="https://ok.example">y</a></p>'
+    )
+    assert "script" not in cleaned and "onclick" not in cleaned and "<img" not in cleaned
+    assert "javascript:" not in cleaned
+    assert 'href="https://ok.example"' in cleaned
+    assert sanitised_html("pyproject.toml").startswith("<div")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
 
 from engine.adapters import ProviderSet
-from engine.models import ExecutionStatus
+from engine.models import ExecutionLog, ExecutionStatus, NodeExecution, NodeStatus
+from engine.nodes.ai_model import SUPPORT_TAXONOMY
 from engine.service import MailroomService
 from engine.settings import Settings
 from engine.store.base import Store
@@ -15,6 +17,7 @@ from engine.worker import Worker
 from providers.ai.local import LocalAIProvider
 from providers.errors import PermanentProviderError
 from tests.engine.fakes import ScriptedAI
+from ui.timeline import timeline_frame
 
 
 def _status(service: MailroomService, execution_id: str) -> ExecutionStatus:
@@ -24,7 +27,7 @@ def _status(service: MailroomService, execution_id: str) -> ExecutionStatus:
 
 
 def test_lists_executions_with_their_progress(
-    waiting_for_approval: Worker, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("executions")
     assert not at.exception
@@ -38,9 +41,7 @@ def test_lists_executions_with_their_progress(
     assert at.json
 
 
-def test_filters_by_status(
-    waiting_for_approval: Worker, open_page: Callable[[str], AppTest]
-) -> None:
+def test_filters_by_status(waiting_for_approval: Worker, open_page: Callable[..., AppTest]) -> None:
     at = open_page("executions")
     at.multiselect(key="executions-status").set_value([ExecutionStatus.COMPLETED]).run()
     assert not at.exception
@@ -49,7 +50,7 @@ def test_filters_by_status(
 
 
 def test_pause_resume_and_cancel_a_pending_execution(
-    worker: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    worker: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     assert worker.poll_triggers() == 2
     at = open_page("executions")
@@ -72,14 +73,14 @@ def test_pause_resume_and_cancel_a_pending_execution(
     assert _status(service, selected) == ExecutionStatus.CANCELLED
     # Only the retries apply to a cancelled execution.
     keys = {b.key for b in at.button if b.key and b.key.endswith(selected)}
-    assert keys == {f"retry-node-{selected}", f"retry-start-{selected}"}
+    assert keys == {f"retry-{mode}-{selected}" for mode in ("node", "start", "current")}
 
     at.button(key=f"retry-start-{selected}").click().run()
     assert _status(service, selected) == ExecutionStatus.PENDING
 
 
 def test_a_refused_control_is_explained(
-    worker: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    worker: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     worker.poll_triggers()
     at = open_page("executions")
@@ -99,7 +100,7 @@ def test_a_failed_execution_shows_its_error_and_retries_from_the_failed_node(
     make_providers: Callable[..., ProviderSet],
     local_ai: LocalAIProvider,
     service: MailroomService,
-    open_page: Callable[[str], AppTest],
+    open_page: Callable[..., AppTest],
 ) -> None:
     failing = ScriptedAI(local_ai, classify_errors=[PermanentProviderError("model unavailable")])
     worker = Worker(store, make_providers(failing), app_settings)
@@ -118,3 +119,69 @@ def test_a_failed_execution_shows_its_error_and_retries_from_the_failed_node(
     assert _status(service, failed.execution_id) == ExecutionStatus.PENDING
     worker.run_pending()
     assert _status(service, failed.execution_id) == ExecutionStatus.WAITING
+
+
+def test_filters_by_category_and_time_and_draws_a_timeline(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    executions = service.store.list_executions()
+    category = executions[0].category
+    assert category is not None
+    at = open_page("executions", user="bea")
+    assert len(at.get("plotly_chart")) == 1  # the open execution's node timeline
+    at.selectbox(key="executions-category").set_value(category).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["category"]) == {category}
+    assert len(table) == sum(1 for e in executions if e.category == category)
+    others = [c.name for c in SUPPORT_TAXONOMY if c.name not in {e.category for e in executions}]
+    at.selectbox(key="executions-category").set_value(others[0]).run()
+    assert any("No executions match" in info.value for info in at.info)
+    at.selectbox(key="executions-category").set_value("").run()
+    at.selectbox(key="executions-window").set_value("last hour").run()
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_timeline_has_a_bar_per_started_node() -> None:
+    start = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    execution = ExecutionLog(
+        workflow_id="wf",
+        workflow_version=1,
+        node_executions=[
+            NodeExecution(
+                node_id="a",
+                status=NodeStatus.COMPLETED,
+                started_at=start,
+                completed_at=start + timedelta(seconds=2),
+                retry_count=1,
+            ),
+            NodeExecution(node_id="b", status=NodeStatus.RUNNING, started_at=start),
+            NodeExecution(node_id="c"),
+        ],
+    )
+    frame = timeline_frame(execution, {"a": "Classify"}, now=start + timedelta(seconds=5))
+    assert list(frame["node"]) == ["Classify", "b"]
+    assert list(frame["attempts"]) == [2, 1]
+    assert frame["finish"].iloc[1] == start + timedelta(seconds=5)
+
+
+def test_dead_letters_list_failures_with_retry(
+    store: Store,
+    app_settings: Settings,
+    make_providers: Callable[..., ProviderSet],
+    local_ai: LocalAIProvider,
+    service: MailroomService,
+    open_page: Callable[..., AppTest],
+) -> None:
+    failing = ScriptedAI(local_ai, classify_errors=[PermanentProviderError("model unavailable")])
+    worker = Worker(store, make_providers(failing), app_settings)
+    worker.poll_triggers()
+    worker.run_pending(max_executions=1)
+    [failed] = service.store.list_executions(statuses=[ExecutionStatus.FAILED])
+
+    at = open_page("executions", user="maria")
+    assert any("1 failed executions" in caption.value for caption in at.caption)
+    at.button(key=f"dead-retry-current-{failed.execution_id}").click().run()
+    assert not at.exception
+    assert _status(service, failed.execution_id) == ExecutionStatus.PENDING
+    assert service.store.list_audit()[0].action == "retry_start_current"

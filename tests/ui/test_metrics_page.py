@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.models import RollupRow
 from engine.service import Actor, MailroomService, Role
 from engine.worker import Worker
+from ui.metrics import by_provider, node_percentiles, rollup_frame
 
 
 def test_without_data_says_so_instead_of_drawing_empty_charts(
-    open_page: Callable[[str], AppTest],
+    open_page: Callable[..., AppTest],
 ) -> None:
     at = open_page("metrics")
     assert not at.exception
@@ -20,23 +24,36 @@ def test_without_data_says_so_instead_of_drawing_empty_charts(
 
 
 def test_charts_and_export_when_rollups_exist(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     first = service.store.list_approvals()[0]
     service.approve(Actor("alice", Role.AGENT), first.approval_id)
     waiting_for_approval.run_pending()
 
-    at = open_page("metrics")
+    at = open_page("metrics", user="ann")
     assert not at.exception
     charts = at.get("plotly_chart")
-    # Volume, status, node time, priority, sentiment, approvals, edits.
-    assert len(charts) == 7
+    # Volume, p50/p95 per node, priority, sentiment, status, first response, SLA, approvals,
+    # edits, edit amount (no AI calls recorded: that one says so).
+    assert len(charts) == 10
+    assert any("No AI calls recorded" in info.value for info in at.info)
     assert at.get("download_button")
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Emails classified"] == "2"
     assert metrics["Approval rate"] == "100%"
-    assert metrics["Edited before sending"] == "0%"
-    assert len(at.dataframe[0].value) > 0
+    assert metrics["Sent without edits"] == "100%"
+    assert metrics["SLA met"] == "100%"
+    assert metrics["Time to first response"].endswith(" min")
+    shown = at.dataframe[-1].value
+    assert set(shown["metric"]) >= {"emails_by_category", "node_latency_hist", "first_response_s"}
+
+    # Filtering on a category narrows the category-keyed figures (and the export).
+    category = first.classification.category
+    at.multiselect(key="metrics-categories").set_value([category]).run()
+    assert not at.exception
+    filtered = at.dataframe[-1].value
+    volume = filtered[filtered["metric"] == "emails_by_category"]
+    assert set(volume["key"]) == {category}
 
     # A single day is drawn per hour.
     picked = at.date_input(key="metrics-range").value
@@ -44,4 +61,41 @@ def test_charts_and_export_when_rollups_exist(
     today = picked[1]
     at.date_input(key="metrics-range").set_value((today, today)).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 7
+    assert len(at.get("plotly_chart")) == 10
+
+
+def test_percentiles_per_node_from_the_histogram() -> None:
+    bucket = datetime(2024, 5, 1, 14, tzinfo=UTC)
+    rows = [
+        RollupRow(bucket=bucket, metric="node_latency_hist", key="classify|10", count=9, total=0),
+        RollupRow(bucket=bucket, metric="node_latency_hist", key="classify|100", count=1, total=0),
+        RollupRow(bucket=bucket, metric="node_latency_hist", key="send|5", count=4, total=0),
+    ]
+    table = node_percentiles(rollup_frame(rows), {"classify": "Classify"})
+    by = {(node, p): ms for node, p, ms, _ in table.itertuples(index=False)}
+    # Linear inside each bucket: (5, 10] holds 9 runs, (50, 100] one, (2, 5] four.
+    assert by[("Classify (classify)", "p50")] == pytest.approx(5 + 5 * 5 / 9)
+    assert by[("Classify (classify)", "p95")] == pytest.approx(50 + 50 * 0.5)
+    assert by[("send (send)", "p95")] == pytest.approx(2 + 3 * 3.8 / 4)
+
+
+def test_ai_usage_by_provider() -> None:
+    bucket = datetime(2024, 5, 1, 14, tzinfo=UTC)
+    frames = {
+        "ai_calls": rollup_frame(
+            [
+                RollupRow(
+                    bucket=bucket, metric="ai_calls", key="openai:classify", count=2, total=0
+                ),
+                RollupRow(bucket=bucket, metric="ai_calls", key="openai:draft", count=1, total=0),
+            ]
+        ),
+        "ai_tokens": rollup_frame(
+            [RollupRow(bucket=bucket, metric="ai_tokens", key="openai", count=3, total=1200)]
+        ),
+    }
+    table = by_provider(frames)
+    assert table.to_dict("records") == [
+        {"provider": "openai", "calls": 3, "tokens": 1200.0, "cost_usd": 0}
+    ]
+    assert by_provider({}).empty

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.accounts import AccountBook
 from engine.models import WorkflowStatus
+from engine.roles import Role
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import MailroomService
 from engine.worker import Worker
@@ -16,7 +18,9 @@ from ui.graph import IDLE_NODE_COLOUR, X_SCALE, build_graph, counts_by_node
 WORKFLOW_NAME = "Customer Support Email Automation"
 
 
-def test_shows_the_workflow_and_its_graph(open_page: Callable[[str], AppTest]) -> None:
+def test_shows_the_workflow_and_its_graph(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
     at = open_page("workflow")
     assert not at.exception
     assert any(WORKFLOW_NAME in header.value for header in at.subheader)
@@ -26,11 +30,16 @@ def test_shows_the_workflow_and_its_graph(open_page: Callable[[str], AppTest]) -
     # The node picker shows the selected node's type and settings.
     assert at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").value == "trigger"
     assert any("email_trigger" in md.value for md in at.markdown)
-    assert at.json
+    # The trigger's settings form, generated from its config model.
+    form = f"node-form-{DEFAULT_WORKFLOW_ID}-trigger-v1"
+    assert at.text_input(key=f"{form}-mailbox").value == "support@mailroom.example"
+    assert at.selectbox(key=f"{form}-source").options == ["demo"]
+    trigger = service.store.get_workflow(DEFAULT_WORKFLOW_ID).visual_data.node("trigger")
+    assert at.number_input(key=f"{form}-batch_size").value == trigger.config["batch_size"]
 
 
 def test_toggling_off_and_on_changes_the_stored_status(
-    open_page: Callable[[str], AppTest], service: MailroomService
+    open_page: Callable[..., AppTest], service: MailroomService
 ) -> None:
     at = open_page("workflow")
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(False).run()
@@ -43,20 +52,19 @@ def test_toggling_off_and_on_changes_the_stored_status(
     assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.ACTIVE
 
 
-def test_a_role_without_the_right_sees_why_and_nothing_changes(
-    open_page: Callable[[str], AppTest], service: MailroomService, monkeypatch: pytest.MonkeyPatch
+def test_a_role_taken_away_while_the_page_is_open_changes_nothing(
+    open_page: Callable[..., AppTest], service: MailroomService, accounts: AccountBook
 ) -> None:
-    monkeypatch.setenv("MAILROOM_DEFAULT_ROLE", "analyst")
-    at = open_page("workflow")
+    at = open_page("workflow", user="maria")
+    accounts.set_role("maria", Role.AGENT)
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(False).run()
     assert not at.exception
-    assert any("may not toggle workflow" in error.value for error in at.error)
+    assert any("not part of the agent role" in error.value for error in at.error)
     assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.ACTIVE
-    assert at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").value is True
 
 
 def test_node_counts_and_colours_follow_the_runs(
-    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[[str], AppTest]
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
     at = open_page("workflow")
     assert not at.exception
@@ -79,3 +87,100 @@ def test_node_counts_and_colours_follow_the_runs(
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Waiting"] == "2"
     assert metrics["Executions"] == "2"
+
+
+def _form(at: AppTest, node_id: str, version: int) -> str:
+    at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").set_value(node_id).run()
+    return f"node-form-{DEFAULT_WORKFLOW_ID}-{node_id}-v{version}"
+
+
+def test_editing_a_node_setting_saves_a_new_version(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "approval", 1)
+    at.number_input(key=f"{form}-sla_hours").set_value(8.0)
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    stored = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert stored.version == 2
+    assert stored.visual_data.node("approval").config["sla_hours"] == 8.0
+    assert any("version 2" in s.value for s in at.success)
+    assert service.store.list_audit()[0].action == "save_workflow"
+    # Both versions can be read back on the page.
+    versions = at.selectbox(key=f"workflow-version-{DEFAULT_WORKFLOW_ID}")
+    assert versions.options == ["version 2 (current)", "version 1"]
+    at.selectbox(key=f"workflow-version-{DEFAULT_WORKFLOW_ID}").set_value(1).run()
+    settings = at.dataframe[-1].value
+    approval_row = settings[settings["type"] == "approval"].iloc[0]
+    assert json.loads(approval_row["settings"])["sla_hours"] == 4
+
+
+def test_an_invalid_setting_shows_its_message_next_to_the_field(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "approval", 1)
+    at.number_input(key=f"{form}-sla_hours").set_value(-2.0)
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    assert any("sla hours: Input should be greater than 0" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
+
+    form = _form(at, "classify", 1)
+    at.text_area(key=f"{form}-taxonomy").input("[not json")
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert any("taxonomy: not valid JSON" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
+
+
+def test_adding_connecting_and_removing_a_node(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    at.selectbox(key="graph-add-type").set_value("notification")
+    at.text_input(key="graph-add-name").input("Tell billing")
+    at.button(key="graph-add").click().run()
+    assert not at.exception
+    workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    added = workflow.visual_data.nodes[-1]
+    assert (workflow.version, added.name) == (2, "Tell billing")
+
+    at.selectbox(key="graph-link-from").set_value("send").run()
+    at.selectbox(key="graph-link-to").set_value(added.node_id)
+    at.button(key="graph-connect").click().run()
+    workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert workflow.visual_data.connections[-1].target_node_id == added.node_id
+
+    # A cycle is refused with its reason; nothing is saved.
+    at.selectbox(key="graph-link-from").set_value(added.node_id).run()
+    at.selectbox(key="graph-link-to").set_value("send")
+    at.button(key="graph-connect").click().run()
+    assert any("cycle" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 3
+
+    at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").set_value(added.node_id).run()
+    at.button(key="graph-remove-node").click().run()
+    workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert added.node_id not in {n.node_id for n in workflow.visual_data.nodes}
+    assert all(c.target_node_id != added.node_id for c in workflow.visual_data.connections)
+
+
+def test_run_now_and_pause_all(
+    open_page: Callable[..., AppTest], service: MailroomService, worker: Worker
+) -> None:
+    worker.poll_triggers()
+    at = open_page("workflow", user="maria")
+    at.button(key="workflow-pause-all").click().run()
+    assert not at.exception
+    assert any("Paused 2 executions" in s.value for s in at.success)
+    assert service.store.count_executions_by_status()["paused"] == 2
+    at.button(key="workflow-resume-all").click().run()
+    assert service.store.count_executions_by_status()["pending"] == 2
+    at.button(key="workflow-run-now").click().run()
+    assert any("Run requested" in s.value for s in at.success)
+    assert [e.action for e in service.store.list_audit()[:3]] == [
+        "run_now",
+        "resume_all",
+        "pause_all",
+    ]

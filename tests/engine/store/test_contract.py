@@ -645,6 +645,14 @@ def test_node_status_counts(store: Store) -> None:
         )
     )
     store.create_execution(make_execution(execution_id="empty", created_at=at(3)))
+    # Parked at the approval (started, waiting); the send node not reached yet (not counted).
+    parked = runs(
+        ("classify", done), ("approval", NodeStatus.WAITING), ("reply", NodeStatus.WAITING)
+    )
+    parked[1].started_at = at(4)
+    store.create_execution(
+        make_execution(execution_id="e4", created_at=at(4), node_executions=parked)
+    )
     store.create_execution(
         make_execution(
             execution_id="other", workflow_id="wf_2", node_executions=runs(("classify", done))
@@ -654,7 +662,8 @@ def test_node_status_counts(store: Store) -> None:
     counts = store.node_status_counts("wf_1", since=T0)
 
     assert counts == [
-        NodeStatusCount(node_id="classify", status=done, count=2),
+        NodeStatusCount(node_id="approval", status=NodeStatus.WAITING, count=1),
+        NodeStatusCount(node_id="classify", status=done, count=3),
         NodeStatusCount(node_id="classify", status=failed, count=1),
         NodeStatusCount(node_id="reply", status=done, count=1),
         NodeStatusCount(node_id="reply", status=failed, count=1),
@@ -759,6 +768,29 @@ def test_decide_approval_refuses_an_undecided_approval(store: Store) -> None:
 
     with pytest.raises(ValueError):
         store.decide_approval(pending)
+
+
+def test_update_pending_approval_changes_only_a_pending_one(store: Store) -> None:
+    pending = store.create_approval(make_approval(approval_id="apr_1", priority_rank=2))
+    reassigned = pending.model_copy(
+        update={"assigned_to": "bea", "priority": "urgent", "priority_rank": 0}
+    )
+
+    assert store.update_pending_approval(reassigned) is True
+    assert store.get_approval("apr_1") == reassigned
+    store.create_approval(make_approval(approval_id="apr_2", execution_id="exe_2", priority_rank=1))
+    assert [a.approval_id for a in store.list_approvals()] == ["apr_1", "apr_2"]
+
+    decided = reassigned.model_copy(
+        update={"status": ApprovalStatus.REJECTED, "decided_at": at(5), "decided_by": "ann"}
+    )
+    assert store.decide_approval(decided) is True
+    assert (
+        store.update_pending_approval(reassigned.model_copy(update={"assigned_to": "cy"})) is False
+    )
+    assert store.get_approval("apr_1") == decided
+    with pytest.raises(ValueError):
+        store.update_pending_approval(decided)
 
 
 # --- outbox ------------------------------------------------------------------------------------

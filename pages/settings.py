@@ -1,0 +1,91 @@
+"""Settings and health (admins): database, workers, AI providers and mailboxes with their
+health; which secrets are set (never their values); retention; users and roles; audit log."""
+
+from __future__ import annotations
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from engine.health import Health
+from ui.context import app_settings, current_actor, get_service
+from ui.format import timestamp
+from ui.long_work import bulk_import_panel
+from ui.source_health import render_source_health
+from ui.users_admin import users_panel
+
+HEALTH_ICON = {Health.OK: "🟢 ok", Health.WARNING: "🟠 warning", Health.ERROR: "🔴 error"}
+AUDIT_LIMIT = 200
+
+service = get_service()
+actor = current_actor("settings")
+settings = app_settings()
+
+st.title("Settings")
+health_tab, secrets_tab, users_tab, work_tab, audit_tab = st.tabs(
+    ["Health", "Secrets and retention", "Users and roles", "Long work", "Audit log"]
+)
+
+with health_tab:
+    checks = service.health(actor, settings)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "component": [c.component for c in checks],
+                "name": [c.name for c in checks],
+                "health": [HEALTH_ICON[c.health] for c in checks],
+                "detail": [c.detail for c in checks],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader("Email sources")
+    render_source_health(service, actor)
+
+with secrets_tab:
+    st.caption("Whether each secret is set, from the environment or `.streamlit/secrets.toml`.")
+    rows = service.secrets_status(actor)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "secret": [name for name, _, _ in rows],
+                "for": [purpose for _, purpose, _ in rows],
+                "set": ["set" if present else "missing" for _, _, present in rows],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader("Retention")
+    st.info(
+        "Everything is kept: emails, executions, approvals, the outbox, rollups and the audit "
+        "log. No retention policy is enforced yet.",
+        icon=":material/history:",
+    )
+
+with users_tab:
+    users_panel(service, actor)
+
+with work_tab:
+    bulk_import_panel(service, actor)
+    st.caption(
+        "Retraining the local model and backfilling metrics are not available here yet: "
+        "`python -m engine setup` trains the model when its training data changed."
+    )
+
+with audit_tab:
+    entries = service.audit_log(actor, limit=AUDIT_LIMIT)
+    st.caption(f"The {AUDIT_LIMIT} most recent actions by people, newest first.")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "at": [timestamp(e.at) for e in entries],
+                "who": [e.actor for e in entries],
+                "role": [e.role for e in entries],
+                "action": [e.action for e in entries],
+                "target": [e.target for e in entries],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -1,0 +1,102 @@
+"""Settings and health (admins): health checks, secrets shown as set or missing, users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.accounts import AccountBook
+from engine.roles import Role
+from engine.service import MailroomService
+
+
+def _cells(at: AppTest, index: int) -> list[str]:
+    frame = at.dataframe[index].value
+    return [str(value) for value in frame.to_numpy().ravel()]
+
+
+def test_health_and_secrets_never_show_a_value(
+    open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-value")
+    at = open_page("settings")
+    assert not at.exception
+    health = _cells(at, 0)
+    assert any("SQLite" in cell for cell in health)
+    assert "🔴 error" in health  # no worker is alive
+    secrets = at.dataframe[1].value
+    row = secrets[secrets["secret"] == "OPENAI_API_KEY"].iloc[0]
+    assert row["set"] == "set"
+    assert secrets[secrets["secret"] == "ANTHROPIC_API_KEY"].iloc[0]["set"] == "missing"
+    shown = [cell for i in range(len(at.dataframe)) for cell in _cells(at, i)]
+    shown += [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert not any("sk-very-secret-value" in text for text in shown)
+
+
+def test_admin_adds_a_person_and_sees_the_password_once(
+    open_page: Callable[..., AppTest], accounts: AccountBook, service: MailroomService
+) -> None:
+    at = open_page("settings")
+    at.text_input(key="user-add-name").input("dora")
+    at.selectbox(key="user-add-role").set_value(Role.AGENT)
+    at.button(key="FormSubmitter:user-add-Add").click().run()
+    assert not at.exception
+    shown = [s.value for s in at.success if "dora" in s.value]
+    assert shown, [s.value for s in at.success]
+    password = shown[0].rsplit("`", 2)[-2]
+    assert accounts.authenticate("dora", password) is not None
+    assert service.store.list_audit()[0].action == "account_added"
+    at.run()
+    assert not any("dora" in s.value for s in at.success)  # shown once
+
+    at.selectbox(key="user-pick").set_value("dora")
+    at.selectbox(key="user-new-role").set_value(Role.ANALYST)
+    at.button(key="user-change-role").click().run()
+    assert accounts.get("dora") is not None
+    assert accounts.get("dora").role == Role.ANALYST  # type: ignore[union-attr]
+
+    at.selectbox(key="user-pick").set_value("dora")
+    at.button(key="user-reset-password").click().run()
+    new_password = next(s.value for s in at.success if "New password for dora" in s.value)
+    new_password = new_password.rsplit("`", 2)[-2]
+    assert accounts.authenticate("dora", password) is None
+    assert accounts.authenticate("dora", new_password) is not None
+    at.selectbox(key="user-pick").set_value("dora")
+    at.button(key="user-remove").click().run()
+    assert accounts.get("dora") is None
+    assert [e.action for e in service.store.list_audit()[:2]] == [
+        "account_removed",
+        "account_password_reset",
+    ]
+
+
+def test_the_last_admin_cannot_be_demoted(
+    open_page: Callable[..., AppTest], accounts: AccountBook
+) -> None:
+    at = open_page("settings")
+    at.selectbox(key="user-pick").set_value("alice")
+    at.selectbox(key="user-new-role").set_value(Role.AGENT)
+    at.button(key="user-change-role").click().run()
+    assert not at.exception
+    assert any("last admin" in e.value for e in at.error)
+    assert accounts.get("alice").role == Role.ADMIN  # type: ignore[union-attr]
+
+
+def test_bulk_import_shows_progress_and_queues_executions(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("settings")
+    at.number_input(key="import-count").set_value(30)
+    at.number_input(key="import-batch").set_value(10)
+    at.button(key="FormSubmitter:bulk-import-Import").click().run()
+    assert not at.exception
+    assert any("Imported 30 new emails" in s.value for s in at.success)
+    assert service.store.count_emails() == 30
+    assert sum(service.store.count_executions_by_status().values()) == 30
+    entry = service.store.list_audit()[0]
+    assert (entry.action, entry.after) == (
+        "bulk_import",
+        {"wanted": 30, "fetched": 30, "ingested": 30},
+    )

@@ -1,0 +1,66 @@
+"""Long work on the Settings page, with its progress shown as it goes: bulk import of emails."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.adapters import ProviderSet, build_providers
+from engine.bulk_import import ImportRefused
+from engine.roles import Actor
+from engine.service import MailroomService
+from ui.context import app_settings
+from ui.format import escape_markdown
+
+MAX_IMPORT = 10_000
+
+
+@st.cache_resource(show_spinner=False)
+def _providers() -> ProviderSet:
+    """The app's providers, for work an admin starts here (the mailbox the triggers read)."""
+    return build_providers(app_settings())
+
+
+def bulk_import_panel(service: MailroomService, actor: Actor) -> None:
+    """Import many emails through a workflow's trigger, with a progress bar per batch."""
+    st.markdown("**Bulk import**")
+    st.caption(
+        "Pulls emails through the workflow's trigger now, in batches; each gets one execution "
+        "that the workers then run. With the demo mailbox this is a load test."
+    )
+    workflows = {w.workflow_id: w.name for w in service.list_workflows(actor)}
+    with st.form("bulk-import", border=True):
+        workflow_id = st.selectbox(
+            "Workflow", list(workflows), format_func=workflows.__getitem__, key="import-workflow"
+        )
+        wanted = st.number_input(
+            "Emails", min_value=1, max_value=MAX_IMPORT, value=100, step=50, key="import-count"
+        )
+        batch = st.number_input(
+            "Batch size", min_value=1, max_value=1000, value=50, step=10, key="import-batch"
+        )
+        start = st.form_submit_button("Import", icon=":material/download:")
+    if not start or workflow_id is None:
+        return
+    bar = st.progress(0.0, text="Starting…")
+    last = None
+    try:
+        for progress in service.import_emails(
+            actor, _providers(), workflow_id, int(wanted), int(batch)
+        ):
+            last = progress
+            bar.progress(
+                progress.fraction,
+                text=f"{progress.fetched} of {progress.wanted} emails fetched",
+            )
+    except ImportRefused as exc:
+        st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+        return
+    if last is None:
+        bar.progress(1.0, text="The mailbox had no more email.")
+        return
+    bar.progress(1.0, text=f"Done: {last.fetched} of {last.wanted} emails fetched")
+    st.success(
+        f"Imported {last.ingested} new emails ({last.duplicates} already stored); "
+        f"{last.executions_created} executions queued for the workers.",
+        icon=":material/check_circle:",
+    )
