@@ -1,4 +1,4 @@
-"""``python -m engine setup | worker | status | demo --emails N``."""
+"""``python -m engine setup | worker | status | demo --emails N | eval classify|sentiment``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from engine.adapters import build_providers
+from engine.eval_cli import add_eval_parser
 from engine.models import TriggeredBy
 from engine.seed import DEFAULT_WORKFLOW_ID, seed
 from engine.service import MailroomService
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--emails", type=_positive_int, required=True)
     demo.add_argument("--workflow", default=DEFAULT_WORKFLOW_ID)
     demo.set_defaults(func=cmd_demo)
+    add_eval_parser(sub)
     return parser
 
 
