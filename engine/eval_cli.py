@@ -19,6 +19,7 @@ from typing import Any
 
 from sklearn.metrics import accuracy_score, f1_score
 
+from engine.settings import Settings
 from providers.ai.labelled_csv import LabelledDataError, LabelledRow, read_labelled_csv
 
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
@@ -39,9 +40,9 @@ def _scores(
     }
 
 
-def _timed_predictions(predict: Callable[[str], str], rows: Sequence[LabelledRow]) -> tuple[
-    list[str], float
-]:
+def _timed_predictions(
+    predict: Callable[[str], str], rows: Sequence[LabelledRow]
+) -> tuple[list[str], float]:
     predict(rows[0].text)  # warm up caches outside the measurement
     started = time.perf_counter()
     predicted = [predict(row.text) for row in rows]
@@ -78,7 +79,7 @@ def eval_sentiment(args: argparse.Namespace) -> dict[str, Any]:
         args.test, args.text_col, args.label_col, allowed_labels=SENTIMENT_LABELS
     )
     started = time.perf_counter()
-    analyzer = SentimentAnalyzer()
+    analyzer = SentimentAnalyzer(models_dir=args.models_dir)
     load_seconds = time.perf_counter() - started
     print(f"scoring {len(rows)} rows ...", flush=True)
     predicted, seconds = _timed_predictions(lambda text: analyzer.analyze(text).label, rows)
@@ -102,8 +103,9 @@ def add_eval_parser(sub: Any) -> None:
     sentiment.set_defaults(func=run_eval, eval_func=eval_sentiment)
 
 
-def run_eval(settings: object, args: argparse.Namespace) -> int:
+def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     """Run the chosen evaluation; the last line printed is the JSON result."""
+    args.models_dir = settings.model_store_dir
     try:
         result = args.eval_func(args)
     except LabelledDataError as exc:

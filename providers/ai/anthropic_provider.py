@@ -15,7 +15,14 @@ from typing import Any
 import anthropic
 import pydantic
 
-from providers.ai.remote import AnswerT, Completion, Pricing, RemoteAIProvider, retry_after_seconds
+from providers.ai.remote import (
+    FREE,
+    AnswerT,
+    Completion,
+    Pricing,
+    RemoteAIProvider,
+    retry_after_seconds,
+)
 from providers.errors import (
     InvalidModelOutputError,
     PermanentProviderError,
@@ -61,7 +68,7 @@ class AnthropicProvider(RemoteAIProvider):
         client: anthropic.Anthropic,
         *,
         model: str,
-        pricing: Pricing = Pricing(),
+        pricing: Pricing = FREE,
         knowledge_base_dir: Path | None = None,
     ) -> None:
         super().__init__(model=model, pricing=pricing, knowledge_base_dir=knowledge_base_dir)

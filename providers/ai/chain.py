@@ -85,6 +85,7 @@ class FallbackChain(AIProvider):
                 attempts.append(Attempt(name, "skipped", str(exc)))
                 last_transient = exc
                 continue
+            error: ProviderError
             try:
                 result = call(link.provider)
             except InvalidModelOutputError as exc:

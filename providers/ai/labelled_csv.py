@@ -48,7 +48,9 @@ def read_labelled_csv(
     try:
         content = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LabelledDataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise LabelledDataError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
     if not content.strip():
         raise LabelledDataError(f"{path}: the file is empty")
     reader = csv.DictReader(content.splitlines(keepends=True))

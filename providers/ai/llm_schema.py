@@ -116,7 +116,9 @@ def draft_prompt(
 
 def _verbatim(values: Sequence[str], text: str) -> list[str]:
     lowered = text.lower()
-    return list(dict.fromkeys(v.strip() for v in values if v.strip() and v.strip().lower() in lowered))
+    return list(
+        dict.fromkeys(v.strip() for v in values if v.strip() and v.strip().lower() in lowered)
+    )
 
 
 def to_classification(

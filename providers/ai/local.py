@@ -4,8 +4,9 @@ It composes small parts, each in its own module:
 
 * category — a TF-IDF + logistic-regression classifier (:mod:`.local_classifier`) trained on
   BANKING77 mapped to support categories plus hand-written support emails (:mod:`.training_data`);
-* sentiment — a VADER lexicon baseline with frustration cues (:mod:`.sentiment`);
-* language — langdetect with a fixed seed (:mod:`.language`);
+* sentiment — a logistic regression on TF-IDF and VADER features trained on human-rated
+  review sentences and tweets, with support frustration cues (:mod:`.sentiment`);
+* language — py3langid (:mod:`.language`);
 * priority — documented rules, not a model (:mod:`.priority`);
 * entities — regular expressions and a product list (:mod:`.entities`);
 * draft — a per-category template around a retrieved knowledge-base article
@@ -69,7 +70,7 @@ class LocalAIProvider(AIProvider):
             if self._classifier is None:
                 self._classifier = load_or_train(self.models_dir)
             if self._sentiment is None:
-                self._sentiment = SentimentAnalyzer()
+                self._sentiment = SentimentAnalyzer(models_dir=self.models_dir)
             return self._classifier, self._sentiment
 
     def _ready_knowledge_base(self) -> KnowledgeBase:
@@ -113,6 +114,7 @@ class LocalAIProvider(AIProvider):
             sentiment_confidence=sentiment.confidence,
             language=language.code,
             language_confidence=language.confidence,
+            frustration=sentiment.frustration,
             entities=self._entities.extract(text),
             provider=self.name,
             model=self.model_name,

@@ -54,7 +54,10 @@ MODEL_FILENAME = "local_classifier.joblib"
 HANDWRITTEN_WEIGHT = 3.0
 #: How much more an agent's correction weighs: a person looked at this very email and fixed it.
 CORRECTION_WEIGHT = 5.0
-SOURCE_WEIGHTS: dict[str, float] = {"handwritten": HANDWRITTEN_WEIGHT, "correction": CORRECTION_WEIGHT}
+SOURCE_WEIGHTS: dict[str, float] = {
+    "handwritten": HANDWRITTEN_WEIGHT,
+    "correction": CORRECTION_WEIGHT,
+}
 _FORMAT = 1
 
 
@@ -108,12 +111,22 @@ class FastScorer:
     """
 
     def __init__(self, pipeline: Pipeline) -> None:
-        union: FeatureUnion = pipeline.named_steps["features"]
         model: LogisticRegression = pipeline.named_steps["classifier"]
-        coef = np.asarray(model.coef_, dtype=np.float64)
+        self._setup(pipeline.named_steps["features"], model.coef_, model.intercept_)
+
+    @classmethod
+    def from_parts(cls, union: FeatureUnion, coef: Any, intercept: Any) -> FastScorer:
+        """A scorer of ``union``'s features with a linear model's ``coef`` and ``intercept``
+        (``coef`` may have only the columns of ``union``'s features)."""
+        scorer = cls.__new__(cls)
+        scorer._setup(union, coef, intercept)
+        return scorer
+
+    def _setup(self, union: FeatureUnion, coef_: Any, intercept: Any) -> None:
+        coef = np.asarray(coef_, dtype=np.float64)
         self._binary = coef.shape[0] == 1
         columns = coef.T.copy()
-        self._intercept = np.asarray(model.intercept_, dtype=np.float64)
+        self._intercept = np.asarray(intercept, dtype=np.float64)
         blocks: list[_Block] = []
         offset = 0
         for _, vectorizer in union.transformer_list:
@@ -202,7 +215,7 @@ class LocalClassifierModel:
         return [self.classes[int(np.argmax(self._scorer.decision(text)))] for text in texts]
 
     def pipeline_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """scikit-learn's own probabilities (the reference :class:`FastScorer` is checked against)."""
+        """scikit-learn's own probabilities: the reference :class:`FastScorer` is tested against."""
         return np.asarray(self._pipeline.predict_proba(list(texts)))
 
     def save(self, path: Path) -> None:

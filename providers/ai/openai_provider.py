@@ -16,7 +16,14 @@ from typing import Any
 import openai
 import pydantic
 
-from providers.ai.remote import AnswerT, Completion, Pricing, RemoteAIProvider, retry_after_seconds
+from providers.ai.remote import (
+    FREE,
+    AnswerT,
+    Completion,
+    Pricing,
+    RemoteAIProvider,
+    retry_after_seconds,
+)
 from providers.errors import (
     InvalidModelOutputError,
     PermanentProviderError,
@@ -69,7 +76,7 @@ class OpenAIProvider(RemoteAIProvider):
         *,
         model: str,
         name: str = "openai",
-        pricing: Pricing = Pricing(),
+        pricing: Pricing = FREE,
         knowledge_base_dir: Path | None = None,
     ) -> None:
         super().__init__(model=model, pricing=pricing, knowledge_base_dir=knowledge_base_dir)

@@ -59,6 +59,10 @@ class Pricing:
         return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
 
 
+#: The pricing of a server that charges nothing (a local model).
+FREE = Pricing()
+
+
 @dataclass(frozen=True)
 class Completion(Generic[AnswerT]):
     """A parsed answer and the tokens it took."""
@@ -98,7 +102,7 @@ class RemoteAIProvider(AIProvider):
         self,
         *,
         model: str,
-        pricing: Pricing = Pricing(),
+        pricing: Pricing = FREE,
         knowledge_base_dir: Path | None = None,
     ) -> None:
         self.model = model
@@ -119,9 +123,7 @@ class RemoteAIProvider(AIProvider):
         return Usage(
             input_tokens=completion.input_tokens,
             output_tokens=completion.output_tokens,
-            cost_usd=round(
-                self.pricing.cost(completion.input_tokens, completion.output_tokens), 8
-            ),
+            cost_usd=round(self.pricing.cost(completion.input_tokens, completion.output_tokens), 8),
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 

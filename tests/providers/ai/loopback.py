@@ -38,7 +38,9 @@ class Recorded:
     body: Any
 
 
-def openai_completion(content: str, *, prompt_tokens: int = 120, completion_tokens: int = 40) -> Any:
+def openai_completion(
+    content: str, *, prompt_tokens: int = 120, completion_tokens: int = 40
+) -> Any:
     """A chat.completion object whose message content is ``content``."""
     return {
         "id": "chatcmpl-loopback",
@@ -111,9 +113,13 @@ class LoopbackAPI:
                     body = raw.decode("utf-8", "replace")
                 with api._lock:
                     api.requests.append(
-                        Recorded("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        Recorded(
+                            "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                        )
                     )
-                    reply = api.replies.popleft() if api.replies else Reply(500, {"error": "no reply"})
+                    reply = (
+                        api.replies.popleft() if api.replies else Reply(500, {"error": "no reply"})
+                    )
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()

@@ -64,8 +64,12 @@ def classification_json(category: str = "shipping", **overrides: Any) -> str:
 
 def draft_json(body: str, article_ids: list[str]) -> str:
     return json.dumps(
-        {"subject": "Re: Where is my order?", "body": body, "article_ids": article_ids,
-         "confidence": 0.8}
+        {
+            "subject": "Re: Where is my order?",
+            "body": body,
+            "article_ids": article_ids,
+            "confidence": 0.8,
+        }
     )
 
 
@@ -78,29 +82,48 @@ def server() -> Iterator[LoopbackAPI]:
 
 def _openai(server: LoopbackAPI, *, max_retries: int = 0, timeout: float = 5.0) -> OpenAIProvider:
     return OpenAIProvider.openai_api(
-        api_key="sk-test", model="gpt-test", base_url=f"{server.base_url}/v1",
-        timeout=timeout, max_retries=max_retries, pricing=PRICING,
+        api_key="sk-test",
+        model="gpt-test",
+        base_url=f"{server.base_url}/v1",
+        timeout=timeout,
+        max_retries=max_retries,
+        pricing=PRICING,
     )
 
 
 def _azure(server: LoopbackAPI, *, max_retries: int = 0, timeout: float = 5.0) -> OpenAIProvider:
     return OpenAIProvider.azure(
-        endpoint=server.base_url, api_key="azure-key", deployment="support-gpt",
-        api_version="2024-10-21", timeout=timeout, max_retries=max_retries, pricing=PRICING,
+        endpoint=server.base_url,
+        api_key="azure-key",
+        deployment="support-gpt",
+        api_version="2024-10-21",
+        timeout=timeout,
+        max_retries=max_retries,
+        pricing=PRICING,
     )
 
 
-def _compatible(server: LoopbackAPI, *, max_retries: int = 0, timeout: float = 5.0) -> OpenAIProvider:
+def _compatible(
+    server: LoopbackAPI, *, max_retries: int = 0, timeout: float = 5.0
+) -> OpenAIProvider:
     return OpenAIProvider.compatible(
-        base_url=f"{server.base_url}/v1", model="llama3.1", timeout=timeout,
+        base_url=f"{server.base_url}/v1",
+        model="llama3.1",
+        timeout=timeout,
         max_retries=max_retries,
     )
 
 
-def _anthropic(server: LoopbackAPI, *, max_retries: int = 0, timeout: float = 5.0) -> AnthropicProvider:
+def _anthropic(
+    server: LoopbackAPI, *, max_retries: int = 0, timeout: float = 5.0
+) -> AnthropicProvider:
     return AnthropicProvider.from_key(
-        api_key="ak-test", model="claude-test", base_url=server.base_url, timeout=timeout,
-        max_retries=max_retries, pricing=PRICING,
+        api_key="ak-test",
+        model="claude-test",
+        base_url=server.base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        pricing=PRICING,
     )
 
 
@@ -127,9 +150,16 @@ def email(make_email: Callable[..., InboundEmail]) -> InboundEmail:
 @pytest.fixture
 def classification() -> Classification:
     return Classification(
-        category="shipping", category_confidence=0.9, priority="normal", priority_confidence=0.7,
-        sentiment="neutral", sentiment_confidence=0.7, language="en", language_confidence=0.9,
-        provider="test", model="test",
+        category="shipping",
+        category_confidence=0.9,
+        priority="normal",
+        priority_confidence=0.7,
+        sentiment="neutral",
+        sentiment_confidence=0.7,
+        language="en",
+        language_confidence=0.9,
+        provider="test",
+        model="test",
     )
 
 
@@ -152,7 +182,9 @@ def test_classification_is_parsed_validated_and_costed(
     if builder is _anthropic:
         assert request.path == "/v1/messages"
         # This SDK version sends the key as a bearer token; older ones used x-api-key.
-        credentials = request.headers.get("x-api-key", "") + request.headers.get("authorization", "")
+        credentials = request.headers.get("x-api-key", "") + request.headers.get(
+            "authorization", ""
+        )
         assert "ak-test" in credentials and "anthropic-version" in request.headers
         assert request.body["output_config"]["format"]["type"] == "json_schema"
         assert result.usage.cost_usd == pytest.approx((150 * 2.5 + 60 * 10.0) / 1e6)
@@ -179,8 +211,11 @@ def test_a_category_outside_the_taxonomy_is_never_used(
 @pytest.mark.parametrize("builder", ALL, ids=lambda b: b.__name__.strip("_"))
 @pytest.mark.parametrize(
     "content",
-    ["this is not JSON", json.dumps({"category": "shipping"}),
-     classification_json(priority="whenever")],
+    [
+        "this is not JSON",
+        json.dumps({"category": "shipping"}),
+        classification_json(priority="whenever"),
+    ],
     ids=["not-json", "missing-fields", "bad-enum"],
 )
 def test_malformed_output_is_invalid(
@@ -237,7 +272,9 @@ def test_500_is_transient(server: LoopbackAPI, builder: Builder, email: InboundE
 
 
 @pytest.mark.parametrize("builder", ALL, ids=lambda b: b.__name__.strip("_"))
-def test_a_slow_server_times_out(server: LoopbackAPI, builder: Builder, email: InboundEmail) -> None:
+def test_a_slow_server_times_out(
+    server: LoopbackAPI, builder: Builder, email: InboundEmail
+) -> None:
     server.script(Reply(200, openai_completion(classification_json()), delay=1.5))
     with pytest.raises(ProviderTimeoutError):
         builder(server, timeout=0.3).classify(email, TAXONOMY)

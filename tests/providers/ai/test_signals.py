@@ -28,7 +28,7 @@ def analyzer() -> SentimentAnalyzer:
 
 
 def _neutral() -> SentimentResult:
-    return SentimentResult("neutral", 0.7, 0.0, 0.0, ())
+    return SentimentResult("neutral", 0.7, 0.0, {"neutral": 0.7}, ())
 
 
 def test_french_and_german_are_detected() -> None:
