@@ -102,19 +102,27 @@ def build_ai_provider(settings: Settings) -> AIProvider:
     A chain's remote links get a circuit breaker whose state lives in the store (shared by all
     workers) and a per-process rate limit; the local provider needs neither.
     """
+    from engine.circuit import StoreBreakerState
+    from engine.store.factory import open_store
     from providers.ai.chain import FallbackChain, Link
     from providers.ai.local import LocalAIProvider
     from providers.ai.resilience import CircuitBreaker, RateLimiter
+    from providers.ai.training_data import LabelledExample
+
+    store = open_store(settings)
+
+    def corrections() -> list[LabelledExample]:
+        return [
+            LabelledExample(c.text, c.corrected_category, "correction")
+            for c in store.list_corrections()
+        ]
 
     classify_names = settings.ai_classify_chain.split(",")
     draft_names = settings.ai_draft_chain.split(",")
-    local = LocalAIProvider(models_dir=settings.model_store_dir)
+    local = LocalAIProvider(models_dir=settings.model_store_dir, corrections=corrections)
     if classify_names == ["local"] and draft_names == ["local"]:
         return local
-    from engine.circuit import StoreBreakerState
-    from engine.store.factory import open_store
-
-    state = StoreBreakerState(open_store(settings))
+    state = StoreBreakerState(store)
     links: dict[str, Link] = {"local": Link(local)}
     for name in dict.fromkeys(classify_names + draft_names):
         if name == "local":

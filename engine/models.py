@@ -285,3 +285,19 @@ class NodeStatusCount(BaseModel):
     node_id: str
     status: NodeStatus
     count: int
+
+
+# --- AI (issue 4) ----------------------------------------------------------------------------
+class CategoryCorrection(BaseModel):
+    """An agent's correction of an email's category: training signal for the local model.
+
+    One per approval (a later correction of the same approval replaces it).
+    """
+
+    approval_id: str
+    email_id: str
+    text: str
+    original_category: str
+    corrected_category: str
+    corrected_by: str
+    corrected_at: datetime = Field(default_factory=utcnow)

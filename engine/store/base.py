@@ -16,6 +16,7 @@ from engine.models import (
     Approval,
     ApprovalStatus,
     AuditEntry,
+    CategoryCorrection,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -292,3 +293,12 @@ class Store(ABC):
     @abstractmethod
     def list_audit(self, limit: int = 100) -> list[AuditEntry]:
         """Audit entries, newest first."""
+
+    # --- AI (issue 4): agents' category corrections -----------------------------------------
+    @abstractmethod
+    def save_correction(self, correction: CategoryCorrection) -> None:
+        """Store ``correction``, replacing an earlier one of the same approval."""
+
+    @abstractmethod
+    def list_corrections(self, limit: int = 10_000) -> list[CategoryCorrection]:
+        """Corrections, oldest first (the order the local model is trained in)."""

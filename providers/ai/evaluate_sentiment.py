@@ -21,7 +21,12 @@ from sklearn.model_selection import train_test_split
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from providers.ai.sentiment import SentimentAnalyzer
-from providers.ai.sentiment_model import RatedSentence, SentimentModel, load_rated_sentences
+from providers.ai.sentiment_model import (
+    RatedSentence,
+    SentimentModel,
+    load_rated_sentences,
+    support_requests,
+)
 
 
 def _vader_label(analyzer: SentimentIntensityAnalyzer, text: str) -> str:
@@ -43,7 +48,10 @@ def evaluate(source: str, sentences: Sequence[RatedSentence], seed: int, out: Pa
         own, test_size=0.25, random_state=seed, stratify=[s.label for s in own]
     )
     train = others + list(train_own)
-    model = SentimentModel.train([s.text for s in train], [s.label for s in train])
+    requests = support_requests()
+    model = SentimentModel.train(
+        [s.text for s in train] + requests, [s.label for s in train] + ["neutral"] * len(requests)
+    )
     analyzer = SentimentAnalyzer(model)
     vader = SentimentIntensityAnalyzer()
     truth = [s.label for s in test]

@@ -37,7 +37,11 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from providers.ai.local_classifier import FastScorer
 from providers.ai.sentiment_cues import frustration_cues, without_politeness
-from providers.ai.training_data import LabelledExample, training_fingerprint
+from providers.ai.training_data import (
+    LabelledExample,
+    load_banking77_examples,
+    training_fingerprint,
+)
 from providers.errors import ProviderConfigError
 
 logger = logging.getLogger(__name__)
@@ -46,12 +50,14 @@ SENTIMENT_DATA_PATH: Path = (
     Path(__file__).resolve().parent / "data" / "sentiment" / "vader_icwsm2014.csv"
 )
 MODEL_FILENAME = "local_sentiment.joblib"
-PIPELINE_VERSION = "tfidf-word12-char25+vader-logreg-v1"
+PIPELINE_VERSION = "tfidf-word12-char25+vader-logreg-v2"
 #: |mean rating| below this is neutral (the raters' mean rounds to 0 on their -4..4 scale).
 NEUTRAL_BAND = 0.5
 #: Scale of the dense VADER block relative to the l2-normalised TF-IDF blocks.
 VADER_WEIGHT = 3.0
 LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+#: How many weakly labelled neutral support requests join the training data.
+NEUTRAL_REQUESTS = 3000
 _FORMAT = 1
 
 
@@ -191,10 +197,36 @@ def fingerprint(examples: Sequence[LabelledExample]) -> str:
     return training_fingerprint(examples, salt=f"{PIPELINE_VERSION}|sklearn {sklearn.__version__}")
 
 
+def support_requests(limit: int = NEUTRAL_REQUESTS) -> list[str]:
+    """Weakly labelled neutral examples: BANKING77 queries with no sentiment signal.
+
+    The rated sentences are reviews, tweets and editorials; none is a plain support request, so a
+    model trained on them alone reads "Could you please help me ..." as praise. BANKING77's real
+    customer queries are mostly such requests; those whose VADER compound (politeness removed)
+    is within ±0.3 and that show no frustration cue are taken as neutral. These weak labels are
+    used for training only, never for scoring.
+    """
+    vader = SentimentIntensityAnalyzer()
+    chosen: list[str] = []
+    for example in load_banking77_examples():
+        text = example.text
+        if frustration_cues(text):
+            continue
+        if abs(float(vader.polarity_scores(without_politeness(text))["compound"])) <= 0.3:
+            chosen.append(text)
+    # Every n-th one: a spread over all 77 intents (the file is grouped by intent).
+    step = max(1, len(chosen) // limit)
+    return chosen[::step][:limit]
+
+
 def default_training_set() -> tuple[list[str], list[str]]:
-    """Texts and labels of the shipped data."""
+    """Texts and labels of the shipped data: the rated sentences and the neutral requests."""
     sentences = load_rated_sentences()
-    return [s.text for s in sentences], [s.label for s in sentences]
+    requests = support_requests()
+    return (
+        [s.text for s in sentences] + requests,
+        [s.label for s in sentences] + ["neutral"] * len(requests),
+    )
 
 
 def load_or_train_sentiment(models_dir: Path | None) -> SentimentModel:
