@@ -10,6 +10,7 @@ import streamlit as st
 from engine.models import Approval, Email
 from engine.service import ControlRefused, PermissionDenied
 from ui.context import current_actor, get_service
+from ui.corrections import render_correction, render_review_reasons
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
 
@@ -150,6 +151,8 @@ with left_column:
         f"Classified by {escape_markdown(current.classification.provider)} / "
         f"{escape_markdown(current.classification.model)}"
     )
+    render_review_reasons(current)
+    render_correction(service, actor, current)
 
 with right_column:
     st.subheader("Draft reply")
