@@ -212,7 +212,7 @@ class LocalClassifierModel:
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable class of each text."""
-        return [self.classes[int(np.argmax(self._scorer.decision(text)))] for text in texts]
+        return [self.classes[int(np.argmax(self._scorer.probabilities(text)))] for text in texts]
 
     def pipeline_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """scikit-learn's own probabilities: the reference :class:`FastScorer` is tested against."""
