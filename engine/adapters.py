@@ -110,6 +110,7 @@ def build_ai_provider(settings: Settings) -> AIProvider:
     from providers.ai.training_data import LabelledExample
 
     store = open_store(settings)
+    store.setup()  # idempotent; the corrections and breaker state need their tables
 
     def corrections() -> list[LabelledExample]:
         return [

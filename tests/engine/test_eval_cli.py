@@ -135,3 +135,25 @@ def test_eval_sentiment_scores_the_shipped_model(
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(result) == KEYS and result["n"] == 6
     assert result["macro_f1"] >= 0.6
+
+
+def test_a_chain_naming_an_unconfigured_provider_is_refused(
+    tmp_path: Path, models_dir: Path
+) -> None:
+    done = _engine(
+        "status",
+        data_dir=tmp_path / "data",
+        models_dir=models_dir,
+        MAILROOM_AI_CLASSIFY_CHAIN="openai,local",
+    )
+    assert done.returncode == 2
+    assert "MAILROOM_OPENAI_API_KEY: required by the openai provider" in done.stderr
+    unknown = _engine(
+        "status",
+        data_dir=tmp_path / "data",
+        models_dir=models_dir,
+        MAILROOM_AI_DRAFT_CHAIN="gpt5",
+        MAILROOM_ANTHROPIC_API_KEY="sk-ant-very-secret",
+    )
+    assert unknown.returncode == 2 and "MAILROOM_AI_DRAFT_CHAIN" in unknown.stderr
+    assert "very-secret" not in unknown.stderr
