@@ -1,4 +1,4 @@
-"""``python -m engine setup | worker | status | demo --emails N | users ...``."""
+"""``python -m engine``: setup, worker, status, demo, chaos, bench, eval, ingest, intake, users."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from engine import users_cli
 from engine.adapters import build_providers
+from engine.eval_cli import add_eval_parser
 from engine.models import TriggeredBy
 from engine.seed import DEFAULT_WORKFLOW_ID, seed
 from engine.service import MailroomService
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_parser(sub)
     intake.add_parser(sub)
     users_cli.add_parser(sub)
+    add_eval_parser(sub)
     return parser
 
 

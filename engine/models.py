@@ -351,3 +351,19 @@ class SourceHealth(BaseModel):
     lag_seconds: float | None = None
     #: When the alert for the current run of failures was sent (cleared by the next success).
     alerted_at: datetime | None = None
+
+
+# --- AI (issue 4) ----------------------------------------------------------------------------
+class CategoryCorrection(BaseModel):
+    """An agent's correction of an email's category: training signal for the local model.
+
+    One per approval (a later correction of the same approval replaces it).
+    """
+
+    approval_id: str
+    email_id: str
+    text: str
+    original_category: str
+    corrected_category: str
+    corrected_by: str
+    corrected_at: datetime = Field(default_factory=utcnow)

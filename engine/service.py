@@ -16,6 +16,7 @@ from engine.models import (
     Approval,
     ApprovalStatus,
     AuditEntry,
+    CategoryCorrection,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -37,6 +38,7 @@ from engine.rollups import decision_increments, hour_bucket
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.workflow_edit import validate_workflow
+from providers.ai.text_cleaning import email_classification_text
 
 __all__ = ["PERMISSIONS", "Actor", "ControlRefused", "MailroomService", "PermissionDenied", "Role"]
 
@@ -451,6 +453,51 @@ class MailroomService:
             ),
             "workers_alive": len(self.live_workers()),
         }
+
+    # --- AI (issue 4): category corrections ------------------------------------------------
+    def record_correction(
+        self, actor: Actor, approval_id: str, category: str
+    ) -> CategoryCorrection:
+        """Correct the category of an approval's email; the next local model learns from it.
+
+        Agents, managers and admins may; the correction is audited. Correcting to the category
+        the model chose is refused (it is not a correction).
+        """
+        self._check(actor, "decide_approval")
+        approval = self.store.get_approval(approval_id)
+        if approval is None:
+            raise ControlRefused(f"approval {approval_id} does not exist")
+        category = category.strip()
+        if not category:
+            raise ControlRefused("choose the correct category")
+        if category == approval.classification.category:
+            raise ControlRefused(f"the email is already classified as {category}")
+        email = self.store.get_email(approval.email_id)
+        if email is None:
+            raise ControlRefused(f"the email of approval {approval_id} no longer exists")
+        correction = CategoryCorrection(
+            approval_id=approval_id,
+            email_id=email.email_id,
+            text=email_classification_text(email),
+            original_category=approval.classification.category,
+            corrected_category=category,
+            corrected_by=actor.name,
+            corrected_at=self.clock(),
+        )
+        self.store.save_correction(correction)
+        self._audit(
+            actor,
+            "correct_category",
+            approval_id,
+            before={"category": correction.original_category},
+            after={"category": category},
+        )
+        return correction
+
+    def corrections(self, actor: Actor, limit: int = 10_000) -> list[CategoryCorrection]:
+        """Every category correction, oldest first."""
+        self._check(actor, "view")
+        return self.store.list_corrections(limit)
 
     # --- sign-in, workflow editing, approvals in bulk, users ----------------------------------
     def record_sign_in(self, actor: Actor, method: str) -> None:

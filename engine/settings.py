@@ -41,8 +41,14 @@ SECRET_FIELDS = frozenset(
         "intake_token",
         "gmail_client_secret",
         "gmail_refresh_token",
+        "openai_api_key",
+        "azure_openai_api_key",
+        "compatible_api_key",
+        "anthropic_api_key",
     }
 )
+#: AI providers a fallback chain may name, in MAILROOM_AI_CLASSIFY_CHAIN / MAILROOM_AI_DRAFT_CHAIN.
+AI_PROVIDER_NAMES = ("openai", "azure", "compatible", "anthropic", "local")
 
 
 class SecretsTomlSource(PydanticBaseSettingsSource):
@@ -151,6 +157,42 @@ class Settings(BaseSettings):
         description="Role of people signed in through the identity provider who have no "
         "account in the accounts file; unset: they are refused.",
     )
+    # --- AI providers (issue 4) -------------------------------------------------------------
+    ai_classify_chain: str = Field(
+        default="local", description="Comma-separated providers tried in order to classify."
+    )
+    ai_draft_chain: str = Field(
+        default="local", description="Comma-separated providers tried in order to draft."
+    )
+    ai_timeout_seconds: float = Field(default=30.0, gt=0)
+    ai_max_retries: int = Field(default=1, ge=0, le=10)
+    ai_rate_limit_per_minute: float = Field(default=120.0, gt=0)
+    ai_circuit_failures: int = Field(default=5, ge=1)
+    ai_circuit_cooldown_seconds: float = Field(default=60.0, gt=0)
+    ai_review_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    ai_review_max_frustration: float = Field(default=0.6, ge=0.0, le=1.0)
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_base_url: str | None = None
+    openai_price_input_per_mtok: float = Field(default=0.15, ge=0)
+    openai_price_output_per_mtok: float = Field(default=0.60, ge=0)
+    azure_openai_endpoint: str | None = None
+    azure_openai_api_key: SecretStr | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    azure_price_input_per_mtok: float = Field(default=0.15, ge=0)
+    azure_price_output_per_mtok: float = Field(default=0.60, ge=0)
+    compatible_base_url: str | None = None
+    compatible_model: str = "llama3.1"
+    compatible_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-haiku-4-5"
+    anthropic_base_url: str | None = None
+    anthropic_price_input_per_mtok: float = Field(default=1.0, ge=0)
+    anthropic_price_output_per_mtok: float = Field(default=5.0, ge=0)
+
+    default_user: str = Field(default="admin", description="Acting user until sign-in exists.")
+    default_role: Literal["admin", "manager", "agent", "analyst"] = "admin"
 
     @classmethod
     def settings_customise_sources(
@@ -171,6 +213,43 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
+
+    @field_validator("ai_classify_chain", "ai_draft_chain")
+    @classmethod
+    def _chain_names(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        if not names:
+            raise ValueError(f"name at least one provider of {', '.join(AI_PROVIDER_NAMES)}")
+        unknown = [name for name in names if name not in AI_PROVIDER_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown provider(s) {', '.join(unknown)}; use {', '.join(AI_PROVIDER_NAMES)}"
+            )
+        return ",".join(dict.fromkeys(names))
+
+    def ai_chain_problems(self) -> list[str]:
+        """Settings a provider named in an AI chain needs but lacks, as messages."""
+        problems: list[str] = []
+        needed: dict[str, list[tuple[str, object]]] = {
+            "openai": [("openai_api_key", self.openai_api_key)],
+            "azure": [
+                ("azure_openai_endpoint", self.azure_openai_endpoint),
+                ("azure_openai_api_key", self.azure_openai_api_key),
+                ("azure_openai_deployment", self.azure_openai_deployment),
+            ],
+            "compatible": [("compatible_base_url", self.compatible_base_url)],
+            "anthropic": [("anthropic_api_key", self.anthropic_api_key)],
+        }
+        for chain in (self.ai_classify_chain, self.ai_draft_chain):
+            for name in chain.split(","):
+                missing = [field for field, value in needed.get(name, []) if not value]
+                for field in missing:
+                    problem = (
+                        f"MAILROOM_{field.upper()}: required by the {name} provider in an AI chain"
+                    )
+                    if problem not in problems:
+                        problems.append(problem)
+        return problems
 
     @field_validator("reply_from_address")
     @classmethod
@@ -229,7 +308,7 @@ class SettingsError(ValueError):
 def load_settings() -> Settings:
     """Read the settings; raise ``SettingsError`` naming each bad variable and the reason."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -242,3 +321,7 @@ def load_settings() -> Settings:
             shown = "" if field.lower() in SECRET_FIELDS else f" (got {error.get('input')!r})"
             problems.append(f"{variable}: {error['msg']}{shown}")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from exc
+    chain_problems = settings.ai_chain_problems()
+    if chain_problems:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(chain_problems))
+    return settings

@@ -3,7 +3,6 @@ draft side by side, then approve and send, reject or reassign; approve confident
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -13,6 +12,7 @@ from engine.models import Approval, Email
 from engine.service import ControlRefused
 from ui.approvals import bulk_candidates, by_urgency, mine_first
 from ui.context import callback_actor, current_actor, get_service
+from ui.corrections import render_correction, render_review_reasons
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
 
@@ -260,11 +260,8 @@ with left_column:
         f"Classified by {escape_markdown(current.classification.provider)} / "
         f"{escape_markdown(current.classification.model)}"
     )
-    # Correcting the category or priority (issue 4) renders here once ui/corrections.py exists.
-    if importlib.util.find_spec("ui.corrections") is not None:
-        from ui import corrections  # type: ignore[attr-defined, unused-ignore]
-
-        corrections.render_corrections(service, actor, current)
+    render_review_reasons(current)
+    render_correction(service, actor, current)
 
 with right_column:
     st.subheader("Draft reply")

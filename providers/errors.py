@@ -21,3 +21,24 @@ class PermanentProviderError(ProviderError):
 
 class ProviderConfigError(PermanentProviderError):
     """A provider setting is missing or invalid; the message names the setting and why."""
+
+
+class RateLimitedError(TransientProviderError):
+    """The provider refused the call for now (HTTP 429); ``retry_after`` seconds, if it said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderTimeoutError(TransientProviderError):
+    """The provider did not answer in time."""
+
+
+class InvalidModelOutputError(PermanentProviderError):
+    """A model answered, but its output failed validation (not JSON, wrong shape, a category
+    outside the taxonomy, an unverifiable fact): it is never used as is."""
+
+
+class ProviderUnavailableError(TransientProviderError):
+    """The provider is skipped for now: its circuit breaker is open or its rate limit is spent."""

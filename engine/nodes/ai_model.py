@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
+from engine.ai_guard import (
+    GuardThresholds,
+    apply_guard,
+    approval_follows,
+    needs_review_classification,
+)
 from engine.models import RollupIncrement
 from engine.nodes.base import (
     NodeCategory,
@@ -17,8 +24,9 @@ from engine.nodes.base import (
 )
 from engine.nodes.registry import register
 from engine.rollups import hour_bucket
-from providers.ai.base import Category, Classification
-from providers.errors import PermanentProviderError
+from providers.ai.base import Category, Classification, Usage
+from providers.ai.text_cleaning import email_classification_text
+from providers.errors import InvalidModelOutputError, PermanentProviderError
 
 SUPPORT_TAXONOMY: list[Category] = [
     Category(name="technical", description="Something does not work: errors, bugs, log-in."),
@@ -51,19 +59,59 @@ class AIModel(NodeType[AIModelConfig]):
         if ctx.email is None:
             raise PermanentProviderError("the AI Model node needs an email to work on")
         ai = ctx.providers.ai
+        bucket = hour_bucket(ctx.now())
         if config.operation == "classify":
-            result = ai.classify(ctx.email, config.taxonomy)
+            try:
+                result = ai.classify(ctx.email, config.taxonomy)
+            except InvalidModelOutputError as exc:
+                # Output that failed validation is never used as is: a person decides.
+                result = needs_review_classification(str(exc), config.taxonomy)
+            thresholds = GuardThresholds(
+                min_confidence=ctx.settings.ai_review_min_confidence,
+                max_frustration=ctx.settings.ai_review_max_frustration,
+            )
+            result = apply_guard(result, email_classification_text(ctx.email), thresholds)
             ctx.execution.category = result.category
             ctx.execution.priority = result.priority
-            bucket = hour_bucket(ctx.now())
             ctx.rollups += [
                 RollupIncrement(bucket=bucket, metric="emails_by_category", key=result.category),
                 RollupIncrement(bucket=bucket, metric="emails_by_priority", key=result.priority),
                 RollupIncrement(bucket=bucket, metric="emails_by_sentiment", key=result.sentiment),
+                *self._usage_rollups(bucket, result.provider, "classify", result.usage),
             ]
+            if result.needs_review:
+                ctx.rollups.append(
+                    RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
+                )
             return NodeResult(output={"classification": result.model_dump(mode="json")})
         if "classification" not in ctx.data:
             raise PermanentProviderError("drafting needs a classification upstream")
         classification = Classification.model_validate(ctx.data["classification"])
+        if classification.needs_review and not approval_follows(ctx.workflow, ctx.node.node_id):
+            raise PermanentProviderError(
+                "guard rail: this email must be seen by a person ("
+                + "; ".join(classification.review_reasons)
+                + ") but no approval node follows this draft"
+            )
         draft = ai.draft(ctx.email, classification)
+        ctx.rollups += self._usage_rollups(bucket, draft.provider, "draft", draft.usage)
         return NodeResult(output={"draft": draft.model_dump(mode="json")})
+
+    @staticmethod
+    def _usage_rollups(
+        bucket: datetime, provider: str, operation: str, usage: Usage | None
+    ) -> list[RollupIncrement]:
+        """Calls, tokens and cost per provider and operation, for the metrics."""
+        key = f"{provider}:{operation}"
+        if usage is None:
+            return [RollupIncrement(bucket=bucket, metric="ai_calls", key=key)]
+        return [
+            RollupIncrement(bucket=bucket, metric="ai_calls", key=key, total=usage.latency_ms),
+            RollupIncrement(
+                bucket=bucket,
+                metric="ai_tokens",
+                key=key,
+                total=float(usage.input_tokens + usage.output_tokens),
+            ),
+            RollupIncrement(bucket=bucket, metric="ai_cost_usd", key=key, total=usage.cost_usd),
+        ]

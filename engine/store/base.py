@@ -16,6 +16,7 @@ from engine.models import (
     Approval,
     ApprovalStatus,
     AuditEntry,
+    CategoryCorrection,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -358,3 +359,12 @@ class Store(ABC):
     @abstractmethod
     def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
         """The email of ``mailbox`` with this Message-ID, or None (the natural key's lookup)."""
+
+    # --- AI (issue 4): agents' category corrections -----------------------------------------
+    @abstractmethod
+    def save_correction(self, correction: CategoryCorrection) -> None:
+        """Store ``correction``, replacing an earlier one of the same approval."""
+
+    @abstractmethod
+    def list_corrections(self, limit: int = 10_000) -> list[CategoryCorrection]:
+        """Corrections, oldest first (the order the local model is trained in)."""

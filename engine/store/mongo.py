@@ -22,6 +22,7 @@ from engine.models import (
     Approval,
     ApprovalStatus,
     AuditEntry,
+    CategoryCorrection,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -91,6 +92,7 @@ class MongoStore(Store):
         self._audit: Collection[Document] = db["audit"]
         self._quarantine: Collection[Document] = db["quarantine"]
         self._source_health: Collection[Document] = db["source_health"]
+        self._ai_corrections: Collection[Document] = db["ai_corrections"]
 
     # --- lifecycle -------------------------------------------------------------------------
     def setup(self) -> None:
@@ -126,6 +128,7 @@ class MongoStore(Store):
             (self._emails, [("mailbox", up), ("thread_key", up), ("received_at", down)], {}),
             (self._emails, [("thread_id", up)], {}),
         ]
+        indexes.append((self._ai_corrections, [("corrected_at", up), ("_id", up)], {}))
         for collection, keys, options in indexes:
             collection.create_index(keys, **options)
 
@@ -612,6 +615,22 @@ class MongoStore(Store):
             return []
         cursor = self._audit.find().sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(limit_)
         return [_model(AuditEntry, doc) for doc in cursor]
+
+    # --- AI (issue 4): agents' category corrections -----------------------------------------
+    def save_correction(self, correction: CategoryCorrection) -> None:
+        document = _document(correction, "approval_id")
+        self._ai_corrections.replace_one({"_id": document["_id"]}, document, upsert=True)
+
+    def list_corrections(self, limit: int = 10_000) -> list[CategoryCorrection]:
+        limit_ = _limit(limit)
+        if limit_ is None:
+            return []
+        cursor = (
+            self._ai_corrections.find()
+            .sort([("corrected_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit_)
+        )
+        return [_model(CategoryCorrection, doc) for doc in cursor]
 
     # --- real mailboxes (issue 5): quarantine, thread fallback, source health ---------------
     def quarantine_message(self, item: QuarantinedMessage) -> bool:

@@ -23,6 +23,7 @@ from engine.models import (
     Approval,
     ApprovalStatus,
     AuditEntry,
+    CategoryCorrection,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -253,6 +254,17 @@ def _value(member: StrEnum | None) -> str | None:
     return None if member is None else member.value
 
 
+# AI (issue 4): agents' category corrections, one per approval.
+_AI_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ai_corrections (
+    approval_id TEXT PRIMARY KEY,
+    corrected_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ai_corrections_at ON ai_corrections (corrected_at, approval_id);
+"""
+
+
 class _Where:
     """A WHERE clause built from optional filters, with its parameters."""
 
@@ -334,6 +346,7 @@ class SQLiteStore(Store):
             # Every statement is IF NOT EXISTS: running it again, or concurrently, is harmless.
             self._connection().executescript(_SCHEMA)
             self._connection().executescript(_MAIL_SCHEMA)
+            self._connection().executescript(_AI_SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -868,6 +881,24 @@ class SQLiteStore(Store):
                 "SELECT doc FROM audit ORDER BY at DESC, seq DESC LIMIT ?", (max(limit, 0),)
             ).fetchall()
         return [AuditEntry.model_validate_json(doc) for (doc,) in rows]
+
+    # --- AI (issue 4): agents' category corrections -----------------------------------------
+    def save_correction(self, correction: CategoryCorrection) -> None:
+        with self._locked() as db:
+            db.execute(
+                "INSERT INTO ai_corrections (approval_id, corrected_at, doc) VALUES (?, ?, ?)"
+                " ON CONFLICT (approval_id) DO UPDATE SET"
+                " corrected_at = excluded.corrected_at, doc = excluded.doc",
+                (correction.approval_id, _t(correction.corrected_at), codec.to_json(correction)),
+            )
+
+    def list_corrections(self, limit: int = 10_000) -> list[CategoryCorrection]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT doc FROM ai_corrections ORDER BY corrected_at, approval_id LIMIT ?",
+                (max(limit, 0),),
+            ).fetchall()
+        return [CategoryCorrection.model_validate_json(doc) for (doc,) in rows]
 
     # --- helpers ---------------------------------------------------------------------------
     def _one(self, model: type[ModelT], sql: str, *params: Any) -> ModelT | None:

@@ -31,6 +31,15 @@ class Entities(BaseModel):
     products: list[str] = Field(default_factory=list)
 
 
+class Usage(BaseModel):
+    """What one model call cost: tokens in and out, money, time."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+
+
 class Classification(BaseModel):
     """What an AI provider concluded about one email, with a confidence for each part."""
 
@@ -45,6 +54,12 @@ class Classification(BaseModel):
     entities: Entities = Field(default_factory=Entities)
     provider: str
     model: str
+    #: How frustrated the customer sounds, 0 (not at all) to 1 (furious).
+    frustration: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: Set by the guard rails: this email must be seen by a person whatever the workflow says.
+    needs_review: bool = False
+    review_reasons: list[str] = Field(default_factory=list)
+    usage: Usage | None = None
 
 
 class KnowledgeArticle(BaseModel):
@@ -66,6 +81,7 @@ class DraftReply(BaseModel):
     language: str = "en"
     provider: str
     model: str
+    usage: Usage | None = None
 
 
 class AIProvider(ABC):

@@ -8,8 +8,9 @@ numbers, dates, amounts, time frames or policies), it only contains
 * the cited article's title, its introduction and its section most relevant to the email, quoted
   word for word — so any policy or time frame in the draft is the article's.
 
-Replies are in English; for French, German and Spanish emails the greeting and closing are in the
-customer's language, with a one-line note that the rest is in English.
+The template sentences are in the customer's language for English, French, German and Spanish
+(:mod:`.draft_phrases`); the quoted article stays as written (English), with a one-line note
+saying so. Other languages get the English template.
 """
 
 from __future__ import annotations
@@ -20,29 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from providers.ai.base import Classification, Entities, KnowledgeArticle
+from providers.ai.draft_phrases import (
+    ACKNOWLEDGEMENTS,
+    ARTICLE_INTRO,
+    DEFAULT_ACKNOWLEDGEMENT,
+    FOLLOW_UP,
+    NO_ARTICLE,
+    REFERENCE,
+    SORRY,
+)
 from providers.ai.knowledge_base import ArticleMatch, ArticleSection, article_sections
 
 #: Similarity at which retrieval is considered fully reliable for the confidence.
 FULL_RETRIEVAL_SIMILARITY = 0.25
 SIGNATURE = "Mailroom Demo Shop Support"
-
-_ACKNOWLEDGEMENTS: dict[str, str] = {
-    "technical": "Thank you for letting us know about this technical problem.",
-    "billing": "Thank you for your message about billing. We want every charge to be clear to you.",
-    "account": "Thank you for getting in touch about your account.",
-    "feature_request": "Thank you for taking the time to share your suggestion with us.",
-    "shipping": "Thank you for contacting us about your delivery.",
-    "refund": "Thank you for contacting us about your return and refund.",
-    "complaint": (
-        "Thank you for telling us about your experience. I am sorry that we have let you down, "
-        "and I want to make sure this is looked at properly."
-    ),
-    "general_inquiry": "Thank you for your question.",
-}
-_DEFAULT_ACKNOWLEDGEMENT = "Thank you for contacting us."
-_SORRY = "I am sorry for the inconvenience this has caused."
-_NO_ARTICLE = "A member of our team will look into your message and reply to you personally."
-_FOLLOW_UP = "If this does not solve it, simply reply to this email and we will help you further."
 
 _GREETING_WITH_NAME = {
     "en": "Hi {name},",
@@ -58,9 +50,9 @@ _CLOSING = {
     "es": "Saludos cordiales,",
 }
 _ENGLISH_NOTE = {
-    "fr": "Merci pour votre message. Notre réponse détaillée ci-dessous est en anglais.",
-    "de": "Vielen Dank für Ihre Nachricht. Unsere ausführliche Antwort unten ist auf Englisch.",
-    "es": "Gracias por su mensaje. Nuestra respuesta detallada a continuación está en inglés.",
+    "fr": "Merci pour votre message. L'article d'aide cité ci-dessous est en anglais.",
+    "de": "Vielen Dank für Ihre Nachricht. Der unten zitierte Hilfeartikel ist auf Englisch.",
+    "es": "Gracias por su mensaje. El artículo de ayuda citado a continuación está en inglés.",
 }
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\-])*$")  # letters, inner ' and -
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "m", "mme", "herr", "frau"})
@@ -113,24 +105,27 @@ def _verified_entities(entities: Entities, email_text: str) -> tuple[list[str], 
     )
 
 
-def _reference_line(orders: Sequence[str], amounts: Sequence[str]) -> str | None:
+def _reference_line(
+    orders: Sequence[str], amounts: Sequence[str], language: str = "en"
+) -> str | None:
+    sentence, order, orders_label, amount, amounts_label, conjunction = REFERENCE[language]
     parts: list[str] = []
     if orders:
-        label = "order" if len(orders) == 1 else "orders"
-        parts.append(f"{label} {', '.join(orders)}")
+        parts.append(f"{order if len(orders) == 1 else orders_label} {', '.join(orders)}")
     if amounts:
-        label = "the amount" if len(amounts) == 1 else "the amounts"
-        parts.append(f"{label} {', '.join(amounts)}")
-    return f"For reference, you mentioned {' and '.join(parts)}." if parts else None
+        parts.append(f"{amount if len(amounts) == 1 else amounts_label} {', '.join(amounts)}")
+    return sentence.format(what=f" {conjunction} ".join(parts)) if parts else None
 
 
 def _section_text(section: ArticleSection) -> str:
     return f"{section.heading}:\n{section.text}" if section.heading else section.text
 
 
-def _article_block(article: KnowledgeArticle, section: ArticleSection | None) -> str:
+def _article_block(
+    article: KnowledgeArticle, section: ArticleSection | None, language: str = "en"
+) -> str:
     intro = article_sections(article)[0]
-    parts = [f'Our help article "{article.title}" explains:']
+    parts = [ARTICLE_INTRO[language].format(title=article.title)]
     if intro.text and not intro.heading:
         parts.append(intro.text)
     if section is not None:
@@ -169,18 +164,21 @@ def compose_draft(
     paragraphs = [greeting]
     if language in _ENGLISH_NOTE:
         paragraphs.append(_ENGLISH_NOTE[language])
-    opening = _ACKNOWLEDGEMENTS.get(classification.category, _DEFAULT_ACKNOWLEDGEMENT)
+    opening = ACKNOWLEDGEMENTS[language].get(
+        classification.category, DEFAULT_ACKNOWLEDGEMENT[language]
+    )
     if classification.sentiment == "negative" and classification.category != "complaint":
-        opening = f"{opening} {_SORRY}"
+        opening = f"{opening} {SORRY[language]}"
     paragraphs.append(opening)
-    reference = _reference_line(*_verified_entities(classification.entities, email_text))
+    orders, amounts = _verified_entities(classification.entities, email_text)
+    reference = _reference_line(orders, amounts, language)
     if reference:
         paragraphs.append(reference)
     if match is not None:
-        paragraphs.append(_article_block(match.article, section))
-        paragraphs.append(_FOLLOW_UP)
+        paragraphs.append(_article_block(match.article, section, language))
+        paragraphs.append(FOLLOW_UP[language])
     else:
-        paragraphs.append(_NO_ARTICLE)
+        paragraphs.append(NO_ARTICLE[language])
     paragraphs.append(f"{_CLOSING[language]}\n{SIGNATURE}")
     return ComposedDraft(
         body="\n\n".join(paragraphs),

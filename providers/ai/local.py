@@ -4,8 +4,9 @@ It composes small parts, each in its own module:
 
 * category — a TF-IDF + logistic-regression classifier (:mod:`.local_classifier`) trained on
   BANKING77 mapped to support categories plus hand-written support emails (:mod:`.training_data`);
-* sentiment — a VADER lexicon baseline with frustration cues (:mod:`.sentiment`);
-* language — langdetect with a fixed seed (:mod:`.language`);
+* sentiment — a logistic regression on TF-IDF and VADER features trained on human-rated
+  review sentences and tweets, with support frustration cues (:mod:`.sentiment`);
+* language — py3langid (:mod:`.language`);
 * priority — documented rules, not a model (:mod:`.priority`);
 * entities — regular expressions and a product list (:mod:`.entities`);
 * draft — a per-category template around a retrieved knowledge-base article
@@ -14,9 +15,11 @@ It composes small parts, each in its own module:
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from providers.ai.base import AIProvider, Category, Classification, DraftReply
@@ -24,12 +27,15 @@ from providers.ai.drafting import compose_draft, reply_subject
 from providers.ai.entities import DEFAULT_PRODUCTS, EntityExtractor
 from providers.ai.knowledge_base import DEFAULT_KNOWLEDGE_BASE_DIR, KnowledgeBase
 from providers.ai.language import detect_language
-from providers.ai.local_classifier import LocalClassifierModel, load_or_train
+from providers.ai.local_classifier import LocalClassifierModel, fingerprint, load_or_train
 from providers.ai.priority import assess_priority
 from providers.ai.sentiment import SentimentAnalyzer
 from providers.ai.text_cleaning import email_body, email_classification_text
+from providers.ai.training_data import LabelledExample, load_training_examples
 from providers.email.base import InboundEmail
 from providers.errors import PermanentProviderError
+
+logger = logging.getLogger(__name__)
 
 
 class LocalAIProvider(AIProvider):
@@ -49,6 +55,8 @@ class LocalAIProvider(AIProvider):
         products: Sequence[str] = DEFAULT_PRODUCTS,
         *,
         classifier: LocalClassifierModel | None = None,
+        corrections: Callable[[], Sequence[LabelledExample]] | None = None,
+        corrections_check_seconds: float = 60.0,
     ) -> None:
         self.models_dir = models_dir
         self.knowledge_base_dir = knowledge_base_dir or DEFAULT_KNOWLEDGE_BASE_DIR
@@ -57,6 +65,47 @@ class LocalAIProvider(AIProvider):
         self._knowledge_base: KnowledgeBase | None = None
         self._sentiment: SentimentAnalyzer | None = None
         self._lock = threading.Lock()
+        self._corrections = corrections
+        self._corrections_check_seconds = corrections_check_seconds
+        self._next_corrections_check = 0.0
+        self._retraining = threading.Lock()
+
+    def training_examples(self) -> list[LabelledExample]:
+        """What the classifier is trained on: the shipped data and the agents' corrections."""
+        corrections = list(self._corrections()) if self._corrections is not None else []
+        return load_training_examples() + corrections
+
+    def retrain_if_corrected(self) -> bool:
+        """Retrain now if the corrections changed since the model was trained; True if it did.
+
+        The new model is trained beside the old one and swapped in when ready, so classification
+        goes on meanwhile; only one retraining runs at a time.
+        """
+        if self._corrections is None or not self._retraining.acquire(blocking=False):
+            return False
+        try:
+            examples = self.training_examples()
+            current = self._classifier
+            if current is not None and current.info.fingerprint == fingerprint(examples):
+                return False
+            model = load_or_train(self.models_dir, examples)
+            with self._lock:
+                self._classifier = model
+            return True
+        finally:
+            self._retraining.release()
+
+    def _maybe_refresh(self) -> None:
+        if self._corrections is None or time.monotonic() < self._next_corrections_check:
+            return
+        self._next_corrections_check = time.monotonic() + self._corrections_check_seconds
+        threading.Thread(target=self._refresh_quietly, name="local-ai-retrain", daemon=True).start()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.retrain_if_corrected()
+        except Exception:  # the current model keeps working; the next check tries again
+            logger.exception("retraining the local classifier from corrections failed")
 
     def warm_up(self) -> None:
         """Load (or train) everything now instead of on the first email."""
@@ -67,9 +116,10 @@ class LocalAIProvider(AIProvider):
     def _ready_classifier(self) -> tuple[LocalClassifierModel, SentimentAnalyzer]:
         with self._lock:
             if self._classifier is None:
-                self._classifier = load_or_train(self.models_dir)
+                examples = self.training_examples() if self._corrections is not None else None
+                self._classifier = load_or_train(self.models_dir, examples)
             if self._sentiment is None:
-                self._sentiment = SentimentAnalyzer()
+                self._sentiment = SentimentAnalyzer(models_dir=self.models_dir)
             return self._classifier, self._sentiment
 
     def _ready_knowledge_base(self) -> KnowledgeBase:
@@ -91,6 +141,7 @@ class LocalAIProvider(AIProvider):
         the local model knows.
         """
         classifier, sentiment_analyzer = self._ready_classifier()
+        self._maybe_refresh()
         text = email_classification_text(email)
         probabilities = classifier.predict_proba([text])[0]
         allowed = {c.name: probabilities[c.name] for c in taxonomy if c.name in probabilities}
@@ -113,6 +164,7 @@ class LocalAIProvider(AIProvider):
             sentiment_confidence=sentiment.confidence,
             language=language.code,
             language_confidence=language.confidence,
+            frustration=sentiment.frustration,
             entities=self._entities.extract(text),
             provider=self.name,
             model=self.model_name,

@@ -6,17 +6,24 @@ Classes are balanced (BANKING77 is mostly billing and account; feature_request a
 exist only in the hand-written examples), and hand-written examples count more than a BANKING77
 query because they are the shape of the mail this provider actually sees.
 
+Scoring one email through scikit-learn's ``Pipeline`` costs about 2 ms, almost all of it input
+validation and sparse-matrix bookkeeping around work that takes microseconds. :class:`FastScorer`
+does the same arithmetic (the vectorisers' own analysers, sublinear tf x idf, l2 norm, the linear
+model, softmax) directly on the fitted parameters, in about a tenth of the time; a test checks
+that it agrees with the pipeline.
+
 Saved models are joblib (pickle) files: only load files this application wrote itself.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +52,12 @@ PIPELINE_VERSION = "tfidf-word12-char25-logreg-v1"
 MODEL_FILENAME = "local_classifier.joblib"
 #: How much more a hand-written example weighs than a BANKING77 query.
 HANDWRITTEN_WEIGHT = 3.0
+#: How much more an agent's correction weighs: a person looked at this very email and fixed it.
+CORRECTION_WEIGHT = 5.0
+SOURCE_WEIGHTS: dict[str, float] = {
+    "handwritten": HANDWRITTEN_WEIGHT,
+    "correction": CORRECTION_WEIGHT,
+}
 _FORMAT = 1
 
 
@@ -80,11 +93,95 @@ class ModelInfo:
     train_seconds: float
 
 
+@dataclass(frozen=True)
+class _Block:
+    """One fitted TF-IDF vectoriser reduced to what scoring needs."""
+
+    analyzer: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    weights: np.ndarray  # (n_features, n_classes) rows of the linear model for this block
+
+
+class FastScorer:
+    """The class probabilities of a fitted TF-IDF + logistic-regression pipeline, per text.
+
+    Supports what :func:`build_pipeline` builds: a ``FeatureUnion`` of ``TfidfVectorizer`` with
+    ``sublinear_tf=True``, ``use_idf=True`` and ``norm="l2"``, then a ``LogisticRegression``.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        model: LogisticRegression = pipeline.named_steps["classifier"]
+        self._setup(pipeline.named_steps["features"], model.coef_, model.intercept_)
+
+    @classmethod
+    def from_parts(cls, union: FeatureUnion, coef: Any, intercept: Any) -> FastScorer:
+        """A scorer of ``union``'s features with a linear model's ``coef`` and ``intercept``
+        (``coef`` may have only the columns of ``union``'s features)."""
+        scorer = cls.__new__(cls)
+        scorer._setup(union, coef, intercept)
+        return scorer
+
+    def _setup(self, union: FeatureUnion, coef_: Any, intercept: Any) -> None:
+        coef = np.asarray(coef_, dtype=np.float64)
+        self._binary = coef.shape[0] == 1
+        columns = coef.T.copy()
+        self._intercept = np.asarray(intercept, dtype=np.float64)
+        blocks: list[_Block] = []
+        offset = 0
+        for _, vectorizer in union.transformer_list:
+            if not (vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2"):
+                raise ValueError("FastScorer needs sublinear tf, idf and l2 normalisation")
+            size = len(vectorizer.vocabulary_)
+            blocks.append(
+                _Block(
+                    analyzer=vectorizer.build_analyzer(),
+                    vocabulary=dict(vectorizer.vocabulary_),
+                    idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+                    weights=columns[offset : offset + size],
+                )
+            )
+            offset += size
+        self._blocks = tuple(blocks)
+
+    def decision(self, text: str) -> np.ndarray:
+        """The linear model's decision values for ``text``."""
+        scores = self._intercept.copy()
+        for block in self._blocks:
+            counts: dict[int, int] = {}
+            vocabulary = block.vocabulary
+            for gram in block.analyzer(text):
+                index = vocabulary.get(gram)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if not counts:
+                continue
+            indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = np.fromiter(
+                (1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts)
+            )
+            values = tf * block.idf[indices]
+            values /= math.sqrt(float(values @ values))
+            scores += values @ block.weights[indices]
+        return scores
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Class probabilities for ``text``, in the model's class order."""
+        decision = self.decision(text)
+        if self._binary:
+            positive = 1.0 / (1.0 + math.exp(-float(decision[0])))
+            return np.array([1.0 - positive, positive])
+        decision -= decision.max()
+        exp = np.exp(decision)
+        return np.asarray(exp / exp.sum())
+
+
 class LocalClassifierModel:
     """A trained category classifier with the fingerprint of the data it was trained on."""
 
     def __init__(self, pipeline: Pipeline, info: ModelInfo) -> None:
         self._pipeline = pipeline
+        self._scorer = FastScorer(pipeline)
         self.info = info
         self.classes: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
 
@@ -95,9 +192,7 @@ class LocalClassifierModel:
             raise ProviderConfigError("training needs examples of at least two categories")
         started = time.perf_counter()
         texts, labels = split_columns(examples)
-        weights = np.array(
-            [HANDWRITTEN_WEIGHT if e.source == "handwritten" else 1.0 for e in examples]
-        )
+        weights = np.array([SOURCE_WEIGHTS.get(e.source, 1.0) for e in examples])
         pipeline = build_pipeline()
         pipeline.fit(texts, labels, classifier__sample_weight=weights)
         info = ModelInfo(
@@ -110,14 +205,18 @@ class LocalClassifierModel:
 
     def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """For each text, the probability of every class."""
-        matrix = self._pipeline.predict_proba(list(texts))
         return [
-            {label: float(p) for label, p in zip(self.classes, row, strict=True)} for row in matrix
+            {label: float(p) for label, p in zip(self.classes, row, strict=True)}
+            for row in (self._scorer.probabilities(text) for text in texts)
         ]
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable class of each text."""
-        return [str(label) for label in self._pipeline.predict(list(texts))]
+        return [self.classes[int(np.argmax(self._scorer.probabilities(text)))] for text in texts]
+
+    def pipeline_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """scikit-learn's own probabilities: the reference :class:`FastScorer` is tested against."""
+        return np.asarray(self._pipeline.predict_proba(list(texts)))
 
     def save(self, path: Path) -> None:
         """Write the model to ``path`` atomically (a reader never sees half a file)."""

@@ -23,7 +23,7 @@ from typing import Literal
 from providers.ai.text_cleaning import strip_reply_noise
 from providers.errors import ProviderConfigError
 
-Source = Literal["banking77", "handwritten"]
+Source = Literal["banking77", "handwritten", "correction", "external"]
 
 #: The taxonomy of the default workflow; every training label is one of these.
 SUPPORT_CATEGORIES: tuple[str, ...] = (

@@ -156,3 +156,13 @@ def test_saved_model_is_used_when_the_training_data_is_missing(
     saved = LocalClassifierModel.train(_small_examples())
     saved.save(tmp_path / MODEL_FILENAME)
     assert load_or_train(tmp_path).info == saved.info
+
+
+def test_fast_scorer_agrees_with_the_scikit_learn_pipeline(
+    trained_model: LocalClassifierModel,
+) -> None:
+    texts = [e.text for e in load_support_examples()[:60]] + ["", "!!!", "zzzz qqq"]
+    fast = trained_model.predict_proba(texts)
+    reference = trained_model.pipeline_predict_proba(texts)
+    for row, expected in zip(fast, reference, strict=True):
+        assert [row[c] for c in trained_model.classes] == pytest.approx(list(expected), abs=1e-9)

@@ -1,0 +1,252 @@
+"""The trained sentiment model: TF-IDF n-grams plus VADER scores, then a logistic regression.
+
+Training data: the human-rated sentences of Hutto & Gilbert (2014), shipped with VADER under the
+MIT licence (``data/sentiment/``; see ``data/ATTRIBUTION.md``): 3,708 Amazon product-review
+sentences, 4,200 tweets, 10,605 movie-review snippets and 5,190 New York Times editorial
+snippets, each the mean of 20 people's ratings on a -4..4 scale. A mean that rounds to 0
+(|mean| < 0.5) is neutral, else positive or negative.
+
+Features: word 1-2-grams and character 2-5-grams (TF-IDF), and VADER's compound, positive,
+negative and neutral scores of the text (raw and without politeness formulas) and the number of
+support-specific frustration cues: the lexicon carries words the data never shows, the n-grams
+carry domain usage the lexicon gets wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from sklearn.exceptions import InconsistentVersionWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from providers.ai.local_classifier import FastScorer
+from providers.ai.sentiment_cues import frustration_cues, without_politeness
+from providers.ai.training_data import (
+    LabelledExample,
+    load_banking77_examples,
+    training_fingerprint,
+)
+from providers.errors import ProviderConfigError
+
+logger = logging.getLogger(__name__)
+
+SENTIMENT_DATA_PATH: Path = (
+    Path(__file__).resolve().parent / "data" / "sentiment" / "vader_icwsm2014.csv"
+)
+MODEL_FILENAME = "local_sentiment.joblib"
+PIPELINE_VERSION = "tfidf-word12-char25+vader-logreg-v2"
+#: |mean rating| below this is neutral (the raters' mean rounds to 0 on their -4..4 scale).
+NEUTRAL_BAND = 0.5
+#: Scale of the dense VADER block relative to the l2-normalised TF-IDF blocks.
+VADER_WEIGHT = 3.0
+LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+#: How many weakly labelled neutral support requests join the training data.
+NEUTRAL_REQUESTS = 3000
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RatedSentence:
+    """One human-rated sentence of the training data."""
+
+    text: str
+    mean_rating: float
+    source: str
+
+    @property
+    def label(self) -> str:
+        if self.mean_rating >= NEUTRAL_BAND:
+            return "positive"
+        if self.mean_rating <= -NEUTRAL_BAND:
+            return "negative"
+        return "neutral"
+
+
+def load_rated_sentences(path: Path = SENTIMENT_DATA_PATH) -> list[RatedSentence]:
+    """The shipped human-rated sentences."""
+    if not path.is_file():
+        raise ProviderConfigError(f"sentiment training data {path} does not exist")
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            RatedSentence(row["text"], float(row["mean_rating"]), row["source"])
+            for row in csv.DictReader(handle)
+        ]
+
+
+class VaderFeatures:
+    """The dense lexicon block of the feature vector."""
+
+    def __init__(self) -> None:
+        self._vader = SentimentIntensityAnalyzer()
+
+    def __call__(self, text: str) -> np.ndarray:
+        raw = self._vader.polarity_scores(text)
+        polite = without_politeness(text)
+        stripped = self._vader.polarity_scores(polite)["compound"] if polite.strip() else 0.0
+        return np.array(
+            [
+                raw["compound"],
+                raw["pos"],
+                raw["neg"],
+                raw["neu"],
+                stripped,
+                len(frustration_cues(text)) / 2.0,
+            ],
+            dtype=np.float64,
+        )
+
+
+def _union() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+                ),
+            ),
+        ]
+    )
+
+
+class SentimentModel:
+    """Probabilities of negative, neutral and positive for a text."""
+
+    def __init__(self, union: FeatureUnion, model: LogisticRegression, fingerprint: str) -> None:
+        self._union = union
+        self._model = model
+        self.fingerprint = fingerprint
+        self.classes: tuple[str, ...] = tuple(str(c) for c in model.classes_)
+        n_text = sum(len(v.vocabulary_) for _, v in union.transformer_list)
+        self._text_scorer = FastScorer.from_parts(
+            union, np.asarray(model.coef_)[:, :n_text], np.asarray(model.intercept_)
+        )
+        self._dense_weights = np.asarray(model.coef_)[:, n_text:].T * VADER_WEIGHT
+        self._vader = VaderFeatures()
+
+    @classmethod
+    def train(cls, texts: Sequence[str], labels: Sequence[str]) -> SentimentModel:
+        """Fit on ``texts`` labelled negative/neutral/positive."""
+        union = _union()
+        vader = VaderFeatures()
+        dense = np.array([vader(t) for t in texts]) * VADER_WEIGHT
+        matrix = sp.hstack([union.fit_transform(list(texts)), sp.csr_matrix(dense)]).tocsr()
+        model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
+        model.fit(matrix, list(labels))
+        examples = [
+            LabelledExample(t, lab, "external") for t, lab in zip(texts, labels, strict=True)
+        ]
+        return cls(union, model, fingerprint(examples))
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """The probability of each label for ``text``."""
+        decision = self._text_scorer.decision(text) + self._vader(text) @ self._dense_weights
+        decision -= decision.max()
+        exp = np.exp(decision)
+        probabilities = exp / exp.sum()
+        return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
+
+    def save(self, path: Path) -> None:
+        """Write the model atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload: dict[str, Any] = {
+            "format": _FORMAT,
+            "union": self._union,
+            "model": self._model,
+            "fingerprint": self.fingerprint,
+        }
+        descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        os.close(descriptor)
+        try:
+            joblib.dump(payload, tmp_name, compress=3)
+            os.replace(tmp_name, path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> SentimentModel:
+        """Read a model written by :meth:`save` (only files this application wrote)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InconsistentVersionWarning)
+            payload = joblib.load(path)
+        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+            raise ProviderConfigError(f"{path} is not a sentiment model of this version")
+        return cls(payload["union"], payload["model"], str(payload["fingerprint"]))
+
+
+def fingerprint(examples: Sequence[LabelledExample]) -> str:
+    """Fingerprint of the training data, pipeline and scikit-learn version."""
+    return training_fingerprint(examples, salt=f"{PIPELINE_VERSION}|sklearn {sklearn.__version__}")
+
+
+def support_requests(limit: int = NEUTRAL_REQUESTS) -> list[str]:
+    """Weakly labelled neutral examples: BANKING77 queries with no sentiment signal.
+
+    The rated sentences are reviews, tweets and editorials; none is a plain support request, so a
+    model trained on them alone reads "Could you please help me ..." as praise. BANKING77's real
+    customer queries are mostly such requests; those whose VADER compound (politeness removed)
+    is within ±0.3 and that show no frustration cue are taken as neutral. These weak labels are
+    used for training only, never for scoring.
+    """
+    vader = SentimentIntensityAnalyzer()
+    chosen: list[str] = []
+    for example in load_banking77_examples():
+        text = example.text
+        if frustration_cues(text):
+            continue
+        if abs(float(vader.polarity_scores(without_politeness(text))["compound"])) <= 0.3:
+            chosen.append(text)
+    # Every n-th one: a spread over all 77 intents (the file is grouped by intent).
+    step = max(1, len(chosen) // limit)
+    return chosen[::step][:limit]
+
+
+def default_training_set() -> tuple[list[str], list[str]]:
+    """Texts and labels of the shipped data: the rated sentences and the neutral requests."""
+    sentences = load_rated_sentences()
+    requests = support_requests()
+    return (
+        [s.text for s in sentences] + requests,
+        [s.label for s in sentences] + ["neutral"] * len(requests),
+    )
+
+
+def load_or_train_sentiment(models_dir: Path | None) -> SentimentModel:
+    """The model saved in ``models_dir`` if trained on the current data, else train (and save)."""
+    texts, labels = default_training_set()
+    expected = fingerprint(
+        [LabelledExample(t, lab, "external") for t, lab in zip(texts, labels, strict=True)]
+    )
+    path = models_dir / MODEL_FILENAME if models_dir is not None else None
+    if path is not None and path.is_file():
+        try:
+            model = SentimentModel.load(path)
+        except Exception as exc:  # a corrupt or foreign file is replaced, not fatal
+            logger.warning("retraining: could not load %s (%s)", path, exc)
+        else:
+            if model.fingerprint == expected:
+                return model
+    started = time.perf_counter()
+    model = SentimentModel.train(texts, labels)
+    logger.info("trained sentiment model in %.1fs", time.perf_counter() - started)
+    if path is not None:
+        model.save(path)
+    return model

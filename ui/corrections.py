@@ -1,0 +1,53 @@
+"""Approvals page: the guard-rail reasons and the agent's category correction.
+
+A correction is kept as training signal: the local model retrains on the shipped data plus every
+correction (engine workers check for new ones every minute).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.models import Approval
+from engine.nodes.ai_model import SUPPORT_TAXONOMY
+from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied
+from ui.format import code, escape_markdown
+
+
+def render_review_reasons(approval: Approval) -> None:
+    """Why the guard rails insist a person looks at this email, if they do."""
+    classification = approval.classification
+    if classification.needs_review:
+        reasons = "; ".join(classification.review_reasons) or "flagged"
+        st.warning(f"Needs a person: {escape_markdown(reasons)}", icon=":material/front_hand:")
+    st.caption(f"Frustration {classification.frustration:.0%}")
+
+
+def render_correction(service: MailroomService, actor: Actor, approval: Approval) -> None:
+    """A form to correct the category; shows the correction already made, if any."""
+    aid = approval.approval_id
+    made = [c for c in service.corrections(actor) if c.approval_id == aid]
+    if made:
+        st.caption(
+            f"Corrected to {code(made[-1].corrected_category)} by "
+            f"{escape_markdown(made[-1].corrected_by)}"
+        )
+    names = [category.name for category in SUPPORT_TAXONOMY]
+    current = approval.classification.category
+    options = names if current in names else [current, *names]
+    with st.form(key=f"correct-{aid}", border=False):
+        chosen = st.selectbox(
+            "Correct category", options, index=options.index(current), key=f"category-{aid}"
+        )
+        if st.form_submit_button("Save correction", key=f"save-correction-{aid}"):
+            try:
+                service.record_correction(actor, aid, str(chosen))
+            except PermissionDenied as exc:
+                st.error(escape_markdown(str(exc)), icon=":material/block:")
+            except ControlRefused as exc:
+                st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+            else:
+                st.success(
+                    f"Saved: {code(str(chosen))}. The next local model learns from it.",
+                    icon=":material/school:",
+                )
