@@ -14,6 +14,7 @@ from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import MailroomService
 from engine.worker import Worker
 from ui.graph import IDLE_NODE_COLOUR, X_SCALE, build_graph, counts_by_node
+from ui.node_form import specs_for
 
 WORKFLOW_NAME = "Customer Support Email Automation"
 
@@ -33,7 +34,9 @@ def test_shows_the_workflow_and_its_graph(
     # The trigger's settings form, generated from its config model.
     form = f"node-form-{DEFAULT_WORKFLOW_ID}-trigger-v1"
     assert at.text_input(key=f"{form}-mailbox").value == "support@mailroom.example"
-    assert at.selectbox(key=f"{form}-source").options == ["demo"]
+    source = at.selectbox(key=f"{form}-source")
+    choices = next(spec.choices for spec in specs_for("email_trigger") if spec.name == "source")
+    assert source.value == "demo" and source.options == list(choices) and len(choices) > 1
     trigger = service.store.get_workflow(DEFAULT_WORKFLOW_ID).visual_data.node("trigger")
     assert at.number_input(key=f"{form}-batch_size").value == trigger.config["batch_size"]
 
