@@ -35,7 +35,7 @@ def test_charts_and_export_when_rollups_exist(
     charts = at.get("plotly_chart")
     # Volume, p50/p95 per node, priority, sentiment, status, first response, SLA, approvals,
     # edits, edit amount (no AI calls recorded: that one says so).
-    assert len(charts) == 10
+    assert len(charts) == 11  # the local AI records its calls: the AI usage chart shows
     assert any("No AI calls recorded" in info.value for info in at.info)
     assert at.get("download_button")
     metrics = {metric.label: metric.value for metric in at.metric}
@@ -61,7 +61,7 @@ def test_charts_and_export_when_rollups_exist(
     today = picked[1]
     at.date_input(key="metrics-range").set_value((today, today)).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 10
+    assert len(at.get("plotly_chart")) == 11
 
 
 def test_percentiles_per_node_from_the_histogram() -> None:
