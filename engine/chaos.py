@@ -9,6 +9,7 @@ engine's own records, so a reply sent twice cannot hide.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -32,6 +34,7 @@ from engine.models import (
     WorkflowStatus,
 )
 from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
+from engine.service import Actor, ControlRefused, MailroomService, Role
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.store.factory import open_store
@@ -40,6 +43,7 @@ from providers.email.demo_outbox import DemoOutbox
 log = logging.getLogger(__name__)
 
 CHAOS_WORKFLOW_ID = "chaos-auto-reply"
+CHAOS_AGENT = Actor("chaos-agent", Role.AGENT)
 # Short leases so a killed worker's executions move on quickly; everything else is real.
 WORKER_ENV = {
     "MAILROOM_WORKER_LEASE_SECONDS": "3",
@@ -64,6 +68,7 @@ class ChaosReport:
     backend: str
     seconds: float
     executions_failed: int = 0
+    held_by_guard_rails: int = 0
     timed_out: bool = False
     problems: list[str] = field(default_factory=list)
 
@@ -73,7 +78,9 @@ class ChaosReport:
 
 
 def chaos_workflow(emails: int, seed: int) -> Workflow:
-    """Trigger → classify → draft → send, with no human in the way."""
+    """Trigger → classify → draft → send with no human in the way, except where the guard
+    rails demand one (low confidence, anger, injection): those go through an approval, which
+    the chaos run's own agent decides at once."""
     nodes = [
         _node(
             "trigger",
@@ -89,10 +96,30 @@ def chaos_workflow(emails: int, seed: int) -> Workflow:
             demo_seed=seed,
         ),
         _node("classify", "ai_model", "Classify", 200, 0, operation="classify"),
-        _node("draft", "ai_model", "Draft reply", 400, 0, operation="draft"),
-        _node("send", "send_reply", "Send reply", 600, 0),
+        _node(
+            "guarded",
+            "condition",
+            "Needs a person?",
+            400,
+            0,
+            field="classification.needs_review",
+            operator="equals",
+            value=True,
+        ),
+        _node("draft", "ai_model", "Draft reply", 600, 0, operation="draft"),
+        _node("draft_reviewed", "ai_model", "Draft for review", 600, 150, operation="draft"),
+        _node("approval", "approval", "Guard-rail approval", 800, 150),
+        _node("send", "send_reply", "Send reply", 1000, 0),
     ]
-    links = [_link("trigger", "classify"), _link("classify", "draft"), _link("draft", "send")]
+    links = [
+        _link("trigger", "classify"),
+        _link("classify", "guarded"),
+        _link("guarded", "draft", "false"),
+        _link("guarded", "draft_reviewed", "true"),
+        _link("draft_reviewed", "approval"),
+        _link("draft", "send"),
+        _link("approval", "send", "approved"),
+    ]
     return Workflow(
         workflow_id=CHAOS_WORKFLOW_ID,
         name="Chaos: auto-reply without approval",
@@ -100,6 +127,17 @@ def chaos_workflow(emails: int, seed: int) -> Workflow:
         tags=["chaos"],
         visual_data=VisualData(nodes=nodes, connections=links),
     )
+
+
+def _approve_guarded(store: Store, stop: threading.Event) -> None:
+    """The chaos run's agent: approves every draft the guard rails held back, as drafted."""
+    service = MailroomService(store)
+    while not stop.is_set():
+        queue = service.approval_queue(CHAOS_AGENT, limit=100)
+        for approval in queue:
+            with contextlib.suppress(ControlRefused):  # decided meanwhile
+                service.approve(CHAOS_AGENT, approval.approval_id)
+        stop.wait(0.2)
 
 
 class _Fleet:
@@ -196,6 +234,9 @@ def run_chaos(
     moments = sorted(rng.uniform(0.02, 0.9) * emails for _ in range(kills))
     started = time.monotonic()
     fleet = _Fleet(workers, env, folder)
+    stop_agent = threading.Event()
+    agent = threading.Thread(target=_approve_guarded, args=(store, stop_agent), daemon=True)
+    agent.start()
     done_kills = 0
     problems: list[str] = []
     timed_out = False
@@ -216,6 +257,8 @@ def run_chaos(
                 break
             time.sleep(0.2)
     finally:
+        stop_agent.set()
+        agent.join()
         fleet.stop()
     report = _count(store, settings, emails, done_kills, workers, backend, started)
     report.timed_out = timed_out
@@ -268,6 +311,7 @@ def _count(
         emails=store.count_emails(),
         executions_completed=counts.get(ExecutionStatus.COMPLETED.value, 0),
         executions_failed=counts.get(ExecutionStatus.FAILED.value, 0),
+        held_by_guard_rails=store.count_approvals(),
         replies_sent=replies,
         duplicate_replies=duplicates,
         # Every generated email must end answered: one distinct reply per email.

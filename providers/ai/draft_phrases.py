@@ -103,9 +103,9 @@ FOLLOW_UP = {
 #: Introduces the quoted (English) article; ``{title}`` is its title.
 ARTICLE_INTRO = {
     "en": 'Our help article "{title}" explains:',
-    "fr": "Notre article d'aide « {title} » (en anglais) explique :",
-    "de": "Unser Hilfeartikel „{title}“ (auf Englisch) erklärt:",
-    "es": "Nuestro artículo de ayuda «{title}» (en inglés) explica:",
+    "fr": 'Notre article d\'aide "{title}" (en anglais) explique :',
+    "de": 'Unser Hilfeartikel "{title}" (auf Englisch) erklärt:',
+    "es": 'Nuestro artículo de ayuda "{title}" (en inglés) explica:',
 }
 #: "For reference, you mentioned {what}." and the words for orders and amounts.
 REFERENCE = {

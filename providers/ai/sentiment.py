@@ -22,7 +22,7 @@ from providers.ai.sentiment_cues import frustration_cues, without_politeness
 from providers.ai.sentiment_model import SentimentModel, load_or_train_sentiment
 
 #: How far each frustration cue moves the log-odds towards negative.
-CUE_LOG_ODDS = 1.2
+CUE_LOG_ODDS = 2.0
 #: How much each cue adds to the frustration score.
 CUE_FRUSTRATION = 0.15
 

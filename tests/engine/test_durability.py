@@ -353,17 +353,17 @@ def test_retry_from_the_start_on_the_current_version(
 ) -> None:
     failed, _ai, providers = _failing_at_classify(store, make_providers, settings, local_ai)
     current = store.get_workflow(DEFAULT_WORKFLOW_ID)
-    nodes = [n for n in current.visual_data.nodes if n.node_id not in ("approval",)]
-    links = [c for c in current.visual_data.connections if "approval" not in c.connection_id]
-    links.append(_link("draft", "send"))
+    # Version 2 adds a branch: only an execution on version 2 runs it.
+    nodes = [*current.visual_data.nodes, _node("tag", "transform", "Tag", 200, 200)]
+    links = [*current.visual_data.connections, _link("trigger", "tag")]
     version2 = store.save_workflow(
         current.model_copy(update={"visual_data": VisualData(nodes=nodes, connections=links)})
     )
     retried = MailroomService(store).retry(MANAGER, failed.execution_id, "start_current")
     assert retried.workflow_version == version2.version == 2
     result = Executor(store, providers, settings).run(_claim(store))
-    assert result.status == ExecutionStatus.COMPLETED  # version 2 sends without approval
-    assert store.count_outbox(OutboxKind.REPLY, OutboxStatus.SENT) == 1
+    assert result.status == ExecutionStatus.WAITING  # on to the approval
+    assert result.node_run("tag").status == NodeStatus.COMPLETED
 
 
 def test_retry_refuses_unknown_modes_and_running_executions(
