@@ -130,3 +130,74 @@ class LeaseRenewer:
                     keeper.renew()
                 except Exception:  # a store hiccup: try again next round, the lease has slack
                     log.exception("renewing the lease on %s failed", keeper.execution_id)
+
+
+class NamedLeaseLost(Exception):
+    """Another process took over a named store lease (for example a mailbox's poll lease)."""
+
+
+class HeldLease:
+    """A named store lease (``Store.acquire_lease``) renewed in the background while held.
+
+    Used around work that may outlast the lease's length, such as polling a large IMAP
+    batch: a thread renews it every third of ``hold``. Once a renewal is refused, ``ensure()``
+    raises, so the holder stops before a step (saving a cursor) that the new holder also takes.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        owner: str,
+        hold: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.owner = owner
+        self.hold = hold
+        self.clock = clock
+        self._lost = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def acquire(self) -> bool:
+        """Take the lease; False if another owner holds a live one."""
+        now = self.clock()
+        if not self.store.acquire_lease(self.name, self.owner, now + self.hold, now):
+            return False
+        self._thread = threading.Thread(target=self._keep, name=f"lease-{self.name}", daemon=True)
+        self._thread.start()
+        return True
+
+    def _keep(self) -> None:
+        interval = max(0.05, self.hold.total_seconds() / 3)
+        while not self._done.wait(interval):
+            try:
+                self.renew()
+            except Exception:  # a store hiccup: the lease has slack until the next round
+                log.exception("renewing lease %s failed", self.name)
+
+    def renew(self) -> bool:
+        """Extend the lease now; False (and lost for good) if another owner has it."""
+        if self._lost.is_set():
+            return False
+        now = self.clock()
+        if self.store.acquire_lease(self.name, self.owner, now + self.hold, now):
+            return True
+        self._lost.set()
+        log.warning("lease %s was taken over by another owner", self.name)
+        return False
+
+    def ensure(self) -> None:
+        """Renew now; raise ``NamedLeaseLost`` if the lease is no longer this owner's."""
+        if not self.renew():
+            raise NamedLeaseLost(f"lost the lease {self.name}")
+
+    def release(self) -> None:
+        """Stop renewing and give the lease back (if still held)."""
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        if not self._lost.is_set():
+            self.store.release_lease(self.name, self.owner)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_run_interval_seconds: float = Field(default=0.5, gt=0)
     worker_reload_seconds: float = Field(default=10.0, gt=0)
+    # How long one IMAP IDLE waits before it is renewed (RFC 2177: under 29 minutes);
+    # 0 turns IDLE off and IMAP triggers are only polled at their interval.
+    imap_idle_seconds: float = Field(default=300.0, ge=0, le=1740)
     # Grace given to nodes in flight when a worker is asked to stop; what is left is released.
     worker_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     # Executions one worker process runs at once.

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from engine import source_health
 from engine.adapters import ProviderSet
 from engine.inbound import quarantine, store_email
+from engine.lease import HeldLease
 from engine.models import (
     ExecutionLog,
     TriggeredBy,
@@ -66,10 +67,9 @@ def poll_trigger(
     re-fetches the same mail, which the unique indexes turn into no-ops.
     """
     config = EmailTriggerConfig.model_validate(node.config)
-    now = clock()
-    lease = f"poll:{workflow.workflow_id}:{node.node_id}"
     hold = timedelta(seconds=max(30.0, config.check_interval_seconds * 2))
-    if not store.acquire_lease(lease, owner, now + hold, now):
+    lease = HeldLease(store, f"poll:{workflow.workflow_id}:{node.node_id}", owner, hold, clock)
+    if not lease.acquire():
         return PollResult(0, 0, 0, 0, polled=False)
     try:
         key = cursor_key(workflow.workflow_id, node.node_id)
@@ -94,12 +94,13 @@ def poll_trigger(
                 triggered_by,
                 clock,
                 providers.notifier,
+                lease,
             )
         finally:
             source.close()
         return result
     finally:
-        store.release_lease(lease, owner)
+        lease.release()
 
 
 def _poll_source(
@@ -114,6 +115,7 @@ def _poll_source(
     triggered_by: TriggeredBy,
     clock: Callable[[], datetime],
     notifier: Notifier | None = None,
+    lease: HeldLease | None = None,
 ) -> PollResult:
     health = {
         "workflow_id": workflow.workflow_id,
@@ -160,6 +162,10 @@ def _poll_source(
     if created:
         store.record_workflow_executions(workflow.workflow_id, created, clock())
     if fetched.next_cursor is not None:
+        if lease is not None:
+            # Another poller owns the mailbox now: what was stored stays (deduplicated), but
+            # the cursor is its to move.
+            lease.ensure()
         store.set_cursor(key, fetched.next_cursor)
     try:
         source.processed(fetched)

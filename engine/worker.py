@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from engine.adapters import ProviderSet
 from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
+from engine.mail_watch import MailWatcher
 from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.service import RUN_NOW_KEY
@@ -55,6 +57,7 @@ class Worker:
         self._busy_lock = threading.Condition()
         self._run_requests_seen: dict[str, str] = {}
         self._runners: list[threading.Thread] = []
+        self._watchers: dict[str, MailWatcher] = {}
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(6)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -162,6 +165,31 @@ class Worker:
                 next_run_time=self.clock(),
             )
 
+    def sync_mail_watchers(self) -> None:
+        """Keep one IDLE watcher per active IMAP trigger (restarted when its config changes)."""
+        wanted: dict[str, tuple[str, dict[str, object]]] = {}
+        if self.settings.imap_idle_seconds > 0 and not self._stopping.is_set():
+            for workflow in self.store.list_workflows(WorkflowStatus.ACTIVE):
+                for node in trigger_nodes(workflow):
+                    if node.config.get("source") != "imap":
+                        continue
+                    config = dict(node.config)
+                    key = f"{workflow.workflow_id}/{node.node_id}:{sorted(config.items())!r}"
+                    wanted[key] = (workflow.workflow_id, config)
+        for key in [k for k in self._watchers if k not in wanted or not self._watchers[k].alive]:
+            self._watchers.pop(key).stop()
+        for key, (workflow_id, config) in wanted.items():
+            if key in self._watchers:
+                continue
+            watcher = MailWatcher(
+                name=f"{workflow_id}/{config.get('mailbox')}",
+                open_source=partial(self.providers.email_source, config),
+                on_mail=partial(self.poll_triggers, workflow_id),
+                wait_seconds=self.settings.imap_idle_seconds,
+            )
+            self._watchers[key] = watcher
+            watcher.start()
+
     def start(self) -> None:
         """Start the background scheduler (returns at once)."""
         self.heartbeat()
@@ -171,6 +199,13 @@ class Worker:
         add(self.check_run_requests, "interval", seconds=1.0, id="run-now")
         add(self.escalate_approvals, "interval", seconds=s.approval_check_seconds, id="escalate")
         add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
+        add(
+            self.sync_mail_watchers,
+            "interval",
+            seconds=s.worker_reload_seconds,
+            id="watch",
+            next_run_time=self.clock(),
+        )
         add(
             self.sync_trigger_jobs,
             "interval",
@@ -208,6 +243,9 @@ class Worker:
         self._stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        for watcher in self._watchers.values():
+            watcher.stop()
+        self._watchers.clear()
         deadline = time.monotonic() + self.settings.worker_shutdown_grace_seconds
         with self._busy_lock:
             while self._busy and (left := deadline - time.monotonic()) > 0:

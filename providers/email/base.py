@@ -91,6 +91,17 @@ class EmailSource(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
 
+    def wait_for_mail(self, timeout_seconds: float) -> bool | None:
+        """Block until new mail may have arrived (True) or ``timeout_seconds`` pass (False).
+
+        ``None`` means this source cannot wait for mail and is only polled; that is the
+        default. A source that can (IMAP IDLE) lets the worker poll as soon as mail arrives.
+        """
+        return None
+
+    def interrupt(self) -> None:  # noqa: B027 - optional hook
+        """Make a ``wait_for_mail`` blocked in another thread return soon (for shutdown)."""
+
 
 class OutgoingEmail(BaseModel):
     """A reply ready to leave, with the headers that keep it on the customer's thread."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -90,6 +91,8 @@ class ImapSource(EmailSource):
         self._sleep = sleep or pause
         self._client: IMAPClient | None = None
         self._delivered: list[int] = []
+        self._interrupted = threading.Event()
+        self._uidnext: int | None = None
 
     # --- connection -----------------------------------------------------------------------
     def _open(self) -> IMAPClient:
@@ -153,6 +156,8 @@ class ImapSource(EmailSource):
         try:
             return action(self._connected())
         except (TimeoutError, OSError, IMAPClientAbortError) as exc:
+            if self._interrupted.is_set():
+                raise
             log.warning("IMAP connection to %s lost (%s); reconnecting", self.host, exc)
             self.close()
         try:
@@ -248,17 +253,23 @@ class ImapSource(EmailSource):
             client.uid_expunge(uids)
 
     # --- waiting --------------------------------------------------------------------------
-    def wait_for_mail(self, timeout_seconds: float) -> bool:
+    def wait_for_mail(self, timeout_seconds: float) -> bool | None:
         """Block until the server reports new mail (IMAP IDLE) or ``timeout_seconds`` pass.
 
-        Returns whether the server said something; without IDLE support it returns False at
-        once, and the caller polls at its interval as usual.
+        Returns True when the server said something or the folder's UIDNEXT moved since the
+        last wait (mail that arrived while the caller was polling), False on timeout or
+        ``interrupt()``, and None at once when the server does not offer IDLE.
         """
 
-        def idle(client: IMAPClient) -> bool:
+        def idle(client: IMAPClient) -> bool | None:
             if not client.has_capability("IDLE"):
-                return False
-            client.select_folder(self.folder, readonly=True)
+                return None
+            info = client.select_folder(self.folder, readonly=True)
+            uidnext = info.get(b"UIDNEXT")
+            moved = self._uidnext is not None and uidnext != self._uidnext
+            self._uidnext = uidnext if isinstance(uidnext, int) else None
+            if moved:
+                return True
             client.idle()
             try:
                 responses = client.idle_check(timeout=timeout_seconds)
@@ -266,7 +277,25 @@ class ImapSource(EmailSource):
                 client.idle_done()
             return any(b"EXISTS" in response for response in responses)
 
-        return bool(self._with_reconnect(idle))
+        if self._interrupted.is_set():
+            return False
+        try:
+            arrived: bool | None = self._with_reconnect(idle)
+        except Exception:
+            if self._interrupted.is_set():
+                return False  # the connection was cut on purpose
+            raise
+        return arrived
+
+    def interrupt(self) -> None:
+        """Cut the connection under a blocked ``wait_for_mail`` (no logout: it is mid-IDLE)."""
+        self._interrupted.set()
+        client = self._client
+        if client is not None:
+            try:
+                client.shutdown()
+            except OSError:
+                log.debug("IMAP connection already closed")
 
 
 def _as_utc(value: datetime) -> datetime:

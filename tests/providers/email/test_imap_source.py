@@ -4,16 +4,20 @@ pollers; poison quarantined while the rest flows; UIDVALIDITY changes; flags, mo
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from engine.adapters import ProviderSet
-from engine.models import WorkflowNode
+from engine.mail_watch import MailWatcher
+from engine.models import WorkflowNode, WorkflowStatus
 from engine.seed import DEFAULT_WORKFLOW_ID
+from engine.settings import Settings
 from engine.store.base import Store
 from engine.triggers import PollResult, poll_trigger, trigger_nodes
+from engine.worker import Worker
 from providers.email.imap import ImapSource, parse_cursor
 from providers.errors import ProviderConfigError, TransientProviderError
 from tests.mail_servers import Dovecot
@@ -246,7 +250,7 @@ def test_idle_wakes_up_when_mail_arrives(dovecot: Dovecot, account: tuple[str, s
         mailbox="m@x.example",
         security="none",
     )
-    arrived: list[bool] = []
+    arrived: list[bool | None] = []
     try:
         waiter = threading.Thread(target=lambda: arrived.append(source.wait_for_mail(60)))
         waiter.start()
@@ -313,3 +317,52 @@ def test_a_stalled_mailbox_raises_one_alert(
     lines = notifier_file.read_text().splitlines()
     assert len(lines) == 1
     assert "is not being read" in json.loads(lines[0])["payload"]["text"]
+
+
+def test_a_worker_waits_on_imap_idle_and_ingests_new_mail_without_waiting_for_its_interval(
+    dovecot: Dovecot,
+    account: tuple[str, str],
+    store: Store,
+    providers: ProviderSet,
+    settings: Settings,
+) -> None:
+    user, password = account
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    trigger = trigger_nodes(workflow)[0]
+    # An hour between polls: only IDLE can bring the second message in during this test.
+    trigger.config = {**imap_node(store, dovecot, user).config, "check_interval_seconds": 3600}
+    store.save_workflow(workflow)
+    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.ACTIVE)
+    dovecot.append(user, password, message(1))
+    worker = Worker(store, providers, settings.model_copy(update={"imap_idle_seconds": 60}))
+    worker.start()
+    try:
+        assert wait_until(lambda: store.count_emails() == 1), "the first poll ran"
+        dovecot.append(user, password, message(2))
+        assert wait_until(lambda: store.count_emails() == 2), "IDLE woke the worker"
+        assert sum(w.wakeups for w in worker._watchers.values()) >= 1
+    finally:
+        worker.stop()
+    assert not any(w.alive for w in worker._watchers.values())
+
+
+def test_a_source_without_idle_is_only_polled(store: Store, providers: ProviderSet) -> None:
+    woke: list[object] = []
+    watcher = MailWatcher(
+        "demo",
+        open_source=lambda: providers.email_source({"source": "demo"}),
+        on_mail=lambda: woke.append(1),
+        wait_seconds=1,
+    )
+    watcher.start()
+    assert wait_until(lambda: not watcher.alive), "the watcher ends on its own"
+    assert woke == []
+
+
+def wait_until(predicate: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
