@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from engine.accounts import Account, AccountBook, AccountError, generate_password
@@ -33,6 +34,7 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
+from engine.retrain import RetrainProgress, RetrainReport, retrain_local_classifier
 from engine.roles import Actor, Role
 from engine.rollups import decision_increments, hour_bucket
 from engine.settings import Settings
@@ -666,6 +668,32 @@ class MailroomService:
                     "wanted": wanted,
                     "fetched": last.fetched if last else 0,
                     "ingested": last.ingested if last else 0,
+                },
+            )
+
+    def retrain_model(
+        self, actor: Actor, models_dir: Path
+    ) -> Iterator[RetrainProgress | RetrainReport]:
+        """Retrain the local classifier now, yielding each step; audited when it ends."""
+        self._check(actor, "run_maintenance")
+        report: RetrainReport | None = None
+        try:
+            for step in retrain_local_classifier(self.store, models_dir):
+                if isinstance(step, RetrainReport):
+                    report = step
+                yield step
+        finally:
+            self._audit(
+                actor,
+                "retrain_model",
+                "local_classifier",
+                after=None
+                if report is None
+                else {
+                    "examples": report.examples,
+                    "corrections": report.corrections,
+                    "holdout_accuracy": round(report.holdout_accuracy, 4),
+                    "fingerprint": report.fingerprint[:12],
                 },
             )
 

@@ -9,7 +9,7 @@ import streamlit as st
 from engine.health import Health
 from ui.context import app_settings, current_actor, get_service
 from ui.format import timestamp
-from ui.long_work import bulk_import_panel
+from ui.long_work import bulk_import_panel, retrain_panel
 from ui.source_health import render_source_health
 from ui.users_admin import users_panel
 
@@ -68,10 +68,8 @@ with users_tab:
 
 with work_tab:
     bulk_import_panel(service, actor)
-    st.caption(
-        "Retraining the local model and backfilling metrics are not available here yet: "
-        "`python -m engine setup` trains the model when its training data changed."
-    )
+    st.divider()
+    retrain_panel(service, actor)
 
 with audit_tab:
     entries = service.audit_log(actor, limit=AUDIT_LIMIT)

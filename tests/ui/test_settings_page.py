@@ -8,8 +8,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.accounts import AccountBook
+from engine.models import CategoryCorrection
 from engine.roles import Role
 from engine.service import MailroomService
+from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel
+from providers.ai.training_data import load_training_examples
+from ui.context import app_settings
 
 
 def _cells(at: AppTest, index: int) -> list[str]:
@@ -100,3 +104,30 @@ def test_bulk_import_shows_progress_and_queues_executions(
         "bulk_import",
         {"wanted": 30, "fetched": 30, "ingested": 30},
     )
+
+
+def test_retraining_shows_its_steps_and_saves_a_model_that_learned_the_corrections(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    text = "the quarterly invoice pdf attachment will not open in my reader"
+    for n in range(10):
+        service.store.save_correction(
+            CategoryCorrection(
+                approval_id=f"apr_{n}",
+                email_id=f"eml_{n}",
+                text=f"{text} ({n})",
+                original_category="technical",
+                corrected_category="billing",
+                corrected_by="agent",
+            )
+        )
+    at = open_page("settings")
+    at.button(key="retrain").click().run(timeout=300)
+    assert not at.exception
+    [done] = at.success
+    assert "10 corrections" in done.value and "held-out corrections" in done.value
+    saved = LocalClassifierModel.load(app_settings().model_store_dir / MODEL_FILENAME)
+    assert saved.info.n_examples == len(load_training_examples()) + 10
+    entry = service.store.list_audit()[0]
+    assert entry.action == "retrain_model" and entry.after is not None
+    assert entry.after["corrections"] == 10

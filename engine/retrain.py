@@ -1,0 +1,108 @@
+"""Retraining the local classifier on demand, step by step, so a page can show its progress.
+
+Workers retrain on their own when agents' corrections change (``LocalAIProvider``); this does
+the same work now, scores it on examples it did not train on, and saves the model where every
+process on the machine loads it from, so their next check finds it trained already.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.store.base import Store
+from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel, fingerprint
+from providers.ai.training_data import LabelledExample, load_training_examples
+
+#: Share of the examples kept aside to score the retrained model.
+HOLDOUT_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class RetrainProgress:
+    """One finished step: what it was and how far the whole job is (0..1)."""
+
+    step: str
+    fraction: float
+
+
+@dataclass(frozen=True)
+class RetrainReport:
+    """What the retrained model was trained on and how it scored."""
+
+    examples: int
+    corrections: int
+    holdout: int
+    holdout_accuracy: float
+    corrections_holdout_accuracy: float | None
+    train_seconds: float
+    fingerprint: str
+
+
+def corrections_as_examples(store: Store) -> list[LabelledExample]:
+    """Agents' category corrections, as training examples."""
+    return [
+        LabelledExample(c.text, c.corrected_category, "correction")
+        for c in store.list_corrections()
+    ]
+
+
+def split_holdout(
+    examples: Sequence[LabelledExample], share: float, seed: int = 7
+) -> tuple[list[LabelledExample], list[LabelledExample]]:
+    """(train, holdout), stratified by category so every category is scored."""
+    by_category: dict[str, list[LabelledExample]] = {}
+    for example in examples:
+        by_category.setdefault(example.category, []).append(example)
+    rng = random.Random(seed)
+    train: list[LabelledExample] = []
+    holdout: list[LabelledExample] = []
+    for category in sorted(by_category):
+        group = list(by_category[category])
+        rng.shuffle(group)
+        keep = int(len(group) * share) if len(group) >= 5 else 0
+        holdout.extend(group[:keep])
+        train.extend(group[keep:])
+    return train, holdout
+
+
+def _accuracy(model: LocalClassifierModel, examples: Sequence[LabelledExample]) -> float | None:
+    if not examples:
+        return None
+    predicted = model.predict([e.text for e in examples])
+    return sum(p == e.category for p, e in zip(predicted, examples, strict=True)) / len(examples)
+
+
+def retrain_local_classifier(
+    store: Store, models_dir: Path
+) -> Iterator[RetrainProgress | RetrainReport]:
+    """Retrain on the shipped data plus every correction; yield progress, then the report."""
+    shipped = load_training_examples()
+    corrections = corrections_as_examples(store)
+    examples = shipped + corrections
+    yield RetrainProgress(
+        f"Read {len(shipped):,} shipped examples and {len(corrections):,} corrections", 0.05
+    )
+    train, holdout = split_holdout(examples, HOLDOUT_SHARE)
+    scored = LocalClassifierModel.train(train)
+    yield RetrainProgress(f"Trained on {len(train):,} examples to score the new model", 0.45)
+    accuracy = _accuracy(scored, holdout) or 0.0
+    held_corrections = [e for e in holdout if e.source == "correction"]
+    yield RetrainProgress(
+        f"Scored {len(holdout):,} held-out examples: accuracy {accuracy:.3f}", 0.55
+    )
+    model = LocalClassifierModel.train(examples)
+    yield RetrainProgress(f"Trained the model on all {len(examples):,} examples", 0.95)
+    model.save(models_dir / MODEL_FILENAME)
+    yield RetrainProgress("Saved; workers load it at their next check", 1.0)
+    yield RetrainReport(
+        examples=len(examples),
+        corrections=len(corrections),
+        holdout=len(holdout),
+        holdout_accuracy=accuracy,
+        corrections_holdout_accuracy=_accuracy(scored, held_corrections),
+        train_seconds=model.info.train_seconds,
+        fingerprint=fingerprint(examples),
+    )
