@@ -34,12 +34,14 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
+from engine.nodes.approval import ApprovalConfig
 from engine.retrain import RetrainProgress, RetrainReport, retrain_local_classifier
 from engine.roles import Actor, Role
 from engine.rollups import decision_increments, hour_bucket
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.workflow_edit import validate_workflow
+from providers.ai.base import PRIORITY_RANK
 from providers.ai.text_cleaning import email_classification_text
 
 __all__ = ["PERMISSIONS", "Actor", "ControlRefused", "MailroomService", "PermissionDenied", "Role"]
@@ -524,6 +526,40 @@ class MailroomService:
             after={"version": saved.version, "change": change},
         )
         return saved
+
+    def correct_priority(self, actor: Actor, approval_id: str, priority: str) -> Approval:
+        """Correct a pending approval's priority: its place in the queue and its SLA follow.
+
+        Priority comes from urgency cues, sentiment and customer tier rather than a trained
+        model, so the correction changes this email's handling and is audited.
+        """
+        self._check(actor, "decide_approval")
+        approval = self._pending_approval(approval_id)
+        if priority not in PRIORITY_RANK:
+            raise ControlRefused(f"priority must be one of {', '.join(PRIORITY_RANK)}")
+        if priority == approval.priority:
+            raise ControlRefused(f"the email's priority is already {priority}")
+        email = self.store.get_email(approval.email_id)
+        execution = self.store.get_execution(approval.execution_id)
+        due_at = approval.due_at
+        if email is not None and execution is not None:
+            workflow = self.store.get_workflow(approval.workflow_id, execution.workflow_version)
+            node = workflow.visual_data.node(approval.node_id)
+            due_at = ApprovalConfig.model_validate(node.config).due_at(priority, email.received_at)
+        rank = PRIORITY_RANK[priority]
+        changed = approval.model_copy(
+            update={"priority": priority, "priority_rank": rank, "due_at": due_at}
+        )
+        if not self.store.update_pending_approval(changed):
+            raise ControlRefused(f"approval {approval_id} was decided by someone else")
+        self._audit(
+            actor,
+            "correct_priority",
+            approval_id,
+            before={"priority": approval.priority},
+            after={"priority": priority},
+        )
+        return changed
 
     def reassign(self, actor: Actor, approval_id: str, assignee: str | None) -> Approval:
         """Give a pending approval to ``assignee`` (None: back to the whole queue)."""

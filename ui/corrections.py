@@ -1,4 +1,4 @@
-"""Approvals page: the guard-rail reasons and the agent's category correction.
+"""Approvals page: the guard-rail reasons and the agent's category and priority corrections.
 
 A correction is kept as training signal: the local model retrains on the shipped data plus every
 correction (engine workers check for new ones every minute).
@@ -11,6 +11,7 @@ import streamlit as st
 from engine.models import Approval
 from engine.nodes.ai_model import SUPPORT_TAXONOMY
 from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied
+from providers.ai.base import PRIORITY_RANK
 from ui.format import code, escape_markdown
 
 
@@ -24,7 +25,7 @@ def render_review_reasons(approval: Approval) -> None:
 
 
 def render_correction(service: MailroomService, actor: Actor, approval: Approval) -> None:
-    """A form to correct the category; shows the correction already made, if any."""
+    """A form to correct the category and the priority; shows corrections already made."""
     aid = approval.approval_id
     made = [c for c in service.corrections(actor) if c.approval_id == aid]
     if made:
@@ -35,19 +36,45 @@ def render_correction(service: MailroomService, actor: Actor, approval: Approval
     names = [category.name for category in SUPPORT_TAXONOMY]
     current = approval.classification.category
     options = names if current in names else [current, *names]
+    priorities = list(PRIORITY_RANK)
     with st.form(key=f"correct-{aid}", border=False):
         chosen = st.selectbox(
             "Correct category", options, index=options.index(current), key=f"category-{aid}"
         )
+        priority = st.selectbox(
+            "Correct priority",
+            priorities,
+            index=priorities.index(approval.priority) if approval.priority in priorities else 2,
+            key=f"priority-{aid}",
+        )
         if st.form_submit_button("Save correction", key=f"save-correction-{aid}"):
-            try:
-                service.record_correction(actor, aid, str(chosen))
-            except PermissionDenied as exc:
-                st.error(escape_markdown(str(exc)), icon=":material/block:")
-            except ControlRefused as exc:
-                st.warning(escape_markdown(str(exc)), icon=":material/warning:")
-            else:
-                st.success(
-                    f"Saved: {code(str(chosen))}. The next local model learns from it.",
-                    icon=":material/school:",
-                )
+            _save(service, actor, approval, str(chosen), str(priority))
+
+
+def _save(
+    service: MailroomService, actor: Actor, approval: Approval, category: str, priority: str
+) -> None:
+    aid = approval.approval_id
+    category_changed = category != approval.classification.category
+    priority_changed = priority != approval.priority
+    try:
+        if priority_changed:
+            service.correct_priority(actor, aid, priority)
+        if category_changed or not priority_changed:
+            service.record_correction(actor, aid, category)
+    except PermissionDenied as exc:
+        st.error(escape_markdown(str(exc)), icon=":material/block:")
+        return
+    except ControlRefused as exc:
+        st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+        return
+    if category_changed:
+        st.success(
+            f"Saved: {code(category)}. The next local model learns from it.",
+            icon=":material/school:",
+        )
+    if priority_changed:
+        st.success(
+            f"Priority set to {code(priority)}: the queue order and SLA follow.",
+            icon=":material/low_priority:",
+        )

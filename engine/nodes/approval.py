@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field, model_validator
 
@@ -34,6 +34,11 @@ class ApprovalConfig(NodeConfig):
             raise ValueError("escalate_to must name the person to reassign to")
         return self
 
+    def due_at(self, priority: str, received_at: datetime) -> datetime:
+        """When an email of ``priority`` received at ``received_at`` must be answered."""
+        hours = self.urgent_sla_hours if priority == "urgent" else self.sla_hours
+        return received_at + timedelta(hours=hours)
+
 
 @register
 class ApprovalNode(NodeType[ApprovalConfig]):
@@ -51,9 +56,6 @@ class ApprovalNode(NodeType[ApprovalConfig]):
             if ctx.email is None or "draft" not in ctx.data or "classification" not in ctx.data:
                 raise PermanentProviderError("the Approval node needs an email and a draft")
             classification = Classification.model_validate(ctx.data["classification"])
-            sla = (
-                config.urgent_sla_hours if classification.priority == "urgent" else config.sla_hours
-            )
             existing = ctx.store.create_approval(
                 Approval(
                     execution_id=execution.execution_id,
@@ -63,7 +65,7 @@ class ApprovalNode(NodeType[ApprovalConfig]):
                     priority=classification.priority,
                     priority_rank=PRIORITY_RANK[classification.priority],
                     created_at=ctx.now(),
-                    due_at=ctx.email.received_at + timedelta(hours=sla),
+                    due_at=config.due_at(classification.priority, ctx.email.received_at),
                     escalate_at=(
                         ctx.now() + timedelta(minutes=config.timeout_minutes)
                         if config.timeout_minutes

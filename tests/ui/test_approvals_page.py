@@ -198,3 +198,30 @@ def test_email_html_is_sanitised_and_never_read_as_a_file() -> None:
     assert "javascript:" not in cleaned
     assert 'href="https://ok.example"' in cleaned
     assert sanitised_html("pyproject.toml").startswith("<div")
+
+
+def test_an_agent_corrects_category_and_priority_and_the_queue_follows(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("approvals")
+    first = service.store.list_approvals()[0]
+    aid = first.approval_id
+    other_category = next(
+        o for o in at.selectbox(key=f"category-{aid}").options if o != first.classification.category
+    )
+    other_priority = "urgent" if first.priority != "urgent" else "low"
+    at.selectbox(key=f"category-{aid}").set_value(other_category)
+    at.selectbox(key=f"priority-{aid}").set_value(other_priority)
+    at.button(key=f"save-correction-{aid}").click().run()
+    assert not at.exception
+    assert len(at.success) == 2, [s.value for s in at.success]
+    [correction] = service.store.list_corrections()
+    assert (correction.approval_id, correction.corrected_category) == (aid, other_category)
+    corrected = service.store.get_approval(aid)
+    assert corrected is not None and corrected.priority == other_priority
+    email = service.store.get_email(first.email_id)
+    assert email is not None and corrected.due_at is not None
+    hours = (corrected.due_at - email.received_at).total_seconds() / 3600
+    assert hours == (1.0 if other_priority == "urgent" else 4.0)
+    actions = [entry.action for entry in service.store.list_audit()[:2]]
+    assert sorted(actions) == ["correct_category", "correct_priority"]
