@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -25,6 +26,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from engine.store.encryption import FieldCipher, parse_key
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.
@@ -45,7 +48,19 @@ SECRET_FIELDS = frozenset(
         "azure_openai_api_key",
         "compatible_api_key",
         "anthropic_api_key",
+        "encryption_key",
+        "encryption_old_keys",
     }
+)
+#: Collections the retention job trims, each kept ``MAILROOM_RETENTION_<NAME>_DAYS`` days.
+RETENTION_COLLECTIONS = (
+    "emails",
+    "executions",
+    "approvals",
+    "outbox",
+    "quarantine",
+    "ai_corrections",
+    "audit",
 )
 #: AI providers a fallback chain may name, in MAILROOM_AI_CLASSIFY_CHAIN / MAILROOM_AI_DRAFT_CHAIN.
 AI_PROVIDER_NAMES = ("openai", "azure", "compatible", "anthropic", "local")
@@ -194,6 +209,25 @@ class Settings(BaseSettings):
     anthropic_price_input_per_mtok: float = Field(default=1.0, ge=0)
     anthropic_price_output_per_mtok: float = Field(default=5.0, ge=0)
 
+    # --- data protection (issue 8) -------------------------------------------------------
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes: encrypts email bodies, drafts and replies.",
+    )
+    encryption_old_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated earlier keys, still read until `privacy rotate-key` ran.",
+    )
+    # Days each collection keeps finished records; 0 keeps them forever.
+    retention_emails_days: int = Field(default=365, ge=0)
+    retention_executions_days: int = Field(default=365, ge=0)
+    retention_approvals_days: int = Field(default=365, ge=0)
+    retention_outbox_days: int = Field(default=365, ge=0)
+    retention_quarantine_days: int = Field(default=30, ge=0)
+    retention_ai_corrections_days: int = Field(default=0, ge=0)
+    retention_audit_days: int = Field(default=0, ge=0)
+    retention_check_seconds: float = Field(default=3600.0, gt=0)
+
     default_user: str = Field(default="admin", description="Acting user until sign-in exists.")
     default_role: Literal["admin", "manager", "agent", "analyst"] = "admin"
 
@@ -253,6 +287,34 @@ class Settings(BaseSettings):
                     if problem not in problems:
                         problems.append(problem)
         return problems
+
+    @field_validator("encryption_key", "encryption_old_keys", mode="before")
+    @classmethod
+    def _keys_shape(cls, value: object, info: ValidationInfo) -> object:
+        if value == "":
+            return None
+        if isinstance(value, str):
+            setting = f"MAILROOM_{str(info.field_name).upper()}"
+            for part in value.split(","):
+                if part.strip() or info.field_name == "encryption_key":
+                    parse_key(part, setting=setting)
+        return value
+
+    def field_cipher(self) -> FieldCipher | None:
+        """The cipher of the configured keys, or None when data is stored in clear."""
+        if self.encryption_key is None:
+            return None
+        old = self.encryption_old_keys.get_secret_value() if self.encryption_old_keys else ""
+        return FieldCipher(
+            parse_key(self.encryption_key.get_secret_value()),
+            [parse_key(part) for part in old.split(",") if part.strip()],
+        )
+
+    def retention_days(self) -> dict[str, int]:
+        """Days kept per collection (0: forever), in ``RETENTION_COLLECTIONS`` order."""
+        return {
+            name: int(getattr(self, f"retention_{name}_days")) for name in RETENTION_COLLECTIONS
+        }
 
     @field_validator("reply_from_address")
     @classmethod

@@ -15,7 +15,18 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from engine.models import Approval, ApprovalStatus, Workflow
+from engine.models import (
+    Approval,
+    ApprovalStatus,
+    AuditEntry,
+    CategoryCorrection,
+    Email,
+    ExecutionLog,
+    OutboxMessage,
+    QuarantinedMessage,
+    Workflow,
+)
+from engine.store import encryption
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -64,10 +75,15 @@ def _json_default(value: Any) -> Any:
 
 
 def to_json(model: BaseModel) -> str:
-    """The model as compact JSON text, times as ``time_text``."""
+    """The model as the SQLite backend stores it: compact JSON of ``stored_document``."""
     return json.dumps(
-        encode(model), default=_json_default, ensure_ascii=False, separators=(",", ":")
+        stored_document(model), default=_json_default, ensure_ascii=False, separators=(",", ":")
     )
+
+
+def from_json(model_type: type[ModelT], text: str | bytes) -> ModelT:
+    """The model stored as ``to_json`` text, its protected fields decrypted."""
+    return model_type.model_validate(open_document(model_type, json.loads(text)))
 
 
 def normalized(model: ModelT) -> ModelT:
@@ -99,11 +115,14 @@ def validated_changes(
 
 
 def encode_fields(model_type: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
-    """Validated field values of ``model_type`` as ``encode`` would store them."""
-    return {
-        name: plain(_field_adapter(model_type, name).dump_python(value, mode="python"))
-        for name, value in values.items()
-    }
+    """Validated field values of ``model_type`` as ``stored_document`` would store them."""
+    return seal_document(
+        model_type,
+        {
+            name: plain(_field_adapter(model_type, name).dump_python(value, mode="python"))
+            for name, value in values.items()
+        },
+    )
 
 
 def next_workflow(
@@ -128,3 +147,138 @@ def require_decided(approval: Approval) -> None:
 def require_pending(approval: Approval) -> None:
     if approval.status is not ApprovalStatus.PENDING:
         raise ValueError(f"approval {approval.approval_id!r} is decided, not pending")
+
+
+# --- encryption at rest (issue 8) -------------------------------------------------------------
+# Fields that can identify a person or hold what they wrote, encrypted in place when a key is
+# configured ("*" walks a list). Everything a query filters, sorts or indexes on stays clear:
+# ids, Message-IDs, mailbox, statuses, times, category and priority.
+SEALED_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    Email: (
+        "from_name",
+        "to_address",
+        "subject",
+        "body_text",
+        "body_html",
+        "headers",
+        "text_for_classification",
+        "attachments",
+        "raw_sha256",
+    ),
+    ExecutionLog: (
+        "input_data",
+        "error",
+        "node_executions.*.input_data",
+        "node_executions.*.output_data",
+        "node_executions.*.error",
+    ),
+    Approval: ("classification", "draft", "final_subject", "final_body", "reason"),
+    OutboxMessage: ("to", "subject", "body", "error"),
+    QuarantinedMessage: ("raw_base64", "origin"),
+    CategoryCorrection: ("text",),
+    AuditEntry: ("before", "after"),
+}
+# Fields looked up by equality: stored as a blind-index token (an HMAC) in the field itself, so
+# the backends' queries and indexes need no change, and encrypted beside it under NAME__sealed.
+INDEXED_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
+    Email: ("from_address", "thread_key"),
+}
+_SEALED_SUFFIX = "__sealed"
+
+
+def _context(model_type: type[BaseModel], path: str) -> str:
+    return f"{model_type.__name__}.{path}"
+
+
+def index_normal(model_type: type[BaseModel], name: str, value: str) -> str:
+    """``value`` as its token is made: addresses compare without case."""
+    return value.strip().casefold() if name == "from_address" else value
+
+
+def _map_path(value: Any, parts: list[str], change: Any) -> Any:
+    if not parts:
+        return change(value)
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if not isinstance(value, list):
+            return value
+        return [_map_path(item, rest, change) for item in value]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _map_path(value[head], rest, change)}
+    return value
+
+
+def _sealer(cipher: encryption.FieldCipher, context: str) -> Any:
+    def seal(value: Any) -> Any:
+        if value is None or encryption.is_sealed(value):
+            return value
+        text = json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+        return cipher.seal(text, context)
+
+    return seal
+
+
+def _opener(cipher: encryption.FieldCipher | None, context: str) -> Any:
+    def open_(value: Any) -> Any:
+        if not encryption.is_sealed(value):
+            return value
+        if cipher is None:
+            raise encryption.EncryptionError(
+                f"stored {context} is encrypted but no key is configured: "
+                "set MAILROOM_ENCRYPTION_KEY"
+            )
+        return json.loads(cipher.open(value, context))
+
+    return open_
+
+
+def seal_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (a plain document of ``model_type``, or some of its fields) with its protected
+    fields encrypted under the current key; unchanged when no key is configured."""
+    cipher = encryption.active_cipher()
+    if cipher is None:
+        return doc
+    result = dict(doc)
+    for path in SEALED_FIELDS.get(model_type, ()):
+        result = _map_path(result, path.split("."), _sealer(cipher, _context(model_type, path)))
+    for name in INDEXED_FIELDS.get(model_type, ()):
+        value = result.get(name)
+        if isinstance(value, str) and not encryption.is_token(value):
+            context = _context(model_type, name)
+            result[name + _SEALED_SUFFIX] = _sealer(cipher, context)(value)
+            result[name] = cipher.token(index_normal(model_type, name, value), context)
+    return result
+
+
+def open_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` as stored, with every encrypted field decrypted (clear fields pass through)."""
+    cipher = encryption.active_cipher()
+    result = dict(doc)
+    for name in INDEXED_FIELDS.get(model_type, ()):
+        sealed = result.pop(name + _SEALED_SUFFIX, None)
+        if sealed is not None:
+            result[name] = _opener(cipher, _context(model_type, name))(sealed)
+    for path in SEALED_FIELDS.get(model_type, ()):
+        result = _map_path(result, path.split("."), _opener(cipher, _context(model_type, path)))
+    return result
+
+
+def reseal_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` as stored, re-encrypted under the current key (``rotate-key``)."""
+    return seal_document(model_type, open_document(model_type, doc))
+
+
+def stored_document(model: BaseModel) -> dict[str, Any]:
+    """The model as the backends store it: ``encode``, protected fields encrypted."""
+    return seal_document(type(model), encode(model))
+
+
+def lookup_values(model_type: type[BaseModel], name: str, value: str) -> list[str]:
+    """What an indexed field may hold for ``value``: the clear value (rows written before a
+    key was set) and its token under every configured key (rows not yet re-encrypted)."""
+    cipher = encryption.active_cipher()
+    values = [value]
+    if cipher is not None:
+        normal = index_normal(model_type, name, value)
+        values += cipher.tokens(normal, _context(model_type, name))
+    return values

@@ -8,6 +8,7 @@ import pymongo
 
 from engine.settings import Settings
 from engine.store.base import Store
+from engine.store.encryption import install_cipher
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
 
@@ -15,8 +16,10 @@ from engine.store.sqlite import SQLiteStore
 def open_store(settings: Settings) -> Store:
     """The MongoDB store when ``MONGODB_URI`` is set, else the SQLite file store.
 
-    Nothing is created yet: call ``setup()`` on the result before first use.
+    Nothing is created yet: call ``setup()`` on the result before first use. The settings'
+    encryption keys become the process's cipher (``engine.store.encryption``).
     """
+    install_cipher(settings.field_cipher())
     if settings.mongodb_uri is not None:
         client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
             settings.mongodb_uri.get_secret_value(), tz_aware=True

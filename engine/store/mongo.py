@@ -51,13 +51,14 @@ _WORKFLOW_KEPT_FIELDS = ("created_at", "execution_count", "last_executed_at")
 
 
 def _document(model: BaseModel, key: str | None = None) -> Document:
-    doc = codec.encode(model)
+    doc = codec.stored_document(model)
     return doc if key is None else {"_id": doc[key], **doc}
 
 
 def _model(model_type: type[ModelT], doc: Mapping[str, Any]) -> ModelT:
     # plain() also makes the datetimes of a client without tz_aware=True aware UTC again.
-    return model_type.model_validate(codec.plain({k: v for k, v in doc.items() if k != "_id"}))
+    fields = codec.plain({k: v for k, v in doc.items() if k != "_id"})
+    return model_type.model_validate(codec.open_document(model_type, fields))
 
 
 def _model_or_none(model_type: type[ModelT], doc: Mapping[str, Any] | None) -> ModelT | None:
@@ -513,7 +514,7 @@ class MongoStore(Store):
                     "status": status.value,
                     "provider_message_id": provider_message_id,
                     "sent_at": None if sent_at is None else codec.store_time(sent_at),
-                    "error": error,
+                    **codec.seal_document(OutboxMessage, {"error": error}),
                 }
             },
         )
@@ -658,7 +659,7 @@ class MongoStore(Store):
         doc = self._emails.find_one(
             {
                 "mailbox": mailbox,
-                "thread_key": thread_key,
+                "thread_key": {"$in": codec.lookup_values(Email, "thread_key", thread_key)},
                 "received_at": {"$gte": codec.store_time(since)},
             },
             sort=[("received_at", DESCENDING)],

@@ -361,7 +361,7 @@ class SQLiteStore(Store):
             row = db.execute(
                 "SELECT doc FROM workflows WHERE workflow_id = ?", (workflow.workflow_id,)
             ).fetchone()
-            previous = None if row is None else Workflow.model_validate_json(row[0])
+            previous = None if row is None else codec.from_json(Workflow, row[0])
             version = 1 if previous is None else previous.version + 1
             stored = codec.next_workflow(workflow, previous, version, now)
             values = _workflow_row(stored)
@@ -392,7 +392,7 @@ class SQLiteStore(Store):
                 ).fetchone()
         if row is None:
             raise WorkflowNotFound(workflow_id, version)
-        return Workflow.model_validate_json(row[1])
+        return codec.from_json(Workflow, row[1])
 
     def list_workflows(self, status: WorkflowStatus | None = None) -> list[Workflow]:
         where = _Where().add_if(_value(status), "status = ?")
@@ -401,7 +401,7 @@ class SQLiteStore(Store):
                 f"SELECT doc FROM workflows WHERE {where.sql} ORDER BY name, workflow_id",
                 where.params,
             ).fetchall()
-        return [Workflow.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(Workflow, doc) for (doc,) in rows]
 
     def set_workflow_status(self, workflow_id: str, status: WorkflowStatus) -> Workflow:
         with self._locked() as db:
@@ -412,7 +412,7 @@ class SQLiteStore(Store):
             ).fetchone()
         if row is None:
             raise WorkflowNotFound(workflow_id)
-        return Workflow.model_validate_json(row[0])
+        return codec.from_json(Workflow, row[0])
 
     def record_workflow_executions(self, workflow_id: str, count: int, at: datetime) -> None:
         with self._locked() as db:
@@ -483,7 +483,7 @@ class SQLiteStore(Store):
                 " ORDER BY created_at DESC, execution_id DESC LIMIT ?",
                 [*where.params, max(limit, 0)],
             ).fetchall()
-        return [ExecutionLog.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(ExecutionLog, doc) for (doc,) in rows]
 
     @staticmethod
     def _execution_filter(
@@ -513,7 +513,7 @@ class SQLiteStore(Store):
             ).fetchone()
             if row is None:
                 return None
-            pending = ExecutionLog.model_validate_json(row[0])
+            pending = codec.from_json(ExecutionLog, row[0])
             claimed = codec.normalized(
                 pending.model_copy(
                     update={
@@ -570,7 +570,7 @@ class SQLiteStore(Store):
             if row is None:
                 return None
             updated = codec.normalized(
-                ExecutionLog.model_validate_json(row[0]).model_copy(update=update)
+                codec.from_json(ExecutionLog, row[0]).model_copy(update=update)
             )
             db.execute(
                 f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
@@ -589,7 +589,7 @@ class SQLiteStore(Store):
             rows = db.execute(f"SELECT doc FROM executions WHERE {where.sql}", where.params)
             for (doc,) in rows.fetchall():
                 updated = codec.normalized(
-                    ExecutionLog.model_validate_json(doc).model_copy(update=update)
+                    codec.from_json(ExecutionLog, doc).model_copy(update=update)
                 )
                 db.execute(
                     f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
@@ -605,7 +605,7 @@ class SQLiteStore(Store):
                 (_t(now),),
             ).fetchall()
             for (doc,) in rows:
-                released = ExecutionLog.model_validate_json(doc).model_copy(
+                released = codec.from_json(ExecutionLog, doc).model_copy(
                     update={
                         "status": ExecutionStatus.PENDING,
                         "owner": None,
@@ -674,7 +674,7 @@ class SQLiteStore(Store):
                 " ORDER BY priority_rank, created_at, approval_id LIMIT ?",
                 [*where.params, max(limit, 0)],
             ).fetchall()
-        return [Approval.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(Approval, doc) for (doc,) in rows]
 
     def count_approvals(self, status: ApprovalStatus | None = None) -> int:
         where = _Where().add_if(_value(status), "status = ?")
@@ -710,7 +710,7 @@ class SQLiteStore(Store):
                 " AND json_extract(doc, '$.escalated_at') IS NULL"
                 " ORDER BY created_at, approval_id"
             ).fetchall()
-        pending = (Approval.model_validate_json(doc) for (doc,) in rows)
+        pending = (codec.from_json(Approval, doc) for (doc,) in rows)
         due = [a for a in pending if a.escalate_at is not None and a.escalate_at <= now]
         return due[: max(0, limit)]
 
@@ -756,7 +756,7 @@ class SQLiteStore(Store):
             ).fetchone()
             if row is None:
                 return
-            marked = OutboxMessage.model_validate_json(row[0]).model_copy(
+            marked = codec.from_json(OutboxMessage, row[0]).model_copy(
                 update={
                     "status": status,
                     "provider_message_id": provider_message_id,
@@ -778,7 +778,7 @@ class SQLiteStore(Store):
                 " ORDER BY created_at DESC, idempotency_key DESC LIMIT ?",
                 [*where.params, max(limit, 0)],
             ).fetchall()
-        return [OutboxMessage.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(OutboxMessage, doc) for (doc,) in rows]
 
     def count_outbox(
         self, kind: OutboxKind | None = None, status: OutboxStatus | None = None
@@ -866,7 +866,7 @@ class SQLiteStore(Store):
             rows = db.execute(
                 f"SELECT doc FROM workers WHERE {where.sql} ORDER BY worker_id", where.params
             ).fetchall()
-        return [WorkerInfo.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(WorkerInfo, doc) for (doc,) in rows]
 
     def append_audit(self, entry: AuditEntry) -> None:
         with self._locked() as db:
@@ -880,7 +880,7 @@ class SQLiteStore(Store):
             rows = db.execute(
                 "SELECT doc FROM audit ORDER BY at DESC, seq DESC LIMIT ?", (max(limit, 0),)
             ).fetchall()
-        return [AuditEntry.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(AuditEntry, doc) for (doc,) in rows]
 
     # --- AI (issue 4): agents' category corrections -----------------------------------------
     def save_correction(self, correction: CategoryCorrection) -> None:
@@ -898,13 +898,13 @@ class SQLiteStore(Store):
                 "SELECT doc FROM ai_corrections ORDER BY corrected_at, approval_id LIMIT ?",
                 (max(limit, 0),),
             ).fetchall()
-        return [CategoryCorrection.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(CategoryCorrection, doc) for (doc,) in rows]
 
     # --- helpers ---------------------------------------------------------------------------
     def _one(self, model: type[ModelT], sql: str, *params: Any) -> ModelT | None:
         with self._locked() as db:
             row = db.execute(sql, params).fetchone()
-        return None if row is None else model.model_validate_json(row[0])
+        return None if row is None else codec.from_json(model, row[0])
 
     def _count(self, sql: str, *params: Any) -> int:
         with self._locked() as db:
@@ -927,19 +927,21 @@ class SQLiteStore(Store):
                 "SELECT doc FROM quarantine ORDER BY received_at DESC, quarantine_key LIMIT ?",
                 (max(limit, 0),),
             ).fetchall()
-        return [QuarantinedMessage.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(QuarantinedMessage, doc) for (doc,) in rows]
 
     def count_quarantine(self) -> int:
         return self._count("SELECT COUNT(*) FROM quarantine")
 
     def find_thread_by_key(self, mailbox: str, thread_key: str, since: datetime) -> Email | None:
+        keys = codec.lookup_values(Email, "thread_key", thread_key)
         return self._one(
             Email,
-            "SELECT doc FROM emails WHERE mailbox = ? AND json_extract(doc, '$.thread_key') = ?"
+            "SELECT doc FROM emails WHERE mailbox = ?"
+            f" AND json_extract(doc, '$.thread_key') IN ({', '.join('?' for _ in keys)})"
             " AND json_extract(doc, '$.received_at') >= ?"
             " ORDER BY json_extract(doc, '$.received_at') DESC LIMIT 1",
             mailbox,
-            thread_key,
+            *keys,
             _t(since),
         )
 
@@ -968,7 +970,7 @@ class SQLiteStore(Store):
     def list_source_health(self) -> list[SourceHealth]:
         with self._locked() as db:
             rows = db.execute("SELECT doc FROM source_health ORDER BY source_key").fetchall()
-        return [SourceHealth.model_validate_json(doc) for (doc,) in rows]
+        return [codec.from_json(SourceHealth, doc) for (doc,) in rows]
 
     def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
         return self._one(

@@ -12,6 +12,7 @@ import pymongo
 import pytest
 
 from engine.store.base import Store
+from engine.store.encryption import FieldCipher, new_key, parse_key, using_cipher
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
 
@@ -20,10 +21,19 @@ from engine.store.sqlite import SQLiteStore
 MONGODB_URI = os.environ.get("MONGODB_URI")
 
 
-@pytest.fixture(params=["sqlite", "mongomock", "mongodb"])
+@pytest.fixture(
+    params=["sqlite", "sqlite-encrypted", "mongomock", "mongomock-encrypted", "mongodb"]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An empty store on each backend (this overrides the suite's seeded SQLite ``store``)."""
-    backend: str = request.param
+    """An empty store on each backend (this overrides the suite's seeded SQLite ``store``),
+    with data stored in clear and, for ``-encrypted``, under an encryption key."""
+    backend, _, encrypted = str(request.param).partition("-")
+    cipher = FieldCipher(parse_key(new_key())) if encrypted else None
+    with using_cipher(cipher):
+        yield from _store(backend, tmp_path)
+
+
+def _store(backend: str, tmp_path: Path) -> Iterator[Store]:
     if backend == "sqlite":
         # A missing parent folder is part of what is tested.
         store: Store = SQLiteStore(tmp_path / "data" / "mailroom.db")
