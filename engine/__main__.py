@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from engine import users_cli
+from engine import privacy_cli, users_cli
 from engine.adapters import build_providers
 from engine.eval_cli import add_eval_parser
 from engine.models import TriggeredBy
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_parser(sub)
     intake.add_parser(sub)
     users_cli.add_parser(sub)
+    privacy_cli.add_parser(sub)
     add_eval_parser(sub)
     return parser
 

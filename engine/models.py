@@ -367,3 +367,20 @@ class CategoryCorrection(BaseModel):
     corrected_category: str
     corrected_by: str
     corrected_at: datetime = Field(default_factory=utcnow)
+
+
+# --- data protection (issue 8) ---------------------------------------------------------------
+class CustomerRecords(BaseModel):
+    """Everything stored about one customer: their emails and what was made from them."""
+
+    emails: list[Email] = Field(default_factory=list)
+    executions: list[ExecutionLog] = Field(default_factory=list)
+    approvals: list[Approval] = Field(default_factory=list)
+    outbox: list[OutboxMessage] = Field(default_factory=list)
+    corrections: list[CategoryCorrection] = Field(default_factory=list)
+    quarantine: list[QuarantinedMessage] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind."""
+        return {name: len(getattr(self, name)) for name in type(self).model_fields}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from engine import privacy
 from engine.accounts import Account, AccountBook, AccountError, generate_password
 from engine.adapters import ProviderSet
 from engine.bulk_import import ImportProgress, import_emails
@@ -40,6 +41,7 @@ from engine.roles import Actor, Role
 from engine.rollups import decision_increments, hour_bucket
 from engine.settings import Settings
 from engine.store.base import Store
+from engine.store.encryption import GENERATE_KEY_COMMAND, active_cipher
 from engine.workflow_edit import validate_workflow
 from providers.ai.base import PRIORITY_RANK
 from providers.ai.text_cleaning import email_classification_text
@@ -59,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_settings": frozenset({Role.ADMIN}),
     "manage_users": frozenset({Role.ADMIN}),
     "run_maintenance": frozenset({Role.ADMIN}),
+    # Data protection (issue 8): a customer's data, keys and the audit log are admins' only.
+    "manage_privacy": frozenset({Role.ADMIN}),
 }
 
 
@@ -178,6 +182,7 @@ class MailroomService:
     def pause(self, actor: Actor, execution_id: str) -> ExecutionLog:
         """Pause now if nobody runs it; otherwise ask its worker to pause at the next node."""
         self._check(actor, "control_execution")
+        before = self._status_of(execution_id)
         changed = self.store.update_execution_if(
             execution_id,
             statuses=[ExecutionStatus.PENDING, ExecutionStatus.WAITING],
@@ -185,11 +190,12 @@ class MailroomService:
         ) or self.store.update_execution_if(
             execution_id, statuses=[ExecutionStatus.RUNNING], changes={"control_request": "pause"}
         )
-        return self._controlled(actor, "pause", execution_id, changed)
+        return self._controlled(actor, "pause", execution_id, changed, before)
 
     def resume(self, actor: Actor, execution_id: str) -> ExecutionLog:
         """Put a paused execution back in the queue; it continues from its next node."""
         self._check(actor, "control_execution")
+        before = self._status_of(execution_id)
         changed = self.store.update_execution_if(
             execution_id,
             statuses=[ExecutionStatus.PAUSED],
@@ -199,11 +205,12 @@ class MailroomService:
                 "waiting_on_node": None,
             },
         )
-        return self._controlled(actor, "resume", execution_id, changed)
+        return self._controlled(actor, "resume", execution_id, changed, before)
 
     def cancel(self, actor: Actor, execution_id: str) -> ExecutionLog:
         """Cancel now if nobody runs it; otherwise ask its worker to stop at the next node."""
         self._check(actor, "control_execution")
+        before = self._status_of(execution_id)
         now = self.clock()
         changed = self.store.update_execution_if(
             execution_id,
@@ -231,7 +238,7 @@ class MailroomService:
                 statuses=[ExecutionStatus.RUNNING],
                 changes={"control_request": "cancel"},
             )
-        return self._controlled(actor, "cancel", execution_id, changed)
+        return self._controlled(actor, "cancel", execution_id, changed, before)
 
     def retry(
         self, actor: Actor, execution_id: str, mode: RetryMode = "failed_node"
@@ -274,7 +281,8 @@ class MailroomService:
             statuses=[ExecutionStatus.FAILED, ExecutionStatus.CANCELLED],
             changes=changes,
         )
-        return self._controlled(actor, f"retry_{mode}", execution_id, changed)
+        before = {"status": current.status.value, "error": current.error}
+        return self._controlled(actor, f"retry_{mode}", execution_id, changed, before)
 
     def dead_letters(
         self, actor: Actor, workflow_id: str | None = None, limit: int = 100
@@ -324,14 +332,27 @@ class MailroomService:
         self._audit(actor, "run_now", workflow_id)
         return requested_at
 
+    def _status_of(self, execution_id: str) -> dict[str, Any] | None:
+        """The execution's state before a control, for the audit entry's ``before``."""
+        current = self.store.get_execution(execution_id)
+        if current is None:
+            return None
+        return {"status": current.status.value, "control_request": current.control_request}
+
     def _controlled(
-        self, actor: Actor, action: str, execution_id: str, changed: ExecutionLog | None
+        self,
+        actor: Actor,
+        action: str,
+        execution_id: str,
+        changed: ExecutionLog | None,
+        before: dict[str, Any] | None = None,
     ) -> ExecutionLog:
         if changed is None:
             current = self.store.get_execution(execution_id)
             state = current.status.value if current else "missing"
             raise ControlRefused(f"cannot {action.replace('_', ' ')} an execution that is {state}")
-        self._audit(actor, action, execution_id, after={"status": changed.status.value})
+        after = {"status": changed.status.value, "control_request": changed.control_request}
+        self._audit(actor, action, execution_id, before=before, after=after)
         return changed
 
     def _withdraw_approvals(self, actor: Actor, execution_id: str) -> None:
@@ -421,6 +442,7 @@ class MailroomService:
                 "subject": decided.final_subject,
                 "body": decided.final_body,
                 "reason": decided.reason,
+                "edited": decided.edited,
             },
         )
         return decided
@@ -607,8 +629,74 @@ class MailroomService:
         return BulkResult(approved=approved, refused=refused)
 
     def audit_log(self, actor: Actor, limit: int = 100) -> list[AuditEntry]:
-        self._check(actor, "view_settings")
+        """The audit log, newest first: admins only (entries hold drafts and decisions)."""
+        self._check(actor, "manage_privacy")
         return self.store.list_audit(limit)
+
+    # --- data protection (issue 8) ---------------------------------------------------------------
+    def _customer_target(self, address: str) -> str:
+        """How the audit log names a customer: their lookup token, never the address."""
+        cipher = active_cipher()
+        if cipher is None:
+            return "customer"
+        return "customer:" + cipher.token(address.strip().casefold(), "Email.from_address")
+
+    def export_customer(self, actor: Actor, address: str) -> str:
+        """Everything held about the customer ``address``, as JSON text (audited)."""
+        self._check(actor, "manage_privacy")
+        address = privacy.require_address(address)
+        records = privacy.customer_records(self.store, address)
+        now = self.clock()
+        self._audit(actor, "privacy_export", self._customer_target(address), after=records.counts())
+        return privacy.export_json(address, records, now)
+
+    def erase_customer(self, actor: Actor, address: str) -> dict[str, int]:
+        """Anonymise or delete everything held about ``address`` (see ``engine.privacy``);
+        return how many records of each kind were erased. The erasure is audited by counts."""
+        self._check(actor, "manage_privacy")
+        address = privacy.require_address(address)
+        records = privacy.customer_records(self.store, address)
+        privacy.erase(self.store, records, self.clock())
+        counts = records.counts()
+        self._audit(
+            actor,
+            "privacy_erase",
+            self._customer_target(address),
+            before=counts,
+            after={"erased": sum(counts.values())},
+        )
+        return counts
+
+    def rotate_key(self, actor: Actor) -> dict[str, int]:
+        """Re-encrypt every protected value under the current key; return rows rewritten."""
+        self._check(actor, "manage_privacy")
+        cipher = active_cipher()
+        if cipher is None:
+            raise ControlRefused(
+                "no encryption key is configured: set MAILROOM_ENCRYPTION_KEY (generate one with "
+                f"{GENERATE_KEY_COMMAND}) and list the previous key in MAILROOM_ENCRYPTION_OLD_KEYS"
+            )
+        rewritten = self.store.reseal_all()
+        self._audit(
+            actor,
+            "rotate_key",
+            cipher.current.key_id,
+            before={"old_key_ids": cipher.key_ids[1:]},
+            after={"key_id": cipher.current.key_id, "rewritten": rewritten},
+        )
+        return rewritten
+
+    def data_protection(self, actor: Actor, settings: Settings) -> dict[str, Any]:
+        """For the Settings page: encryption state, retention policy and its last run."""
+        self._check(actor, "view_settings")
+        cipher = active_cipher()
+        return {
+            "encrypted": cipher is not None,
+            "key_id": None if cipher is None else cipher.current.key_id,
+            "old_key_ids": [] if cipher is None else cipher.key_ids[1:],
+            "retention_days": settings.retention_days(),
+            "last_retention_run": privacy.last_retention_run(self.store),
+        }
 
     def _account_book(self) -> AccountBook:
         if self.accounts is None:

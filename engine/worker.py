@@ -26,12 +26,15 @@ from engine.executor import Executor, LeaseLost
 from engine.mail_watch import MailWatcher
 from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
+from engine.privacy import run_retention
 from engine.service import RUN_NOW_KEY
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.triggers import poll_trigger, trigger_nodes
 
 log = logging.getLogger(__name__)
+#: The lease that makes the retention job run once cluster-wide per period.
+RETENTION_LEASE = "retention"
 
 
 class Worker:
@@ -133,6 +136,19 @@ class Worker:
             self.store, self.providers.notifier, self.worker_id, self.clock
         )
 
+    def apply_retention(self) -> dict[str, int] | None:
+        """Delete what the retention policy keeps no longer, if no other worker did it within
+        the last ``retention_check_seconds``; None when another worker holds the turn."""
+        now = self.clock()
+        # The lease is left to expire rather than released: it marks this period as done.
+        turn = now + timedelta(seconds=self.settings.retention_check_seconds * 0.9)
+        if not self.store.acquire_lease(RETENTION_LEASE, self.worker_id, turn, now):
+            return None
+        deleted = run_retention(self.store, self.settings.retention_days(), now)
+        if any(deleted.values()):
+            log.info("retention deleted %s", deleted)
+        return deleted
+
     def reap(self) -> int:
         released = self.store.release_expired_leases(self.clock())
         if released:
@@ -199,6 +215,13 @@ class Worker:
         add(self.check_run_requests, "interval", seconds=1.0, id="run-now")
         add(self.escalate_approvals, "interval", seconds=s.approval_check_seconds, id="escalate")
         add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
+        add(
+            self.apply_retention,
+            "interval",
+            seconds=s.retention_check_seconds,
+            id="retention",
+            next_run_time=self.clock() + timedelta(seconds=60),
+        )
         add(
             self.sync_mail_watchers,
             "interval",

@@ -282,3 +282,47 @@ def lookup_values(model_type: type[BaseModel], name: str, value: str) -> list[st
         normal = index_normal(model_type, name, value)
         values += cipher.tokens(normal, _context(model_type, name))
     return values
+
+
+def _key_ids(value: Any) -> set[str]:
+    if isinstance(value, str):
+        if encryption.is_sealed(value) or encryption.is_token(value):
+            return {encryption.key_id_of(value)}
+        return set()
+    if isinstance(value, dict):
+        return set().union(*(_key_ids(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_key_ids(item) for item in value))
+    return set()
+
+
+def needs_reseal(model_type: type[BaseModel], doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` as stored holds a value in clear that should be encrypted, or one
+    encrypted (or tokenised) under a key other than the current one."""
+    cipher = encryption.active_cipher()
+    if cipher is None:
+        return bool(_key_ids(doc))
+    if _key_ids(doc) - {cipher.current.key_id}:
+        return True
+    return seal_document(model_type, doc).keys() != doc.keys() or any(
+        not encryption.is_sealed(value)
+        for value in _sealed_values(model_type, doc)
+        if value is not None
+    )
+
+
+def _sealed_values(model_type: type[BaseModel], doc: dict[str, Any]) -> list[Any]:
+    found: list[Any] = []
+
+    def collect(value: Any) -> Any:
+        found.append(value)
+        return value
+
+    for path in SEALED_FIELDS.get(model_type, ()):
+        _map_path(doc, path.split("."), collect)
+    return found
+
+
+def json_text(doc: dict[str, Any]) -> str:
+    """A stored document as the SQLite backend's compact JSON text."""
+    return json.dumps(doc, default=_json_default, ensure_ascii=False, separators=(",", ":"))

@@ -8,6 +8,7 @@ it needs no transaction (and no replica set).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -19,10 +20,12 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from engine.models import (
+    FINAL_EXECUTION_STATUSES,
     Approval,
     ApprovalStatus,
     AuditEntry,
     CategoryCorrection,
+    CustomerRecords,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -687,3 +690,103 @@ class MongoStore(Store):
     def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
         doc = self._emails.find_one({"message_id": message_id, "mailbox": mailbox})
         return _model_or_none(Email, doc)
+
+    # --- data protection (issue 8): key rotation, privacy, retention ------------------------
+    def _sealed_collections(self) -> tuple[tuple[Collection[Document], type[BaseModel]], ...]:
+        return (
+            (self._emails, Email),
+            (self._executions, ExecutionLog),
+            (self._approvals, Approval),
+            (self._outbox, OutboxMessage),
+            (self._quarantine, QuarantinedMessage),
+            (self._ai_corrections, CategoryCorrection),
+            (self._audit, AuditEntry),
+        )
+
+    def reseal_all(self) -> dict[str, int]:
+        rewritten: dict[str, int] = {}
+        for collection, model_type in self._sealed_collections():
+            rewritten[collection.name] = 0
+            for doc in collection.find({}).sort("_id", ASCENDING):
+                fields = codec.plain({k: v for k, v in doc.items() if k != "_id"})
+                if not codec.needs_reseal(model_type, fields):
+                    continue
+                new = {"_id": doc["_id"], **codec.reseal_document(model_type, fields)}
+                # The whole old document as the filter: a concurrent write is never undone.
+                result = collection.replace_one(dict(doc), new)
+                rewritten[collection.name] += result.modified_count
+        return rewritten
+
+    def find_customer(self, address: str) -> CustomerRecords:
+        senders = codec.lookup_values(Email, "from_address", address)
+        exact = {"$regex": f"^{re.escape(address.strip())}$", "$options": "i"}
+        emails = [
+            _model(Email, doc)
+            for doc in self._emails.find(
+                {"$or": [{"from_address": {"$in": senders}}, {"from_address": exact}]}
+            )
+        ]
+        ids = [email.email_id for email in emails]
+        by_email: Document = {"email_id": {"$in": ids}}
+        records = CustomerRecords(
+            emails=emails,
+            executions=[_model(ExecutionLog, d) for d in self._executions.find(by_email)],
+            approvals=[_model(Approval, d) for d in self._approvals.find(by_email)],
+            outbox=[_model(OutboxMessage, d) for d in self._outbox.find(by_email)],
+            corrections=[
+                _model(CategoryCorrection, d) for d in self._ai_corrections.find(by_email)
+            ],
+        )
+        targets = [
+            *ids,
+            *(e.execution_id for e in records.executions),
+            *(a.approval_id for a in records.approvals),
+            *(m.idempotency_key for m in records.outbox),
+        ]
+        cursor = self._audit.find({"target": {"$in": targets}}).sort("at", ASCENDING)
+        records.audit = [_model(AuditEntry, doc) for doc in cursor]
+        return records
+
+    def erase_customer(self, erased: CustomerRecords, removed: CustomerRecords) -> None:
+        replaced: list[tuple[Collection[Document], Document]] = [
+            *((self._emails, _document(e, "email_id")) for e in erased.emails),
+            *((self._executions, _document(e, "execution_id")) for e in erased.executions),
+            *((self._approvals, _document(a, "approval_id")) for a in erased.approvals),
+            *((self._outbox, _document(m, "idempotency_key")) for m in erased.outbox),
+            *((self._audit, _document(a, "audit_id")) for a in erased.audit),
+        ]
+        for collection, doc in replaced:
+            collection.replace_one({"_id": doc["_id"]}, doc)
+        corrections = [c.approval_id for c in removed.corrections]
+        quarantined = [q.quarantine_key for q in removed.quarantine]
+        if corrections:
+            self._ai_corrections.delete_many({"_id": {"$in": corrections}})
+        if quarantined:
+            self._quarantine.delete_many({"_id": {"$in": quarantined}})
+
+    def compact(self) -> None:
+        """Nothing to do: MongoDB reuses the space of deleted documents itself."""
+
+    def delete_expired(self, collection: str, before: datetime) -> int:
+        bound = {"$lt": codec.store_time(before)}
+        final = [status.value for status in FINAL_EXECUTION_STATUSES]
+        if collection == "emails":
+            unfinished = self._executions.distinct(
+                "email_id", {"status": {"$nin": final}, "email_id": {"$type": "string"}}
+            )
+            target, query = self._emails, {"received_at": bound, "_id": {"$nin": unfinished}}
+        elif collection == "executions":
+            target, query = self._executions, {"created_at": bound, "status": {"$in": final}}
+        elif collection == "approvals":
+            target, query = self._approvals, {"created_at": bound, "status": {"$ne": "pending"}}
+        elif collection == "outbox":
+            target, query = self._outbox, {"created_at": bound, "status": {"$ne": "sending"}}
+        elif collection == "quarantine":
+            target, query = self._quarantine, {"received_at": bound}
+        elif collection == "ai_corrections":
+            target, query = self._ai_corrections, {"corrected_at": bound}
+        elif collection == "audit":
+            target, query = self._audit, {"at": bound}
+        else:
+            raise ValueError(f"no retention for {collection!r}")
+        return int(target.delete_many(query).deleted_count)

@@ -7,6 +7,7 @@ transaction, which takes the database's write lock up front, so it is atomic acr
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -24,6 +25,7 @@ from engine.models import (
     ApprovalStatus,
     AuditEntry,
     CategoryCorrection,
+    CustomerRecords,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -263,6 +265,35 @@ CREATE TABLE IF NOT EXISTS ai_corrections (
 );
 CREATE INDEX IF NOT EXISTS ai_corrections_at ON ai_corrections (corrected_at, approval_id);
 """
+
+
+# Tables holding encrypted fields: (table, key column, model), for rotate-key.
+_SEALED_TABLES: tuple[tuple[str, str, type[BaseModel]], ...] = (
+    ("emails", "email_id", Email),
+    ("executions", "execution_id", ExecutionLog),
+    ("approvals", "approval_id", Approval),
+    ("outbox", "idempotency_key", OutboxMessage),
+    ("quarantine", "quarantine_key", QuarantinedMessage),
+    ("ai_corrections", "approval_id", CategoryCorrection),
+    ("audit", "audit_id", AuditEntry),
+)
+_RESEAL_BATCH = 500
+_FINAL_STATUSES = "('completed', 'failed', 'cancelled')"
+# What the retention job deletes: table → condition on rows older than the bound (?).
+_EXPIRED: dict[str, str] = {
+    "emails": "json_extract(doc, '$.received_at') < ? AND email_id NOT IN (SELECT email_id"
+    f" FROM executions WHERE email_id IS NOT NULL AND status NOT IN {_FINAL_STATUSES})",
+    "executions": f"created_at < ? AND status IN {_FINAL_STATUSES}",
+    "approvals": "created_at < ? AND status != 'pending'",
+    "outbox": "created_at < ? AND status != 'sending'",
+    "quarantine": "received_at < ?",
+    "ai_corrections": "corrected_at < ?",
+    "audit": "at < ?",
+}
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values) or "NULL"
 
 
 class _Where:
@@ -979,3 +1010,125 @@ class SQLiteStore(Store):
             message_id,
             mailbox,
         )
+
+    # --- data protection (issue 8): key rotation, privacy, retention ------------------------
+    def reseal_all(self) -> dict[str, int]:
+        rewritten: dict[str, int] = {}
+        for table, key, model_type in _SEALED_TABLES:
+            rewritten[table] = 0
+            after = ""
+            while True:
+                with self._locked() as db:
+                    rows = db.execute(
+                        f"SELECT {key}, doc FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT ?",
+                        (after, _RESEAL_BATCH),
+                    ).fetchall()
+                if not rows:
+                    break
+                after = rows[-1][0]
+                changes = []
+                for row_key, doc in rows:
+                    stored = json.loads(doc)
+                    if codec.needs_reseal(model_type, stored):
+                        new = codec.json_text(codec.reseal_document(model_type, stored))
+                        changes.append((new, row_key, doc))
+                with self._write() as db:
+                    for change in changes:
+                        # Only if unchanged since read: a concurrent write is never undone.
+                        rewritten[table] += db.execute(
+                            f"UPDATE {table} SET doc = ? WHERE {key} = ? AND doc = ?", change
+                        ).rowcount
+        return rewritten
+
+    def find_customer(self, address: str) -> CustomerRecords:
+        senders = codec.lookup_values(Email, "from_address", address)
+        with self._locked() as db:
+            email_rows = db.execute(
+                "SELECT doc FROM emails WHERE json_extract(doc, '$.from_address')"
+                f" IN ({_marks(senders)}) OR lower(json_extract(doc, '$.from_address')) = ?",
+                [*senders, address.strip().lower()],
+            ).fetchall()
+            emails = [codec.from_json(Email, doc) for (doc,) in email_rows]
+            ids = [email.email_id for email in emails]
+
+            def linked(table: str, model_type: type[ModelT], column: str) -> list[ModelT]:
+                rows = db.execute(
+                    f"SELECT doc FROM {table} WHERE {column} IN ({_marks(ids)})", ids
+                ).fetchall()
+                return [codec.from_json(model_type, doc) for (doc,) in rows]
+
+            by_email = "json_extract(doc, '$.email_id')"
+            records = CustomerRecords(
+                emails=emails,
+                executions=linked("executions", ExecutionLog, "email_id"),
+                approvals=linked("approvals", Approval, by_email),
+                outbox=linked("outbox", OutboxMessage, by_email),
+                corrections=linked("ai_corrections", CategoryCorrection, by_email),
+            )
+            targets = [
+                *ids,
+                *(e.execution_id for e in records.executions),
+                *(a.approval_id for a in records.approvals),
+                *(m.idempotency_key for m in records.outbox),
+            ]
+            audit_rows = db.execute(
+                "SELECT doc FROM audit WHERE json_extract(doc, '$.target')"
+                f" IN ({_marks(targets)}) ORDER BY seq",
+                targets,
+            ).fetchall()
+        records.audit = [codec.from_json(AuditEntry, doc) for (doc,) in audit_rows]
+        return records
+
+    def erase_customer(self, erased: CustomerRecords, removed: CustomerRecords) -> None:
+        with self._write() as db:
+            for email in erased.emails:
+                db.execute(
+                    "UPDATE emails SET doc = ? WHERE email_id = ?",
+                    (codec.to_json(email), email.email_id),
+                )
+            for execution in erased.executions:
+                db.execute(
+                    f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
+                    _execution_row(execution),
+                )
+            for approval in erased.approvals:
+                db.execute(
+                    "UPDATE approvals SET status = :status, priority_rank = :priority_rank,"
+                    " doc = :doc WHERE approval_id = :approval_id",
+                    _approval_row(approval),
+                )
+            for message in erased.outbox:
+                db.execute(
+                    "UPDATE outbox SET status = :status, doc = :doc"
+                    " WHERE idempotency_key = :idempotency_key",
+                    _outbox_row(message),
+                )
+            for entry in erased.audit:
+                db.execute(
+                    "UPDATE audit SET doc = ? WHERE audit_id = ?",
+                    (codec.to_json(entry), entry.audit_id),
+                )
+            db.executemany(
+                "DELETE FROM ai_corrections WHERE approval_id = ?",
+                [(c.approval_id,) for c in removed.corrections],
+            )
+            db.executemany(
+                "DELETE FROM quarantine WHERE quarantine_key = ?",
+                [(q.quarantine_key,) for q in removed.quarantine],
+            )
+
+    def compact(self) -> None:
+        with self._locked() as db:
+            # VACUUM rebuilds the file without the freed pages that still hold erased text;
+            # the checkpoint then moves it out of the WAL and truncates the WAL to nothing.
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def delete_expired(self, collection: str, before: datetime) -> int:
+        condition = _EXPIRED.get(collection)
+        if condition is None:
+            raise ValueError(f"no retention for {collection!r}; use one of {', '.join(_EXPIRED)}")
+        with self._locked() as db:
+            return int(
+                db.execute(f"DELETE FROM {collection} WHERE {condition}", (_t(before),)).rowcount
+            )
