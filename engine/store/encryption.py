@@ -110,6 +110,13 @@ class FieldCipher:
             key = DataKey.from_secret(secret)
             self._keys.setdefault(key.key_id, key)
 
+    def rotated(self, new_current: bytes) -> FieldCipher:
+        """This cipher with ``new_current`` as its current key and every key it has as old."""
+        cipher = FieldCipher(new_current)
+        for key_id, key in self._keys.items():
+            cipher._keys.setdefault(key_id, key)
+        return cipher
+
     @property
     def key_ids(self) -> list[str]:
         """The current key id first, then the old ones."""
