@@ -52,7 +52,7 @@ def test_each_human_action_is_audited_with_actor_time_and_before_after(
     service.erase_customer(ADMIN, customer.from_address)
     after_erase = {entry.audit_id: entry for entry in service.audit_log(ADMIN, limit=1000)}
     entries["privacy_erase"] = next(iter(after_erase.values()))
-    expected = {
+    expected: dict[str, tuple[Actor, dict[str, object] | None, dict[str, object]]] = {
         "sign_in": (AGENT, None, {"method": "password"}),
         "approval_approved": (AGENT, {"subject": first.draft.subject}, {"edited": True}),
         "approval_rejected": (AGENT, {"body": second.draft.body}, {"reason": "answered by phone"}),

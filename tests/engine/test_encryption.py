@@ -136,7 +136,7 @@ def test_every_protected_record_round_trips_and_its_text_stays_out_of_the_file(
 
 
 def test_mongo_documents_hold_no_customer_text(key_a: FieldCipher) -> None:
-    client = mongomock.MongoClient(tz_aware=True)
+    client: mongomock.MongoClient[dict[str, object]] = mongomock.MongoClient(tz_aware=True)
     store = MongoStore(client, "enc")
     store.setup()
     store.insert_email(email())
