@@ -3,11 +3,14 @@ health; which secrets are set (never their values); retention; users and roles; 
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.health import Health
 from ui.context import app_settings, current_actor, get_service
+from ui.data_protection import render_encryption, render_retention
 from ui.format import timestamp
 from ui.long_work import bulk_import_panel, retrain_panel
 from ui.source_health import render_source_health
@@ -16,13 +19,18 @@ from ui.users_admin import users_panel
 HEALTH_ICON = {Health.OK: "🟢 ok", Health.WARNING: "🟠 warning", Health.ERROR: "🔴 error"}
 AUDIT_LIMIT = 200
 
+
+def _details(values: dict[str, object] | None) -> str:
+    return "" if values is None else json.dumps(values, ensure_ascii=False, default=str)
+
+
 service = get_service()
 actor = current_actor("settings")
 settings = app_settings()
 
 st.title("Settings")
 health_tab, secrets_tab, users_tab, work_tab, audit_tab = st.tabs(
-    ["Health", "Secrets and retention", "Users and roles", "Long work", "Audit log"]
+    ["Health", "Secrets, encryption and retention", "Users and roles", "Long work", "Audit log"]
 )
 
 with health_tab:
@@ -56,12 +64,8 @@ with secrets_tab:
         hide_index=True,
         width="stretch",
     )
-    st.subheader("Retention")
-    st.info(
-        "Everything is kept: emails, executions, approvals, the outbox, rollups and the audit "
-        "log. No retention policy is enforced yet.",
-        icon=":material/history:",
-    )
+    render_encryption(service, actor, settings)
+    render_retention(service, actor, settings)
 
 with users_tab:
     users_panel(service, actor)
@@ -82,6 +86,8 @@ with audit_tab:
                 "role": [e.role for e in entries],
                 "action": [e.action for e in entries],
                 "target": [e.target for e in entries],
+                "before": [_details(e.before) for e in entries],
+                "after": [_details(e.after) for e in entries],
             }
         ),
         hide_index=True,

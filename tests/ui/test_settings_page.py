@@ -8,9 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.accounts import AccountBook
-from engine.models import CategoryCorrection
+from engine.models import CategoryCorrection, utcnow
+from engine.privacy import run_retention
 from engine.roles import Role
 from engine.service import MailroomService
+from engine.store.encryption import FieldCipher, new_key, parse_key
 from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel
 from providers.ai.training_data import load_training_examples
 from ui.context import app_settings
@@ -131,3 +133,32 @@ def test_retraining_shows_its_steps_and_saves_a_model_that_learned_the_correctio
     entry = service.store.list_audit()[0]
     assert entry.action == "retrain_model" and entry.after is not None
     assert entry.after["corrections"] == 10
+
+
+def test_settings_warn_when_data_is_stored_in_clear_and_show_retention(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    run_retention(service.store, {"emails": 30}, utcnow())
+    at = open_page("settings")
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "stored in clear" in warning and "MAILROOM_ENCRYPTION_KEY" in warning
+    assert any("os.urandom(32)" in code.value for code in at.code)
+    retention = at.dataframe[2].value
+    kept = dict(zip(retention["collection"], retention["kept"], strict=True))
+    assert kept["emails"] == "365 days" and kept["audit"] == "forever"
+    assert any("Last retention run" in c.value for c in at.caption)
+
+
+def test_settings_show_the_key_in_use(
+    open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = new_key()
+    monkeypatch.setenv("MAILROOM_ENCRYPTION_KEY", key)
+    at = open_page("settings")
+    assert not at.exception
+    key_id = FieldCipher(parse_key(key)).current.key_id
+    assert any(key_id in s.value and "AES-256-GCM" in s.value for s in at.success)
+    assert not any("stored in clear" in w.value for w in at.warning)
+    shown = [m.value for m in at.markdown] + [s.value for s in at.success]
+    assert not any(key in text for text in shown)
