@@ -30,6 +30,7 @@ from engine.privacy import run_retention
 from engine.service import RUN_NOW_KEY
 from engine.settings import Settings
 from engine.store.base import Store
+from engine.store.encryption import GENERATE_KEY_COMMAND, active_cipher
 from engine.triggers import poll_trigger, trigger_nodes
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,12 @@ class Worker:
 
     def start(self) -> None:
         """Start the background scheduler (returns at once)."""
+        if active_cipher() is None:
+            log.warning(
+                "MAILROOM_ENCRYPTION_KEY is not set: customer data is stored in clear; "
+                "generate a key with %s",
+                GENERATE_KEY_COMMAND,
+            )
         self.heartbeat()
         s = self.settings
         add = self._scheduler.add_job
