@@ -373,8 +373,10 @@ class Store(ABC):
     # --- data protection (issue 8): key rotation, privacy, retention ------------------------
     @abstractmethod
     def reseal_all(self) -> dict[str, int]:
-        """Re-encrypt every stored protected value under the current key (or store it in clear
-        when no key is set); return, per table / collection, how many rows were rewritten.
+        """Re-encrypt every stored protected value under the current key (values stored in clear
+        before a key was set are encrypted too); return, per table / collection, how many rows
+        were rewritten. Without a configured key, a row holding encrypted values raises
+        ``EncryptionError``.
 
         Each row is rewritten only if it is unchanged since it was read, so a concurrent write
         is never lost; such a row keeps its old key until the next run.
