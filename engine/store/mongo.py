@@ -774,7 +774,7 @@ class MongoStore(Store):
             unfinished = self._executions.distinct(
                 "email_id", {"status": {"$nin": final}, "email_id": {"$type": "string"}}
             )
-            target, query = self._emails, {"received_at": bound, "_id": {"$nin": unfinished}}
+            target, query = self._emails, {"ingested_at": bound, "_id": {"$nin": unfinished}}
         elif collection == "executions":
             target, query = self._executions, {"created_at": bound, "status": {"$in": final}}
         elif collection == "approvals":

@@ -281,7 +281,7 @@ _RESEAL_BATCH = 500
 _FINAL_STATUSES = "('completed', 'failed', 'cancelled')"
 # What the retention job deletes: table → condition on rows older than the bound (?).
 _EXPIRED: dict[str, str] = {
-    "emails": "json_extract(doc, '$.received_at') < ? AND email_id NOT IN (SELECT email_id"
+    "emails": "json_extract(doc, '$.ingested_at') < ? AND email_id NOT IN (SELECT email_id"
     f" FROM executions WHERE email_id IS NOT NULL AND status NOT IN {_FINAL_STATUSES})",
     "executions": f"created_at < ? AND status IN {_FINAL_STATUSES}",
     "approvals": "created_at < ? AND status != 'pending'",

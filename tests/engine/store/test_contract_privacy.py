@@ -141,7 +141,7 @@ def test_delete_expired_keeps_unfinished_work(store: Store) -> None:
         ("old_waiting", old, ExecutionStatus.WAITING),
         ("new_done", recent, ExecutionStatus.COMPLETED),
     ]:
-        store.insert_email(make_email(f"<{name}@x>", email_id=f"eml_{name}", received_at=when))
+        store.insert_email(make_email(f"<{name}@x>", email_id=f"eml_{name}", ingested_at=when))
         store.create_execution(
             make_execution(
                 execution_id=f"exe_{name}", email_id=f"eml_{name}", created_at=when, status=status
