@@ -20,6 +20,8 @@ from providers.ai.local_classifier import MODEL_FILENAME
 #: Secrets Mailroom reads (now or with the providers of later issues): shown set or missing.
 KNOWN_SECRETS: tuple[tuple[str, str], ...] = (
     ("MONGODB_URI", "MongoDB connection string (with its password)"),
+    ("MAILROOM_ENCRYPTION_KEY", "encryption of customer data at rest"),
+    ("MAILROOM_ENCRYPTION_OLD_KEYS", "earlier encryption keys, until rotate-key ran"),
     ("OPENAI_API_KEY", "OpenAI"),
     ("ANTHROPIC_API_KEY", "Anthropic"),
     ("SENDGRID_API_KEY", "SendGrid"),
