@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from engine.accounts import Account, AccountBook, AccountError, generate_password
 from engine.adapters import ProviderSet
+from engine.backfill import BackfillProgress, closed_range, rebuild_rollups
 from engine.bulk_import import ImportProgress, import_emails
 from engine.health import Check, secrets_presence, system_health
 from engine.models import (
@@ -730,6 +731,31 @@ class MailroomService:
                     "corrections": report.corrections,
                     "holdout_accuracy": round(report.holdout_accuracy, 4),
                     "fingerprint": report.fingerprint[:12],
+                },
+            )
+
+    def rebuild_rollups(
+        self, actor: Actor, since: datetime, until: datetime
+    ) -> Iterator[BackfillProgress]:
+        """Backfill: recompute the execution metrics' rollups of the closed hours in
+        ``[since, until)`` from the stored executions, yielding progress; audited when it ends."""
+        self._check(actor, "run_maintenance")
+        last: BackfillProgress | None = None
+        start, end = closed_range(since, until, self.clock())
+        try:
+            for progress in rebuild_rollups(self.store, start, end, self.clock()):
+                last = progress
+                yield progress
+        finally:
+            self._audit(
+                actor,
+                "rebuild_rollups",
+                "rollups",
+                after={
+                    "since": start.isoformat(),
+                    "until": end.isoformat(),
+                    "executions_read": last.read if last else 0,
+                    "rows_written": last.rows_written if last else None,
                 },
             )
 
