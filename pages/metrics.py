@@ -131,6 +131,7 @@ def _pie(frame: pd.DataFrame, title: str, colours: dict[str, str], key: str) -> 
 def _bar(frame: pd.DataFrame, key: str, legend: bool = True, **options: object) -> None:
     figure = px.bar(frame, **options)
     figure.update_layout(height=CHART_HEIGHT, showlegend=legend)
+    figure.update_yaxes(rangemode="nonnegative")
     st.plotly_chart(figure, key=key)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import streamlit as st
 
 from engine.adapters import ProviderSet, build_providers
-from engine.backfill import REBUILT_METRICS, BackfillProgress, BackfillRefused
+from engine.backfill import BackfillProgress, BackfillRefused
 from engine.bulk_import import ImportRefused
 from engine.retrain import RetrainReport
 from engine.roles import Actor
@@ -107,11 +107,11 @@ def backfill_panel(service: MailroomService, actor: Actor) -> None:
     """Rebuild the execution metrics' hourly rollups for a date range, with a progress bar."""
     st.markdown("**Rebuild metrics from stored executions**")
     st.caption(
-        "A backfill: recomputes "
-        + ", ".join(f"`{metric}`" for metric in REBUILT_METRICS)
-        + " for every hour of the range that has ended, from what the stored executions "
-        "record, and replaces those hours' figures. Use it after restoring a backup or when "
-        "figures are missing. Approvals, replies and node latencies are kept as they are."
+        "A backfill: recomputes emails by category, priority and sentiment, emails sent to a "
+        "person by the guard rails, executions by status, and AI calls, tokens and cost, for "
+        "every hour of the range that has ended, from what the stored executions record, and "
+        "replaces those hours' figures. Use it after restoring a backup or when figures are "
+        "missing. Approvals, replies and node latencies are kept as they are."
     )
     today = datetime.now(UTC).date()
     with st.form("backfill", border=True):
