@@ -111,7 +111,8 @@ def backfill_panel(service: MailroomService, actor: Actor) -> None:
         "person by the guard rails, executions by status, and AI calls, tokens and cost, for "
         "every hour of the range that has ended, from what the stored executions record, and "
         "replaces those hours' figures. Use it after restoring a backup or when figures are "
-        "missing. Approvals, replies and node latencies are kept as they are."
+        "missing. Approvals, replies and node latencies are kept as they are. Pick only days "
+        "whose executions are all still stored: an hour is rebuilt from what is there."
     )
     today = datetime.now(UTC).date()
     with st.form("backfill", border=True):
