@@ -11,6 +11,7 @@ from typing import Any, Literal
 from engine import privacy
 from engine.accounts import Account, AccountBook, AccountError, generate_password
 from engine.adapters import ProviderSet
+from engine.backfill import BackfillProgress, BackfillRefused, closed_range, rebuild_rollups
 from engine.bulk_import import ImportProgress, import_emails
 from engine.health import Check, secrets_presence, system_health
 from engine.models import (
@@ -818,6 +819,44 @@ class MailroomService:
                     "corrections": report.corrections,
                     "holdout_accuracy": round(report.holdout_accuracy, 4),
                     "fingerprint": report.fingerprint[:12],
+                },
+            )
+
+    def rebuild_rollups(
+        self, actor: Actor, since: datetime, until: datetime, executions_kept_days: int = 0
+    ) -> Iterator[BackfillProgress]:
+        """Backfill: recompute the execution metrics' rollups of the closed hours in
+        ``[since, until)`` from the stored executions, yielding progress; audited when it ends.
+
+        ``executions_kept_days`` is the executions' retention (0: kept forever): hours older
+        than that may have lost executions to the retention job, so rebuilding them would
+        replace true figures with smaller ones, and is refused."""
+        self._check(actor, "run_maintenance")
+        last: BackfillProgress | None = None
+        start, end = closed_range(since, until, self.clock())
+        if executions_kept_days > 0:
+            horizon = self.clock() - timedelta(days=executions_kept_days)
+            if start < horizon:
+                raise BackfillRefused(
+                    f"executions are kept {executions_kept_days} days "
+                    f"(MAILROOM_RETENTION_EXECUTIONS_DAYS): hours before "
+                    f"{horizon:%Y-%m-%d %H:%M} UTC may have lost executions to retention and "
+                    "cannot be rebuilt from what is left"
+                )
+        try:
+            for progress in rebuild_rollups(self.store, start, end, self.clock()):
+                last = progress
+                yield progress
+        finally:
+            self._audit(
+                actor,
+                "rebuild_rollups",
+                "rollups",
+                after={
+                    "since": start.isoformat(),
+                    "until": end.isoformat(),
+                    "executions_read": last.read if last else 0,
+                    "rows_written": last.rows_written if last else None,
                 },
             )
 

@@ -11,10 +11,13 @@ from pydantic_core import to_jsonable_python
 from engine.graph import InvalidWorkflow, WorkflowGraph
 from engine.models import Connection, Position, Workflow, WorkflowNode, new_id
 from engine.nodes import get_node_type
+from engine.nodes.base import NodeCategory
 from engine.nodes.registry import UnknownNodeType
 
 #: Horizontal distance between nodes added at the end of the graph.
 NEW_NODE_SPACING = 250.0
+#: Vertical distance of a node added after another, below what is right of it.
+NEW_NODE_ROW_SPACING = 150.0
 
 
 class WorkflowRejected(ValueError):
@@ -63,6 +66,7 @@ def validate_workflow(workflow: Workflow) -> None:
         WorkflowGraph(workflow.visual_data)
     except InvalidWorkflow as exc:
         problems.append(str(exc))
+    problems += _wiring_problems(workflow, fields)
     outputs_known = {
         node.node_id: get_node_type(node.node_type_id).outputs
         for node in workflow.visual_data.nodes
@@ -77,6 +81,28 @@ def validate_workflow(workflow: Workflow) -> None:
             )
     if fields or problems:
         raise WorkflowRejected(fields, problems)
+
+
+def _wiring_problems(workflow: Workflow, fields: dict[str, dict[str, str]]) -> list[str]:
+    """Why the nodes cannot all run from a trigger: a node with no input would run for every
+    email on its own, and a trigger is where an execution starts, so nothing may lead into it."""
+    targets = {link.target_node_id for link in workflow.visual_data.connections}
+    problems = []
+    triggers = 0
+    for node in workflow.visual_data.nodes:
+        if node.node_id in fields:
+            continue  # its type is unknown or its settings are wrong: reported already
+        is_trigger = get_node_type(node.node_type_id).category == NodeCategory.TRIGGER
+        triggers += is_trigger
+        if is_trigger and node.node_id in targets:
+            problems.append(f"node {node.name!r} is a trigger: no connection may lead into it")
+        elif not is_trigger and node.node_id not in targets:
+            problems.append(
+                f"node {node.name!r} has no input: connect another node to it, or remove it"
+            )
+    if workflow.visual_data.nodes and not triggers and not fields:
+        problems.append("the workflow has no trigger node, so no email would ever start it")
+    return problems
 
 
 def _with(workflow: Workflow, **changes: Any) -> Workflow:
@@ -113,6 +139,23 @@ def with_node_added(workflow: Workflow, node_type_id: str, name: str) -> Workflo
         config=to_jsonable_python(config),
     )
     return _with(workflow, nodes=[*nodes, node])
+
+
+def with_node_added_after(
+    workflow: Workflow, node_type_id: str, name: str, source: str, output: str
+) -> Workflow:
+    """``workflow`` with a new node of ``node_type_id`` fed by ``source``'s ``output``, placed
+    right of and below ``source``."""
+    anchor = workflow.visual_data.node(source)  # KeyError for an unknown node
+    added = with_node_added(workflow, node_type_id, name)
+    node = added.visual_data.nodes[-1]
+    below = [n.position.y for n in workflow.visual_data.nodes if n.position.x > anchor.position.x]
+    y = max([anchor.position.y, *below]) + NEW_NODE_ROW_SPACING
+    placed = node.model_copy(
+        update={"position": Position(x=anchor.position.x + NEW_NODE_SPACING, y=y)}
+    )
+    added = _with(added, nodes=[*added.visual_data.nodes[:-1], placed])
+    return with_connection(added, source, output, node.node_id)
 
 
 def without_node(workflow: Workflow, node_id: str) -> Workflow:

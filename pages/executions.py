@@ -231,10 +231,13 @@ def _detail(execution: ExecutionLog, workflow: Workflow | None) -> None:
             ]
         )
     )
-    metrics = st.columns(5)
-    metrics[0].metric("Runtime", f"{execution.metrics.total_runtime_ms:.0f} ms")
-    metrics[1].metric("Nodes executed", execution.metrics.nodes_executed)
-    metrics[2].metric("Success rate", f"{execution.metrics.success_rate:.0%}")
+    # Counted from the node runs, so an execution still under way shows how far it got.
+    failed = sum(1 for run in execution.node_executions if run.status == NodeStatus.FAILED)
+    node_total = len(workflow.visual_data.nodes) if workflow else len(execution.node_executions)
+    metrics = st.columns([1, 1, 1, 1.6, 1])
+    metrics[0].metric("Progress", _progress(execution, node_total), help="Nodes done of total")
+    metrics[1].metric("Runtime", f"{execution.metrics.total_runtime_ms:.0f} ms")
+    metrics[2].metric("Failed nodes", failed)
     metrics[3].metric("Category", execution.category or "—")
     metrics[4].metric("Priority", execution.priority or "—")
     if execution.error:

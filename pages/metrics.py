@@ -128,9 +128,10 @@ def _pie(frame: pd.DataFrame, title: str, colours: dict[str, str], key: str) -> 
     st.plotly_chart(figure, key=key)
 
 
-def _bar(frame: pd.DataFrame, key: str, **options: object) -> None:
+def _bar(frame: pd.DataFrame, key: str, legend: bool = True, **options: object) -> None:
     figure = px.bar(frame, **options)
-    figure.update_layout(height=CHART_HEIGHT)
+    figure.update_layout(height=CHART_HEIGHT, showlegend=legend)
+    figure.update_yaxes(rangemode="nonnegative")
     st.plotly_chart(figure, key=key)
 
 
@@ -237,23 +238,36 @@ with row[1]:
             labels={"key": "", "percent": "% of the draft changed (mean)"},
             hover_data={"count": True},
         )
-with row[2]:
-    providers = by_provider(frames)
-    if providers.empty:
-        _empty("AI calls recorded")
-    else:
-        long = providers.melt(id_vars="provider", var_name="measure", value_name="value")
-        _bar(
-            long,
-            "chart-ai",
-            x="provider",
-            y="value",
-            color="measure",
-            barmode="group",
-            facet_col="measure",
-            title="AI calls, tokens and cost by provider",
-        )
+
+st.subheader("AI usage by provider")
+providers = by_provider(frames)
+if providers.empty:
+    _empty("AI calls recorded")
+else:
+    # One chart per measure: calls, tokens and dollars differ by orders of magnitude.
+    ai_columns = st.columns([1, 1, 1, 1.2])
+    for column, (measure, label) in zip(
+        ai_columns,
+        (("calls", "AI calls"), ("tokens", "Tokens (in + out)"), ("cost_usd", "Cost (USD)")),
+        strict=False,
+    ):
+        with column:
+            _bar(
+                providers,
+                "chart-ai" if measure == "calls" else f"chart-ai-{measure}",
+                x="provider",
+                y=measure,
+                color="provider",
+                legend=False,
+                title=label,
+                labels={"provider": "", measure: ""},
+            )
+    with ai_columns[3]:
         st.dataframe(providers, hide_index=True, width="stretch")
+        if "local" in set(providers["provider"]):
+            st.caption(
+                "The local provider runs on this machine: it uses no tokens and costs nothing."
+            )
 
 st.subheader("Data")
 st.caption("The hourly rollups behind the charts (UTC), as filtered above.")

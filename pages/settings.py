@@ -8,15 +8,13 @@ import json
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.health import Health
 from ui.context import app_settings, current_actor, get_service
 from ui.data_protection import render_encryption, render_retention
-from ui.format import timestamp
-from ui.long_work import bulk_import_panel, retrain_panel
+from ui.format import health_style, timestamp
+from ui.long_work import backfill_panel, bulk_import_panel, retrain_panel
 from ui.source_health import render_source_health
 from ui.users_admin import users_panel
 
-HEALTH_ICON = {Health.OK: "🟢 ok", Health.WARNING: "🟠 warning", Health.ERROR: "🔴 error"}
 AUDIT_LIMIT = 200
 
 
@@ -40,14 +38,13 @@ with health_tab:
             {
                 "component": [c.component for c in checks],
                 "name": [c.name for c in checks],
-                "health": [HEALTH_ICON[c.health] for c in checks],
+                "health": [c.health.value for c in checks],
                 "detail": [c.detail for c in checks],
             }
-        ),
+        ).style.map(health_style, subset=["health"]),
         hide_index=True,
         width="stretch",
     )
-    st.subheader("Email sources")
     render_source_health(service, actor)
 
 with secrets_tab:
@@ -74,6 +71,8 @@ with work_tab:
     bulk_import_panel(service, actor)
     st.divider()
     retrain_panel(service, actor)
+    st.divider()
+    backfill_panel(service, actor)
 
 with audit_tab:
     entries = service.audit_log(actor, limit=AUDIT_LIMIT)

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_agraph import agraph
 
 from engine.models import ExecutionStatus, WorkflowStatus, utcnow
+from engine.nodes.base import NodeCategory
 from engine.nodes.registry import all_node_types, get_node_type
 from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
@@ -185,9 +186,25 @@ with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
     add, link, unlink = st.columns(3, gap="large")
     with add:
         st.markdown("**Add a node**")
-        types = {t.type_id: t.display_name for t in all_node_types()}
+        # A trigger starts executions and nothing leads into it: it is not added after a node.
+        types = {
+            t.type_id: t.display_name
+            for t in all_node_types()
+            if t.category != NodeCategory.TRIGGER or not node_ids
+        }
         st.selectbox("Type", list(types), format_func=types.__getitem__, key="graph-add-type")
         st.text_input("Name", key="graph-add-name", placeholder="e.g. Notify billing")
+        if node_ids:
+            after = st.selectbox(
+                "After", node_ids, format_func=node_names.__getitem__, key="graph-add-after"
+            )
+            after_type = get_node_type(workflow.visual_data.node(after).node_type_id)
+            st.selectbox(
+                "On its output",
+                list(after_type.outputs),
+                key="graph-add-output",
+                help="The new node runs when this output of the node before it fires.",
+            )
         st.button(
             "Add node", key="graph-add", on_click=actions.add_node, args=(service, workflow_id)
         )

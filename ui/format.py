@@ -44,6 +44,24 @@ PRIORITY_COLOURS: dict[str, str] = {
 }
 
 
+#: Health words (Settings page: components and mailboxes) and the colour of their text.
+HEALTH_HEX: dict[str, str] = {
+    "ok": "#2e7d32",
+    "warning": "#ef6c00",
+    "failing": "#ef6c00",
+    "error": "#c62828",
+    "stalled": "#c62828",
+    "never polled": "#757575",
+}
+
+
+def health_style(value: object) -> str:
+    """CSS for a health cell of a table (pandas Styler ``map``): coloured, bold text, so the
+    table reads the same without an emoji font."""
+    colour = HEALTH_HEX.get(str(value))
+    return f"color: {colour}; font-weight: 600" if colour else ""
+
+
 def status_colour(status: str) -> StatusColour:
     """The colour of an execution or node status (grey for anything unknown)."""
     return STATUS_COLOURS.get(status, UNKNOWN_COLOUR)

@@ -1,11 +1,14 @@
-"""Long work on the Settings page, with its progress shown as it goes: bulk import of emails
-and retraining the local classifier."""
+"""Long work on the Settings page, with its progress shown as it goes: bulk import of emails,
+retraining the local classifier, and rebuilding metrics from stored executions (a backfill)."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
 
 import streamlit as st
 
 from engine.adapters import ProviderSet, build_providers
+from engine.backfill import BackfillProgress, BackfillRefused
 from engine.bulk_import import ImportRefused
 from engine.retrain import RetrainReport
 from engine.roles import Actor
@@ -14,6 +17,7 @@ from ui.context import app_settings
 from ui.format import escape_markdown
 
 MAX_IMPORT = 10_000
+BACKFILL_DEFAULT_DAYS = 7
 
 
 @st.cache_resource(show_spinner=False)
@@ -95,5 +99,58 @@ def retrain_panel(service: MailroomService, actor: Actor) -> None:
         f"Retrained on {report.examples:,} examples ({report.corrections:,} corrections) in "
         f"{report.train_seconds:.1f} s: {report.holdout_accuracy:.1%} accuracy on "
         f"{report.holdout:,} held-out examples, {on_corrections}.",
+        icon=":material/check_circle:",
+    )
+
+
+def backfill_panel(service: MailroomService, actor: Actor) -> None:
+    """Rebuild the execution metrics' hourly rollups for a date range, with a progress bar."""
+    st.markdown("**Rebuild metrics from stored executions**")
+    st.caption(
+        "A backfill: recomputes emails by category, priority and sentiment, emails sent to a "
+        "person by the guard rails, executions by status, and AI calls, tokens and cost, for "
+        "every hour of the range that has ended, from what the stored executions record, and "
+        "replaces those hours' figures. Use it after restoring a backup or when figures are "
+        "missing. Approvals, replies and node latencies are kept as they are. Days older than "
+        "the executions' retention are refused: their executions may have been deleted."
+    )
+    today = datetime.now(UTC).date()
+    with st.form("backfill", border=True):
+        chosen = st.date_input(
+            "Days (UTC)",
+            value=(today - timedelta(days=BACKFILL_DEFAULT_DAYS - 1), today),
+            max_value=today,
+            key="backfill-range",
+        )
+        start = st.form_submit_button("Rebuild", icon=":material/replay:")
+    if not start:
+        return
+    days = [d for d in (chosen if isinstance(chosen, tuple) else (chosen,)) if d is not None]
+    if not days:
+        st.warning("Pick the first and last day to rebuild.", icon=":material/warning:")
+        return
+    first: date = days[0]
+    last: date = days[-1]
+    since = datetime.combine(first, time(), UTC)
+    until = datetime.combine(last + timedelta(days=1), time(), UTC)
+    bar = st.progress(0.0, text="Reading executions…")
+    done: BackfillProgress | None = None
+    try:
+        kept = app_settings().retention_days()["executions"]
+        for progress in service.rebuild_rollups(actor, since, until, kept):
+            done = progress
+            bar.progress(
+                progress.fraction, text=f"{progress.read:,} of {progress.total:,} executions read"
+            )
+    except BackfillRefused as exc:
+        bar.empty()
+        st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+        return
+    if done is None or done.rows_written is None:
+        return
+    bar.progress(1.0, text=f"Done: {done.read:,} executions read")
+    st.success(
+        f"Rebuilt the metrics of {first} to {last} (hours that have ended) from "
+        f"{done.read:,} executions: {done.rows_written:,} hourly figures written.",
         icon=":material/check_circle:",
     )

@@ -3,11 +3,11 @@ messages that were quarantined. Call ``render_source_health(service, actor)`` fr
 
 from __future__ import annotations
 
+import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.service import Actor, MailroomService, SourceHealthRow
-
-_STATUS_ICON = {"ok": "🟢", "failing": "🟠", "stalled": "🔴", "never polled": "⚪"}
+from ui.format import health_style
 
 
 def _seconds(value: float | None) -> str:
@@ -24,7 +24,6 @@ def health_table(rows: list[SourceHealthRow]) -> list[dict[str, object]]:
     """One display row per mailbox (plain values, so it is testable without Streamlit)."""
     return [
         {
-            "": _STATUS_ICON[row.status],
             "mailbox": row.mailbox,
             "source": row.source,
             "status": row.status,
@@ -50,7 +49,8 @@ def render_source_health(service: MailroomService, actor: Actor) -> None:
     if not rows:
         st.info("No mailbox has been polled yet.")
     else:
-        st.dataframe(health_table(rows), hide_index=True, width="stretch")
+        table = pd.DataFrame(health_table(rows)).style.map(health_style, subset=["status"])
+        st.dataframe(table, hide_index=True, width="stretch")
     quarantined = service.quarantine(actor, limit=50)
     if quarantined:
         st.subheader("Quarantined messages")

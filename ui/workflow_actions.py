@@ -16,6 +16,7 @@ from engine.workflow_edit import (
     WorkflowRejected,
     with_connection,
     with_node_added,
+    with_node_added_after,
     without_connection,
     without_node,
 )
@@ -88,14 +89,16 @@ def _save(
 def add_node(service: MailroomService, workflow_id: str) -> None:
     type_id = str(st.session_state.get("graph-add-type"))
     name = str(st.session_state.get("graph-add-name") or "")
-    act(
-        _save(
-            service,
-            workflow_id,
-            lambda w: with_node_added(w, type_id, name),
-            f"added a {type_id} node",
-        )
-    )
+    after = st.session_state.get("graph-add-after")
+    output = str(st.session_state.get("graph-add-output") or "main")
+
+    def edit(workflow: Workflow) -> Workflow:
+        if after is None or not workflow.visual_data.nodes:
+            return with_node_added(workflow, type_id, name)
+        return with_node_added_after(workflow, type_id, name, str(after), output)
+
+    change = f"added a {type_id} node" + (f" after {after} ({output})" if after else "")
+    act(_save(service, workflow_id, edit, change))
 
 
 def remove_node(service: MailroomService, workflow_id: str, node_id: str) -> None:

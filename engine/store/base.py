@@ -285,6 +285,18 @@ class Store(ABC):
     ) -> list[RollupRow]:
         """Rows of ``metric`` with since <= bucket (< until if given), ordered by bucket, key."""
 
+    @abstractmethod
+    def replace_rollups(
+        self,
+        metrics: Sequence[str],
+        since: datetime,
+        until: datetime,
+        increments: Sequence[RollupIncrement],
+    ) -> int:
+        """Delete the rows of ``metrics`` with since <= bucket < until, then add
+        ``increments`` (each must be of one of ``metrics`` and inside the range); returns the
+        number of rows written. One transaction where the backend has them (SQLite)."""
+
     # --- cursors, leases, workers, audit ----------------------------------------------------
     @abstractmethod
     def get_cursor(self, key: str) -> str | None:
@@ -405,3 +417,27 @@ class Store(ABC):
         """Delete the finished records of ``collection`` (a ``RETENTION_COLLECTIONS`` name)
         older than ``before``; return how many. Never deleted: unfinished executions, pending
         approvals, outbox messages still sending, and emails an unfinished execution needs."""
+
+
+def sum_rollup_increments(
+    metrics: Sequence[str],
+    since: datetime,
+    until: datetime,
+    increments: Sequence[RollupIncrement],
+) -> dict[tuple[datetime, str, str], tuple[int, float]]:
+    """``increments`` summed per (bucket, metric, key), for ``Store.replace_rollups``; refuses
+    one that is not among the rows being replaced."""
+    rows: dict[tuple[datetime, str, str], tuple[int, float]] = {}
+    for increment in increments:
+        if increment.metric not in metrics or not since <= increment.bucket < until:
+            raise ValueError(
+                f"rollup {increment.metric!r} at {increment.bucket.isoformat()} is outside the "
+                f"rows being replaced ({', '.join(metrics)} from {since.isoformat()} "
+                f"to {until.isoformat()})"
+            )
+        count, total = rows.get((increment.bucket, increment.metric, increment.key), (0, 0.0))
+        rows[(increment.bucket, increment.metric, increment.key)] = (
+            count + increment.count,
+            total + increment.total,
+        )
+    return rows

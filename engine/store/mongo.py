@@ -44,7 +44,7 @@ from engine.models import (
     utcnow,
 )
 from engine.store import _codec as codec
-from engine.store.base import Store, WorkflowNotFound
+from engine.store.base import Store, WorkflowNotFound, sum_rollup_increments
 
 Document = dict[str, Any]
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -569,6 +569,27 @@ class MongoStore(Store):
             [("bucket", ASCENDING), ("key", ASCENDING)]
         )
         return [_model(RollupRow, doc) for doc in cursor]
+
+    def replace_rollups(
+        self,
+        metrics: Sequence[str],
+        since: datetime,
+        until: datetime,
+        increments: Sequence[RollupIncrement],
+    ) -> int:
+        # Not one transaction (that needs a replica set): a reader may briefly see the hours
+        # empty. Only closed hours are rebuilt, so no worker writes them meanwhile.
+        rows = sum_rollup_increments(metrics, since, until, increments)
+        bucket = {"$gte": codec.store_time(since), "$lt": codec.store_time(until)}
+        self._rollups.delete_many({"metric": {"$in": list(metrics)}, "bucket": bucket})
+        if rows:
+            self._rollups.insert_many(
+                [
+                    {"bucket": codec.store_time(b), "metric": m, "key": k, "count": c, "total": t}
+                    for (b, m, k), (c, t) in rows.items()
+                ]
+            )
+        return len(rows)
 
     # --- cursors, leases, workers, audit ----------------------------------------------------
     def get_cursor(self, key: str) -> str | None:

@@ -44,7 +44,7 @@ from engine.models import (
     utcnow,
 )
 from engine.store import _codec as codec
-from engine.store.base import Store, WorkflowNotFound
+from engine.store.base import Store, WorkflowNotFound, sum_rollup_increments
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -849,6 +849,26 @@ class SQLiteStore(Store):
             RollupRow(bucket=datetime.fromisoformat(bucket), metric=m, key=k, count=c, total=t)
             for bucket, m, k, c, t in rows
         ]
+
+    def replace_rollups(
+        self,
+        metrics: Sequence[str],
+        since: datetime,
+        until: datetime,
+        increments: Sequence[RollupIncrement],
+    ) -> int:
+        rows = sum_rollup_increments(metrics, since, until, increments)
+        marks = ", ".join("?" for _ in metrics)
+        with self._write() as db:
+            db.execute(
+                f"DELETE FROM rollups WHERE metric IN ({marks}) AND bucket >= ? AND bucket < ?",
+                (*metrics, _t(since), _t(until)),
+            )
+            db.executemany(
+                "INSERT INTO rollups (bucket, metric, key, count, total) VALUES (?, ?, ?, ?, ?)",
+                [(_t(b), m, k, c, t) for (b, m, k), (c, t) in rows.items()],
+            )
+        return len(rows)
 
     # --- cursors, leases, workers, audit ----------------------------------------------------
     def get_cursor(self, key: str) -> str | None:

@@ -19,6 +19,7 @@ from engine.workflow_edit import (
     WorkflowRejected,
     with_connection,
     with_node_added,
+    with_node_added_after,
     with_node_config,
     without_connection,
     without_node,
@@ -164,13 +165,47 @@ def test_nodes_and_connections_are_added_and_removed(
     with pytest.raises(WorkflowRejected, match="has no output 'maybe'"):
         service.save_workflow(MANAGER, wrong, "wrong output")
 
+    # Unlinking it would leave a node that runs on its own for every email: refused.
     link = saved.visual_data.connections[-1]
-    unlinked = service.save_workflow(MANAGER, without_connection(saved, link.connection_id), "x")
+    with pytest.raises(WorkflowRejected, match="'Tell the team' has no input"):
+        service.save_workflow(MANAGER, without_connection(saved, link.connection_id), "x")
+    second = with_connection(saved, "is_urgent", "true", node.node_id)
+    second = service.save_workflow(MANAGER, second, "also on urgent mail")
+    unlinked = service.save_workflow(MANAGER, without_connection(second, link.connection_id), "x")
     assert link.connection_id not in {c.connection_id for c in unlinked.visual_data.connections}
     removed = service.save_workflow(MANAGER, without_node(unlinked, node.node_id), "remove")
     assert [n.node_id for n in removed.visual_data.nodes] == [
         n.node_id for n in workflow.visual_data.nodes
     ]
+    assert store.get_workflow(DEFAULT_WORKFLOW_ID).version == removed.version == 5
+
+
+def test_a_graph_that_cannot_run_from_its_trigger_is_refused(
+    service: MailroomService, store: Store
+) -> None:
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    with pytest.raises(WorkflowRejected, match="node 'Urgent\\?' has no input"):
+        service.save_workflow(MANAGER, without_node(workflow, "classify"), "drop classify")
+    with pytest.raises(WorkflowRejected, match="is a trigger: no connection may lead into it"):
+        service.save_workflow(MANAGER, with_connection(workflow, "send", "main", "trigger"), "x")
+    no_trigger = without_node(without_node(workflow, "trigger"), "classify")
+    with pytest.raises(WorkflowRejected, match="no trigger node"):
+        service.save_workflow(MANAGER, no_trigger, "no trigger")
+    assert store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
+
+    after = with_node_added_after(workflow, "notification", "Tell billing", "classify", "main")
+    node = after.visual_data.nodes[-1]
+    saved = service.save_workflow(MANAGER, after, "notify billing")
+    link = saved.visual_data.connections[-1]
+    assert (link.source_node_id, link.source_output, link.target_node_id) == (
+        "classify",
+        "main",
+        node.node_id,
+    )
+    classify = workflow.visual_data.node("classify")
+    assert saved.visual_data.node(node.node_id).position.x > classify.position.x
+    with pytest.raises(KeyError):
+        with_node_added_after(workflow, "notification", "x", "nowhere", "main")
 
 
 def test_reassign_and_bulk_approve(

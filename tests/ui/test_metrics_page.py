@@ -34,9 +34,9 @@ def test_charts_and_export_when_rollups_exist(
     assert not at.exception
     charts = at.get("plotly_chart")
     # Volume, p50/p95 per node, priority, sentiment, status, first response, SLA, approvals,
-    # edits, edit amount, and AI usage by provider (the AI node records its calls).
-    assert len(charts) == 11
-    assert "chart-ai" in {chart.key for chart in charts}
+    # edits, edit amount, and AI calls, tokens and cost by provider (the AI node records them).
+    assert len(charts) == 13
+    assert {"chart-ai", "chart-ai-tokens", "chart-ai-cost_usd"} <= {chart.key for chart in charts}
     assert not any("No AI calls recorded" in info.value for info in at.info)
     assert at.get("download_button")
     metrics = {metric.label: metric.value for metric in at.metric}
@@ -62,7 +62,7 @@ def test_charts_and_export_when_rollups_exist(
     today = picked[1]
     at.date_input(key="metrics-range").set_value((today, today)).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 11
+    assert len(at.get("plotly_chart")) == 13
 
 
 def test_percentiles_per_node_from_the_histogram() -> None:

@@ -141,19 +141,40 @@ def test_adding_connecting_and_removing_a_node(
     open_page: Callable[..., AppTest], service: MailroomService
 ) -> None:
     at = open_page("workflow", user="maria")
+    assert "email_trigger" not in at.selectbox(key="graph-add-type").options
     at.selectbox(key="graph-add-type").set_value("notification")
     at.text_input(key="graph-add-name").input("Tell billing")
+    at.selectbox(key="graph-add-after").set_value("is_urgent").run()
+    assert at.selectbox(key="graph-add-output").options == ["true", "false"]
+    at.selectbox(key="graph-add-output").set_value("true")
     at.button(key="graph-add").click().run()
     assert not at.exception
     workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
     added = workflow.visual_data.nodes[-1]
     assert (workflow.version, added.name) == (2, "Tell billing")
+    link = workflow.visual_data.connections[-1]
+    assert (link.source_node_id, link.source_output, link.target_node_id) == (
+        "is_urgent",
+        "true",
+        added.node_id,
+    )
+    assert any("saved as version 2" in s.value for s in at.success)
 
     at.selectbox(key="graph-link-from").set_value("send").run()
     at.selectbox(key="graph-link-to").set_value(added.node_id)
     at.button(key="graph-connect").click().run()
     workflow = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
     assert workflow.visual_data.connections[-1].target_node_id == added.node_id
+    assert workflow.version == 3
+
+    # Removing the connection into the classifier would leave it without input: refused.
+    into_classify = next(
+        c.connection_id for c in workflow.visual_data.connections if c.target_node_id == "classify"
+    )
+    at.selectbox(key="graph-unlink").set_value(into_classify)
+    at.button(key="graph-disconnect").click().run()
+    assert any("Classify" in e.value and "has no input" in e.value for e in at.error)
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 3
 
     # A cycle is refused with its reason; nothing is saved.
     at.selectbox(key="graph-link-from").set_value(added.node_id).run()

@@ -903,6 +903,56 @@ def test_rollup_increments_add_up(store: Store) -> None:
     assert all(r.bucket.utcoffset() == timedelta(0) for r in store.query_rollups("executions", h0))
 
 
+def test_replacing_rollups_touches_only_the_given_metrics_and_hours(store: Store) -> None:
+    h0 = T0.replace(minute=0, second=0, microsecond=0)
+    h1, h2 = h0 + timedelta(hours=1), h0 + timedelta(hours=2)
+    store.increment_rollups(
+        [
+            RollupIncrement(bucket=h0, metric="executions", key="completed", count=9),
+            RollupIncrement(bucket=h1, metric="executions", key="completed", count=9),
+            RollupIncrement(bucket=h1, metric="executions", key="failed", count=2),
+            RollupIncrement(bucket=h2, metric="executions", key="completed", count=9),
+            RollupIncrement(bucket=h1, metric="replies", key="sent", count=4),
+        ]
+    )
+
+    written = store.replace_rollups(
+        ["executions"],
+        h1,
+        h2,
+        [
+            RollupIncrement(bucket=h1, metric="executions", key="completed", total=1.5),
+            RollupIncrement(bucket=h1, metric="executions", key="completed", total=2.0),
+            RollupIncrement(bucket=h1, metric="executions", key="cancelled"),
+        ],
+    )
+
+    assert written == 2
+    rows = [(r.bucket, r.key, r.count, r.total) for r in store.query_rollups("executions", h0)]
+    assert rows == [
+        (h0, "completed", 9, 0.0),
+        (h1, "cancelled", 1, 0.0),
+        (h1, "completed", 2, 3.5),
+        (h2, "completed", 9, 0.0),
+    ]
+    assert [r.count for r in store.query_rollups("replies", h0)] == [4]
+    # Increments still add to the replaced rows afterwards.
+    store.increment_rollups([RollupIncrement(bucket=h1, metric="executions", key="cancelled")])
+    assert [r.count for r in store.query_rollups("executions", h1, h2) if r.key == "cancelled"] == [
+        2
+    ]
+
+    with pytest.raises(ValueError, match="outside the rows being replaced"):
+        store.replace_rollups(
+            ["executions"], h1, h2, [RollupIncrement(bucket=h2, metric="executions", key="x")]
+        )
+    with pytest.raises(ValueError, match="outside the rows being replaced"):
+        store.replace_rollups(
+            ["executions"], h1, h2, [RollupIncrement(bucket=h1, metric="replies", key="x")]
+        )
+    assert len(store.query_rollups("executions", h0)) == 4, "a refused replace deletes nothing"
+
+
 # --- cursors, leases, workers, audit -----------------------------------------------------------
 
 
