@@ -463,6 +463,13 @@ class SQLiteStore(Store):
             ExecutionLog, "SELECT doc FROM executions WHERE execution_id = ?", execution_id
         )
 
+    def get_control_request(self, execution_id: str) -> str | None:
+        with self._locked() as db:
+            row = db.execute(
+                "SELECT control_request FROM executions WHERE execution_id = ?", (execution_id,)
+            ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def list_executions(
         self,
         *,
