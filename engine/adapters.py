@@ -16,11 +16,11 @@ from engine.settings import Settings
 from providers.ai.base import AIProvider
 from providers.email.base import EmailSender, EmailSource
 from providers.errors import ProviderConfigError
+from providers.notify.base import Notifier
 
 #: How stale this process's copy of a shared circuit-breaker state may be (other processes'
 #: failures open it here at most this much later); without it every AI call reads the store twice.
 BREAKER_STATE_TTL_SECONDS = 1.0
-from providers.notify.base import Notifier
 
 
 @dataclass

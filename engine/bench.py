@@ -29,6 +29,8 @@ from engine.adapters import build_ai_provider, build_providers
 from engine.models import (
     ApprovalStatus,
     ExecutionStatus,
+    OutboxKind,
+    OutboxStatus,
     VisualData,
     Workflow,
     WorkflowStatus,
@@ -198,6 +200,8 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
         agent_thread.join()
         worker.executor.close()
         latencies = _latencies_without_human_wait(bench, emails)
+        replies = bench.store.list_outbox(OutboxKind.REPLY, limit=emails * 2 + 10)
+        sent = [r.email_id for r in replies if r.status == OutboxStatus.SENT]
         executions = bench.store.list_executions(limit=emails)
         nodes_run = statistics.mean(e.metrics.nodes_executed for e in executions)
         rate = emails / seconds
@@ -216,6 +220,8 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
             "nodes_per_execution": round(nodes_run, 2),
             "worker_threads": concurrency,
             "replies_sent": len(list((bench.settings.demo_outbox_dir).glob("*.eml"))),
+            "emails_replied": len(set(sent)),
+            "duplicate_replies": len(sent) - len(set(sent)),
             "peak_memory_mb": round(peak_memory_mb(), 1),
         }
     finally:
@@ -289,6 +295,8 @@ def delayed_openai_server(latency_ms: float) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _answered(url: str) -> int:

@@ -17,6 +17,7 @@ base URL on the first line, so the benchmark's client and the server do not shar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -164,10 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--latency-ms must be 0 or more, got {args.latency_ms}")
     server = DelayedOpenAIServer(args.latency_ms)
     print(server.base_url, flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
