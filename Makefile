@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt constraints.txt scripts/install-debian-packages.sh | sha256sum | cut -c1-12)
 
-.PHONY: run test lint setup worker install install-dev
+.PHONY: run test lint setup worker install install-dev bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+## Run the four benchmarks (a few minutes) and write their figures into README.md's Performance section.
+bench: setup
+	$(PY) scripts/bench_readme.py --readme README.md

@@ -129,11 +129,18 @@ def cmd_chaos(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Print a human summary, then the figures as one JSON object on the last line."""
-    from engine.bench import bench_empty, bench_pipeline, summary
+    from engine.bench import bench_empty, bench_llm, bench_pipeline, summary
     from providers.ai.local import LocalAIProvider
 
     if args.benchmark == "empty":
         figures = bench_empty(settings, args.executions, args.threads)
+    elif args.benchmark == "llm":
+        LocalAIProvider(models_dir=settings.model_store_dir).warm_up()
+        figures = bench_llm(settings, args.latency_ms, args.concurrency, args.emails)
+    elif args.benchmark == "ui":
+        from engine.bench_ui import bench_ui
+
+        figures = bench_ui(settings, args.emails, args.renders)
     else:
         LocalAIProvider(models_dir=settings.model_store_dir).warm_up()
         figures = bench_pipeline(settings, args.emails, args.threads)
@@ -144,6 +151,13 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 def _non_negative_int(text: str) -> int:
     value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
@@ -185,6 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.add_argument("--emails", type=_positive_int, default=1000)
     for kind in (empty, pipeline):
         kind.add_argument("--threads", type=_positive_int, default=2, help="worker threads")
+    llm = kinds.add_parser(
+        "llm", help="classify and draft through the OpenAI provider against a delayed loopback"
+    )
+    llm.add_argument("--latency-ms", type=_non_negative_float, default=1000.0)
+    llm.add_argument("--concurrency", type=_positive_int, default=64)
+    llm.add_argument("--emails", type=_positive_int, default=640)
+    ui = kinds.add_parser("ui", help="each page's render time over N emails of history")
+    ui.add_argument("--emails", type=_positive_int, default=100_000)
+    ui.add_argument("--renders", type=_positive_int, default=5, help="renders per page")
     bench.set_defaults(func=cmd_bench)
     from engine import ingest, intake
 

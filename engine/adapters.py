@@ -18,6 +18,10 @@ from providers.email.base import EmailSender, EmailSource
 from providers.errors import ProviderConfigError
 from providers.notify.base import Notifier
 
+#: How stale this process's copy of a shared circuit-breaker state may be (other processes'
+#: failures open it here at most this much later); without it every AI call reads the store twice.
+BREAKER_STATE_TTL_SECONDS = 1.0
+
 
 @dataclass
 class ProviderSet:
@@ -135,6 +139,7 @@ def build_ai_provider(settings: Settings) -> AIProvider:
                 state,
                 failure_threshold=settings.ai_circuit_failures,
                 cooldown_seconds=settings.ai_circuit_cooldown_seconds,
+                shared_state_ttl_seconds=BREAKER_STATE_TTL_SECONDS,
             ),
             limiter=RateLimiter(name, settings.ai_rate_limit_per_minute),
         )

@@ -7,21 +7,30 @@ people and by ``make bench``.
 
 from __future__ import annotations
 
+import json
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.adapters import build_providers
+from pydantic import SecretStr
+
+from engine.adapters import build_ai_provider, build_providers
 from engine.models import (
     ApprovalStatus,
     ExecutionStatus,
+    OutboxKind,
+    OutboxStatus,
     VisualData,
     Workflow,
     WorkflowStatus,
@@ -33,6 +42,7 @@ from engine.settings import Settings
 from engine.store.sqlite import SQLiteStore
 from engine.triggers import poll_trigger, trigger_nodes
 from engine.worker import Worker
+from providers.email.base import InboundEmail
 from providers.email.demo import DemoEmailSource
 
 BENCH_AGENT = Actor("bench-agent", Role.AGENT)
@@ -161,10 +171,27 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
         source = DemoEmailSource(mailbox="floor@mailroom.example", seed=bench.settings.demo_seed)
         sample = source.fetch(None, emails).emails
         ai.classify(sample[0], taxonomy)  # load the model outside the timing
-        started = time.perf_counter()
-        for email in sample:
-            ai.draft(email, ai.classify(email, taxonomy))
-        floor_seconds = time.perf_counter() - started
+
+        def floor() -> float:
+            # On as many threads as the engine has: on a shared machine the scheduler gives a
+            # process CPU by runnable threads, so a one-thread floor would flatter the engine.
+            def work(share: list[InboundEmail]) -> None:
+                for email in share:
+                    ai.draft(email, ai.classify(email, taxonomy))
+
+            threads = [
+                threading.Thread(target=work, args=(sample[slot::concurrency],))
+                for slot in range(concurrency)
+            ]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return time.perf_counter() - started
+
+        # Timed before and after the engine's run, on a shared machine the load changes.
+        floor_before = floor()
 
         service = MailroomService(bench.store)
         stop = threading.Event()
@@ -191,9 +218,12 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
         agent_thread.join()
         worker.executor.close()
         latencies = _latencies_without_human_wait(bench, emails)
+        replies = bench.store.list_outbox(OutboxKind.REPLY, limit=emails * 2 + 10)
+        sent = [r.email_id for r in replies if r.status == OutboxStatus.SENT]
         executions = bench.store.list_executions(limit=emails)
         nodes_run = statistics.mean(e.metrics.nodes_executed for e in executions)
         rate = emails / seconds
+        floor_seconds = (floor_before + floor()) / 2
         floor_rate = emails / floor_seconds
         overhead_ms = max(0.0, (seconds - floor_seconds) / emails / nodes_run * 1000 * concurrency)
         return {
@@ -209,6 +239,8 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
             "nodes_per_execution": round(nodes_run, 2),
             "worker_threads": concurrency,
             "replies_sent": len(list((bench.settings.demo_outbox_dir).glob("*.eml"))),
+            "emails_replied": len(set(sent)),
+            "duplicate_replies": len(sent) - len(set(sent)),
             "peak_memory_mb": round(peak_memory_mb(), 1),
         }
     finally:
@@ -235,7 +267,23 @@ def _latencies_without_human_wait(bench: _Bench, emails: int) -> list[float]:
 
 
 def summary(figures: dict[str, Any]) -> str:
-    """A short human line above the JSON."""
+    """A short human line (or a few) above the JSON."""
+    if figures["benchmark"] == "llm":
+        share = figures["share_of_bound"]
+        bound = "no bound at 0 ms" if share is None else f"{share:.0%} of the C / L bound of "
+        bound += "" if share is None else f"{figures['bound_calls_per_second']}/s"
+        return (
+            f"llm: {figures['calls_per_second']} calls/s at {figures['concurrency']} concurrent, "
+            f"{figures['latency_ms']:g} ms server latency ({bound}); "
+            f"{figures['emails_drafted']} emails classified and drafted, {figures['errors']} "
+            f"errors, call p50 {figures['call_p50_ms']} ms, p95 {figures['call_p95_ms']} ms"
+        )
+    if figures["benchmark"] == "ui":
+        lines = [
+            f"ui: {figures['emails']} emails of history, median of {figures['renders']} renders"
+        ]
+        lines += [f"  {page}: {ms} ms" for page, ms in figures["page_median_ms"].items()]
+        return "\n".join(lines)
     if figures["benchmark"] == "empty":
         return (
             f"empty workflow: {figures['executions_per_second']} executions/s over "
@@ -247,3 +295,111 @@ def summary(figures: dict[str, Any]) -> str:
         f"{figures['cpu_floor_emails_per_second']}/s), p50 {figures['latency_p50_ms']} ms, "
         f"p95 {figures['latency_p95_ms']} ms, peak {figures['peak_memory_mb']} MB"
     )
+
+
+@contextmanager
+def delayed_openai_server(latency_ms: float) -> Iterator[str]:
+    """Run ``engine.bench_servers`` in its own process; yield its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.bench_servers", "--latency-ms", str(latency_ms)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"the bench server did not start (it printed {url!r})")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _answered(url: str) -> int:
+    with urllib.request.urlopen(f"{url}/bench/requests", timeout=5) as response:
+        return int(json.load(response)["answered"])
+
+
+def bench_llm(base: Settings, latency_ms: float, concurrency: int, emails: int) -> dict[str, Any]:
+    """Classify and draft ``emails`` demo emails through the OpenAI provider (the real SDK, the
+    engine's provider chain with its breaker and rate limiter) on ``concurrency`` threads,
+    against a loopback server that answers after ``latency_ms``. Each email makes two calls in
+    a row, so the bound is ``concurrency / latency`` calls per second."""
+    with delayed_openai_server(latency_ms) as url:
+        folder = Path(tempfile.mkdtemp(prefix="mailroom-bench-"))
+        try:
+            settings = Settings(
+                data_dir=folder,
+                models_dir=base.model_store_dir.resolve(),
+                ai_classify_chain="openai",
+                ai_draft_chain="openai",
+                openai_api_key=SecretStr("bench-key"),
+                openai_base_url=f"{url}/v1",
+                openai_model="bench-model",
+                ai_max_retries=0,
+                ai_timeout_seconds=max(30.0, latency_ms / 1000 * 10),
+                ai_rate_limit_per_minute=1e9,
+            )
+            SQLiteStore(settings.database_file).setup()
+            ai = build_ai_provider(settings)
+            taxonomy = list(SUPPORT_TAXONOMY)
+            source = DemoEmailSource(mailbox="llm@mailroom.example", seed=settings.demo_seed)
+            sample = source.fetch(None, emails).emails
+            ai.draft(sample[0], ai.classify(sample[0], taxonomy))  # connect outside the timing
+            before = _answered(url)
+            todo = iter(sample)
+            todo_lock = threading.Lock()
+            call_ms: list[float] = []
+            drafted: list[str] = []
+            errors: list[str] = []
+
+            def run() -> None:
+                while True:
+                    with todo_lock:
+                        email = next(todo, None)
+                    if email is None:
+                        return
+                    try:
+                        first = time.perf_counter()
+                        classification = ai.classify(email, taxonomy)
+                        second = time.perf_counter()
+                        draft = ai.draft(email, classification)
+                        third = time.perf_counter()
+                    except Exception as exc:  # a figure, not a crash: reported below
+                        errors.append(f"{type(exc).__name__}: {exc}")
+                        continue
+                    call_ms.extend([(second - first) * 1000, (third - second) * 1000])
+                    drafted.append(draft.body)
+
+            threads = [threading.Thread(target=run) for _ in range(concurrency)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            seconds = time.perf_counter() - started
+            calls = _answered(url) - before
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    rate = calls / seconds
+    bound = concurrency / (latency_ms / 1000) if latency_ms > 0 else None
+    return {
+        "benchmark": "llm",
+        "emails": emails,
+        "latency_ms": latency_ms,
+        "concurrency": concurrency,
+        "calls": calls,
+        "emails_drafted": len(drafted),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+        "calls_per_second": round(rate, 1),
+        "bound_calls_per_second": None if bound is None else round(bound, 1),
+        "share_of_bound": None if bound is None else round(rate / bound, 3),
+        "emails_per_second": round(len(drafted) / seconds, 1),
+        "call_p50_ms": round(percentile(call_ms, 0.5), 1),
+        "call_p95_ms": round(percentile(call_ms, 0.95), 1),
+        "peak_memory_mb": round(peak_memory_mb(), 1),
+    }

@@ -40,6 +40,7 @@ from engine.models import (
     NodeExecution,
     NodeStatus,
     RollupIncrement,
+    Workflow,
     WorkflowNode,
     utcnow,
 )
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Executor", "LeaseLost", "email_summary"]
 
 DECIDED = (NodeStatus.COMPLETED, NodeStatus.SKIPPED)
+WORKFLOW_VERSIONS_CACHED = 64
 
 
 def email_summary(email: Email | None) -> dict[str, Any] | None:
@@ -145,6 +147,8 @@ class Executor:
             max_workers=settings.node_parallelism * settings.worker_concurrency + 2,
             thread_name_prefix="node",
         )
+        self._versions: dict[tuple[str, int], tuple[Workflow, WorkflowGraph]] = {}
+        self._versions_lock = threading.Lock()
 
     def run(self, execution: ExecutionLog) -> ExecutionLog:
         """Advance ``execution`` (claimed by its ``owner`` at its ``attempt``) as far as it goes.
@@ -168,13 +172,26 @@ class Executor:
             if rollups:
                 self.store.increment_rollups(rollups)
 
+    def workflow_version(self, workflow_id: str, version: int) -> tuple[Workflow, WorkflowGraph]:
+        """The workflow at ``version`` and its graph, read once: a saved version never changes."""
+        key = (workflow_id, version)
+        with self._versions_lock:
+            cached = self._versions.get(key)
+        if cached is None:
+            workflow = self.store.get_workflow(workflow_id, version)
+            cached = (workflow, WorkflowGraph(workflow.visual_data))
+            with self._versions_lock:
+                if len(self._versions) >= WORKFLOW_VERSIONS_CACHED:
+                    self._versions.pop(next(iter(self._versions)))
+                self._versions[key] = cached
+        return cached
+
     def close(self) -> None:
         """Let go of the node threads (a node still running past its timeout is not awaited)."""
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     def requested_control(self, execution_id: str) -> str | None:
-        stored = self.store.get_execution(execution_id)
-        return stored.control_request if stored is not None else None
+        return self.store.get_control_request(execution_id)
 
 
 class _Run:
@@ -195,13 +212,15 @@ class _Run:
         self.pool = pool
         self.rollups = rollups
         self.owner, self.attempt = execution.owner or "", execution.attempt
-        self.workflow = self.store.get_workflow(execution.workflow_id, execution.workflow_version)
-        self.graph = WorkflowGraph(self.workflow.visual_data)
+        self.workflow, self.graph = executor.workflow_version(
+            execution.workflow_id, execution.workflow_version
+        )
         self.email = self.store.get_email(execution.email_id) if execution.email_id else None
         self.in_flight: dict[Future[_Outcome], _Flight] = {}
         self.parked: list[str] = []
         self.failed = False
         self.control: str | None = None
+        self.unwritten = False
 
     # --- the loop ------------------------------------------------------------------------
     def drive(self) -> ExecutionLog:
@@ -222,11 +241,16 @@ class _Run:
                     # A node boundary: read the control request once per batch of starts.
                     self.control = self.x.requested_control(self.execution.execution_id)
                     if self.control is None:
-                        for node in ready:
-                            self._launch(node)
+                        starts = [self._prepare(node) for node in ready]
+                        # Fenced before any node starts: a worker that lost the lease (the
+                        # write is refused) starts nothing another owner may also start.
                         self._write()
+                        for start in starts:
+                            self._start(*start)
             if not self.in_flight:
-                break
+                break  # every way out of _conclude writes what _collect recorded
+            if self.unwritten:
+                self._write()  # nothing new started: record what finished before waiting on
             self._collect()
         return self._conclude()
 
@@ -268,7 +292,8 @@ class _Run:
                 data.update(run.output_data)
         return data
 
-    def _launch(self, node: WorkflowNode) -> None:
+    def _prepare(self, node: WorkflowNode) -> tuple[NodeContext, NodeExecution, _Flight]:
+        """Mark ``node`` running and build what it runs with (it starts after the write)."""
         run = self.execution.node_run(node.node_id)
         data = self._data()
         run.status = NodeStatus.RUNNING
@@ -291,6 +316,9 @@ class _Run:
             rollups=self.rollups,
             ensure_lease=self.keeper.ensure,
         )
+        return ctx, run, flight
+
+    def _start(self, ctx: NodeContext, run: NodeExecution, flight: _Flight) -> None:
         future = self.pool.submit(self._run_node, ctx, run, flight.abandon)
         self.in_flight[future] = flight
 
@@ -316,7 +344,10 @@ class _Run:
             self._fail(run, f"TimeoutError: node {flight.node.name!r} ran past {budget:g}s")
             log.warning("node %s of %s timed out", flight.node.node_id, self.execution.execution_id)
         if done or self.failed:
-            self._write()
+            # Written with the next batch of starts (one write per node boundary, not two),
+            # or before waiting on nodes still running, or by the conclusion. A crash before
+            # that runs the finished nodes again: at-least-once per node, side effects keyed.
+            self.unwritten = True
 
     def _record(self, node: WorkflowNode, outcome: _Outcome) -> None:
         run = self.execution.node_run(node.node_id)
@@ -419,6 +450,7 @@ class _Run:
         return self._finish(ExecutionStatus.COMPLETED)
 
     def _write(self) -> None:
+        self.unwritten = False
         now = self.x.clock()
         self.execution.updated_at = now
         if self.execution.owner is not None:

@@ -117,6 +117,12 @@ class Store(ABC):
         """The execution with ``execution_id``, or None."""
 
     @abstractmethod
+    def get_control_request(self, execution_id: str) -> str | None:
+        """The stored ``control_request`` of the execution (``pause``, ``cancel``), or None if
+        there is none or no such execution. A read of one field: the executor asks at every
+        node boundary, and the whole execution document is not needed for that."""
+
+    @abstractmethod
     def list_executions(
         self,
         *,

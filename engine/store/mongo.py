@@ -241,6 +241,11 @@ class MongoStore(Store):
     def get_execution(self, execution_id: str) -> ExecutionLog | None:
         return _model_or_none(ExecutionLog, self._executions.find_one({"_id": execution_id}))
 
+    def get_control_request(self, execution_id: str) -> str | None:
+        found = self._executions.find_one({"_id": execution_id}, {"control_request": 1})
+        value = None if found is None else found.get("control_request")
+        return None if value is None else str(value)
+
     def list_executions(
         self,
         *,

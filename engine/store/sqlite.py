@@ -171,6 +171,27 @@ CREATE TABLE IF NOT EXISTS source_health (
 );
 """
 
+# Executions per (workflow, status), kept by triggers in the same transaction as every insert,
+# status change and delete, so the live pages read a handful of rows instead of counting the
+# whole executions table. A store made before it existed is counted once, in setup().
+_EXECUTION_COUNTS_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS execution_counts (workflow_id TEXT NOT NULL,"
+    " status TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (workflow_id, status))"
+    " WITHOUT ROWID",
+    "CREATE TRIGGER IF NOT EXISTS execution_counts_insert AFTER INSERT ON executions BEGIN"
+    " INSERT INTO execution_counts VALUES (NEW.workflow_id, NEW.status, 1)"
+    " ON CONFLICT (workflow_id, status) DO UPDATE SET count = count + 1; END",
+    "CREATE TRIGGER IF NOT EXISTS execution_counts_delete AFTER DELETE ON executions BEGIN"
+    " UPDATE execution_counts SET count = count - 1"
+    " WHERE workflow_id = OLD.workflow_id AND status = OLD.status; END",
+    "CREATE TRIGGER IF NOT EXISTS execution_counts_update AFTER UPDATE OF status, workflow_id"
+    " ON executions WHEN OLD.status IS NOT NEW.status OR OLD.workflow_id IS NOT NEW.workflow_id"
+    " BEGIN UPDATE execution_counts SET count = count - 1"
+    " WHERE workflow_id = OLD.workflow_id AND status = OLD.status;"
+    " INSERT INTO execution_counts VALUES (NEW.workflow_id, NEW.status, 1)"
+    " ON CONFLICT (workflow_id, status) DO UPDATE SET count = count + 1; END",
+]
+
 _t = codec.time_text
 _t_opt = codec.time_text_or_none
 
@@ -378,6 +399,18 @@ class SQLiteStore(Store):
             self._connection().executescript(_SCHEMA)
             self._connection().executescript(_MAIL_SCHEMA)
             self._connection().executescript(_AI_SCHEMA)
+        with self._write() as db:
+            counted = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'execution_counts'"
+            ).fetchone()
+            for statement in _EXECUTION_COUNTS_SCHEMA:
+                db.execute(statement)
+            if counted is None:
+                db.execute(
+                    "INSERT INTO execution_counts SELECT workflow_id, status, COUNT(*)"
+                    " FROM executions WHERE 1 GROUP BY workflow_id, status"
+                    " ON CONFLICT (workflow_id, status) DO NOTHING"
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -494,6 +527,13 @@ class SQLiteStore(Store):
             ExecutionLog, "SELECT doc FROM executions WHERE execution_id = ?", execution_id
         )
 
+    def get_control_request(self, execution_id: str) -> str | None:
+        with self._locked() as db:
+            row = db.execute(
+                "SELECT control_request FROM executions WHERE execution_id = ?", (execution_id,)
+            ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def list_executions(
         self,
         *,
@@ -526,13 +566,14 @@ class SQLiteStore(Store):
         return where
 
     def count_executions_by_status(self, workflow_id: str | None = None) -> dict[str, int]:
-        where = self._execution_filter(workflow_id=workflow_id)
+        where = _Where().add_if(workflow_id, "workflow_id = ?")
         with self._locked() as db:
             rows = db.execute(
-                f"SELECT status, COUNT(*) FROM executions WHERE {where.sql} GROUP BY status",
+                f"SELECT status, SUM(count) FROM execution_counts WHERE {where.sql}"
+                " GROUP BY status HAVING SUM(count) > 0",
                 where.params,
             ).fetchall()
-        return {status: count for status, count in rows}
+        return {status: int(count) for status, count in rows}
 
     def claim_execution(
         self, owner: str, lease_until: datetime, now: datetime

@@ -68,6 +68,7 @@ class CircuitBreaker:
         failure_threshold: int = 5,
         cooldown_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
+        shared_state_ttl_seconds: float = 0.0,
     ) -> None:
         self.name = name
         self._store = state_store
@@ -75,9 +76,27 @@ class CircuitBreaker:
         self.failure_threshold = failure_threshold
         self.cooldown_seconds = cooldown_seconds
         self._clock = clock
+        # With a TTL, this process reads the shared state at most once per TTL (its own
+        # writes update the copy at once): other processes' failures are seen that much later,
+        # and a healthy provider costs no store round-trip per call.
+        self._ttl = shared_state_ttl_seconds
+        self._cached: tuple[BreakerState, float] | None = None
+        self._cache_lock = threading.Lock()
 
     def state(self) -> BreakerState:
-        """The shared state now."""
+        """The shared state now (or as read less than the TTL ago)."""
+        if self._ttl > 0:
+            with self._cache_lock:
+                cached = self._cached
+            if cached is not None and time.monotonic() - cached[1] < self._ttl:
+                return cached[0]
+        state = self._read()
+        if self._ttl > 0:
+            with self._cache_lock:
+                self._cached = (state, time.monotonic())
+        return state
+
+    def _read(self) -> BreakerState:
         raw = self._store.get(self._key)
         if not raw:
             return BreakerState()
@@ -91,6 +110,9 @@ class CircuitBreaker:
         self._store.set(
             self._key, json.dumps({"failures": state.failures, "open_until": state.open_until})
         )
+        if self._ttl > 0:
+            with self._cache_lock:
+                self._cached = (state, time.monotonic())
 
     def is_open(self) -> bool:
         """True while calls must be refused (open, cool-down not over)."""

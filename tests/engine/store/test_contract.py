@@ -613,6 +613,30 @@ def test_count_executions_by_status(store: Store) -> None:
     assert store.count_executions_by_status("nope") == {}
 
 
+def test_count_executions_by_status_follows_every_change(store: Store) -> None:
+    for n in range(3):
+        store.create_execution(make_execution(execution_id=f"c{n}", email_id=f"m{n}"))
+    now = at(0)
+    claimed = store.claim_execution("w1", now + timedelta(seconds=30), now)
+    assert claimed is not None
+    assert store.count_executions_by_status("wf_1") == {"pending": 2, "running": 1}
+    claimed.status = ExecutionStatus.COMPLETED
+    assert store.write_execution(claimed, owner="w1", attempt=claimed.attempt)
+    store.update_execution_if(
+        "c1", statuses=[ExecutionStatus.PENDING], changes={"status": ExecutionStatus.PAUSED}
+    )
+    store.update_executions_where(
+        "wf_1", [ExecutionStatus.PENDING], {"status": ExecutionStatus.CANCELLED}
+    )
+    assert store.count_executions_by_status() == {"completed": 1, "paused": 1, "cancelled": 1}
+    assert not store.create_execution(make_execution(execution_id="again", email_id="m0"))
+    assert store.count_executions_by_status("wf_1") == {
+        "completed": 1,
+        "paused": 1,
+        "cancelled": 1,
+    }
+
+
 def test_node_status_counts(store: Store) -> None:
     def runs(*pairs: tuple[str, NodeStatus]) -> list[NodeExecution]:
         return [NodeExecution(node_id=node_id, status=status) for node_id, status in pairs]

@@ -63,3 +63,19 @@ def test_a_decided_approval_is_never_escalated(store: Store) -> None:
     assert store.decide_approval(decided)
     assert store.list_due_escalations(at(60)) == []
     assert not store.mark_escalated(approval.model_copy(update={"escalated_at": at(11)}))
+
+
+def test_get_control_request_reads_the_stored_request(store: Store) -> None:
+    assert store.get_control_request("nobody") is None
+    assert store.create_execution(
+        make_execution(execution_id="e1", email_id="m1", status=ExecutionStatus.RUNNING)
+    )
+    assert store.get_control_request("e1") is None
+    store.update_execution_if(
+        "e1", statuses=[ExecutionStatus.RUNNING], changes={"control_request": "pause"}
+    )
+    assert store.get_control_request("e1") == "pause"
+    store.update_execution_if(
+        "e1", statuses=[ExecutionStatus.RUNNING], changes={"control_request": None}
+    )
+    assert store.get_control_request("e1") is None
