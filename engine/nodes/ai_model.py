@@ -28,7 +28,7 @@ from engine.nodes.base import (
 from engine.nodes.registry import register
 from engine.rollups import hour_bucket
 from providers.ai.base import AIProvider, Category, Classification, Usage
-from providers.ai.text_cleaning import email_classification_text
+from providers.ai.injection import injection_scan_text
 from providers.errors import InvalidModelOutputError, PermanentProviderError
 
 SUPPORT_TAXONOMY: list[Category] = [
@@ -93,7 +93,7 @@ class AIModel(NodeType[AIModelConfig]):
                 min_confidence=ctx.settings.ai_review_min_confidence,
                 max_frustration=ctx.settings.ai_review_max_frustration,
             )
-            result = apply_guard(result, email_classification_text(ctx.email), thresholds)
+            result = apply_guard(result, injection_scan_text(ctx.email), thresholds)
             ctx.execution.category = result.category
             ctx.execution.priority = result.priority
             ctx.rollups += [
