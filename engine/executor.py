@@ -473,6 +473,7 @@ class _Run:
         self._let_go(ExecutionStatus.WAITING)
         self.execution.waiting_on_node = node_id
         self._write()
+        log.info("execution waits on node %s", node_id)
         # The decision may have landed between creating the approval and parking; the
         # deciding side only re-queues waiting executions, so re-queue it here.
         approval = self.store.find_approval(self.execution.execution_id, node_id)
@@ -499,6 +500,7 @@ class _Run:
         execution.metrics.success_rate = done / (done + failed) if done + failed else 0.0
         self._write()
         telemetry.execution_finished(status)
+        log.info("execution %s after %d nodes (%d failed)", status, done, failed)
         bucket = hour_bucket(now)
         self.rollups.append(
             RollupIncrement(bucket=bucket, metric="executions_by_status", key=status)

@@ -130,6 +130,7 @@ class MailroomJsonFormatter(JsonFormatter):
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
         super().add_fields(log_data, record, message_dict)
+        log_data.pop("color_message", None)  # uvicorn's copy of the message with ANSI colours
         for name in CORRELATION_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
@@ -162,9 +163,11 @@ def configure_logging(
     log_format: Literal["json", "text"] | None = None,
     level: int = logging.INFO,
     stream: Any = None,
+    replace: bool = True,
 ) -> logging.Handler:
     """Send every logger's records to one handler on ``stream`` (stderr), formatted as
-    ``settings.log_format`` says, with correlation ids and secrets masked. Returns the handler."""
+    ``settings.log_format`` says, with correlation ids and secrets masked; with ``replace``
+    the root logger's other handlers are removed. Returns the handler."""
     redactor = Redactor(secret_values(settings))
     chosen = log_format or settings.log_format
     handler = logging.StreamHandler(stream or sys.stderr)
@@ -173,7 +176,7 @@ def configure_logging(
         MailroomJsonFormatter(redactor) if chosen == "json" else RedactingTextFormatter(redactor)
     )
     root = logging.getLogger()
-    for existing in list(root.handlers):
+    for existing in list(root.handlers) if replace else []:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
