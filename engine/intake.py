@@ -138,7 +138,16 @@ def create_app(
                 )
             length = int(request.headers.get("content-length") or 0)
             if length > MAX_BODY_BYTES:
-                return JSONResponse({"error": "payload too large"}, 413)
+                log.warning(
+                    "intake refused a payload of %d bytes from %s (the limit is %d)",
+                    length,
+                    _client(request),
+                    MAX_BODY_BYTES,
+                )
+                return JSONResponse(
+                    {"error": f"payload of {length} bytes is over the limit of {MAX_BODY_BYTES}"},
+                    413,
+                )
             mailbox = request.path_params["mailbox"]
             try:
                 results = await handler(request, mailbox)  # type: ignore[misc]

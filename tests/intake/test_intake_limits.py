@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.testclient import TestClient
@@ -109,3 +110,17 @@ def test_a_token_in_the_url_never_reaches_the_log(store: Store, settings: Settin
     assert "refused a request" in output
     assert TOKEN not in output
     assert "?token=[redacted]" in output
+
+
+def test_an_oversized_payload_is_refused_with_its_size(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.intake
+
+    monkeypatch.setattr(engine.intake, "MAX_BODY_BYTES", 1000)
+    client = TestClient(create_app(store, TOKEN))
+    big = RAW + b"x" * 2000
+    response = client.post(URL, files={"email": (None, big)}, headers=basic(TOKEN))
+    assert response.status_code == 413
+    assert "over the limit of 1000" in response.json()["error"]
+    assert store.count_emails() == 0
