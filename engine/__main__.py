@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from engine import privacy_cli, users_cli
 from engine.adapters import build_providers
 from engine.eval_cli import add_eval_parser
+from engine.logs import configure_logging
 from engine.models import TriggeredBy
 from engine.seed import DEFAULT_WORKFLOW_ID, seed
 from engine.service import MailroomService
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError
 from engine.store.factory import open_store
+from engine.telemetry import ErrorCountingHandler
 from engine.triggers import poll_trigger, trigger_nodes
 from engine.users_cli import print_default_accounts
 from engine.worker import Worker
@@ -221,16 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # APScheduler logs every run of every job at INFO: twice a second per worker.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    # JSON lines with correlation ids, every configured secret masked; ERRORs are counted.
+    configure_logging(settings)
+    logging.getLogger().addHandler(ErrorCountingHandler())
     try:
         result: int = args.func(settings, args)
     except (StoreError, ProviderError) as exc:

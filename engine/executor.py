@@ -10,6 +10,7 @@ starts, the ones in flight finish. An approval parks the execution without a lea
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -29,9 +30,11 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from engine import telemetry
 from engine.adapters import ProviderSet
 from engine.graph import WorkflowGraph
 from engine.lease import LeaseKeeper, LeaseLost, LeaseRenewer
+from engine.logs import correlation
 from engine.models import (
     ApprovalStatus,
     Email,
@@ -115,6 +118,15 @@ class _Outcome:
     elapsed_ms: float = 0.0
     lease_lost: bool = False
 
+    @property
+    def label(self) -> str:
+        """How the node run ended, for the duration histogram."""
+        if self.lease_lost:
+            return "lease_lost"
+        if self.result is None:
+            return "failed"
+        return "waiting" if self.result.wait else "completed"
+
 
 @dataclass
 class _Flight:
@@ -165,8 +177,13 @@ class Executor:
             self.renewer,
         )
         rollups: list[RollupIncrement] = []
+        ids = correlation(
+            execution_id=execution.execution_id,
+            email_id=execution.email_id,
+            workflow_id=execution.workflow_id,
+        )
         try:
-            with keeper:
+            with ids, keeper:
                 return _Run(self, execution, keeper, self.pool, rollups).drive()
         finally:
             if rollups:
@@ -319,7 +336,10 @@ class _Run:
         return ctx, run, flight
 
     def _start(self, ctx: NodeContext, run: NodeExecution, flight: _Flight) -> None:
-        future = self.pool.submit(self._run_node, ctx, run, flight.abandon)
+        # The node thread carries this execution's log correlation ids.
+        future = self.pool.submit(
+            contextvars.copy_context().run, self._observed_node, ctx, run, flight.abandon
+        )
         self.in_flight[future] = flight
 
     def _collect(self) -> None:
@@ -386,6 +406,16 @@ class _Run:
         self.failed = True
 
     # --- one node, in a pool thread ----------------------------------------------------------
+    def _observed_node(
+        self, ctx: NodeContext, run: NodeExecution, abandon: threading.Event
+    ) -> _Outcome:
+        """``_run_node`` with the node's id in the log context and its duration measured."""
+        started = time.perf_counter()
+        with correlation(node_id=ctx.node.node_id):
+            outcome = self._run_node(ctx, run, abandon)
+        telemetry.node_finished(ctx.node.node_type_id, outcome.label, time.perf_counter() - started)
+        return outcome
+
     def _run_node(self, ctx: NodeContext, run: NodeExecution, abandon: threading.Event) -> _Outcome:
         node = ctx.node
         node_type = get_node_type(node.node_type_id)
@@ -475,6 +505,7 @@ class _Run:
         self._let_go(ExecutionStatus.WAITING)
         self.execution.waiting_on_node = node_id
         self._write()
+        log.info("execution waits on node %s", node_id)
         # The decision may have landed between creating the approval and parking; the
         # deciding side only re-queues waiting executions, so re-queue it here.
         approval = self.store.find_approval(self.execution.execution_id, node_id)
@@ -500,6 +531,8 @@ class _Run:
         execution.metrics.emails_processed = 1 if execution.email_id else 0
         execution.metrics.success_rate = done / (done + failed) if done + failed else 0.0
         self._write()
+        telemetry.execution_finished(status)
+        log.info("execution %s after %d nodes (%d failed)", status, done, failed)
         bucket = hour_bucket(now)
         self.rollups.append(
             RollupIncrement(bucket=bucket, metric="executions_by_status", key=status)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from engine import telemetry
 from engine.models import Email, QuarantinedMessage, new_id, utcnow
 from engine.store.base import Store
 from providers.email.base import InboundEmail, RejectedMessage
@@ -98,8 +99,10 @@ def accept_raw(
             mailbox=mailbox,
             source=source,
         )
+        telemetry.emails_ingested(source, "quarantined")
         return Outcome("quarantined", exc.reason)
     email, inserted = store_email(store, inbound)
+    telemetry.emails_ingested(source, "ingested" if inserted else "duplicate")
     return Outcome("ingested" if inserted else "duplicate", email.auto_reply, email.email_id)
 
 

@@ -18,7 +18,8 @@ import binascii
 import hmac
 import json
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from starlette.applications import Starlette
@@ -28,7 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from engine import telemetry
 from engine.inbound import Outcome, accept_raw, start_executions
+from engine.probes import Liveness, probe_routes
+from engine.rate_limit import KeyedTokenBucket
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.store.factory import open_store
@@ -65,8 +69,58 @@ GmailSync = Callable[[str], int]
 """Syncs the Gmail triggers of a mailbox address now; returns how many emails it stored."""
 
 
-def create_app(store: Store, token: str | None, gmail_sync: GmailSync | None = None) -> Starlette:
-    """The intake service on ``store``; with no ``token`` every webhook is refused (503)."""
+Endpoint = Callable[[Request], Awaitable[JSONResponse]]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limited(route: str, limiter: KeyedTokenBucket, endpoint: Endpoint) -> Endpoint:
+    """``endpoint`` behind a token bucket per client address and route (429 with
+    Retry-After when empty, before the token is even looked at), with each answer counted."""
+
+    async def wrapped(request: Request) -> JSONResponse:
+        wait = limiter.take(f"{route}|{_client(request)}")
+        if wait is not None:
+            response = JSONResponse(
+                {"error": f"rate limit of the {route} intake reached; retry in {wait:.1f} s"},
+                429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        else:
+            response = await endpoint(request)
+        if response.status_code in (401, 429):
+            log.warning(
+                "intake %s refused a request from %s: %d",
+                route,
+                _client(request),
+                response.status_code,
+            )
+        telemetry.intake_request(route, response.status_code)
+        return response
+
+    return wrapped
+
+
+def create_app(
+    store: Store,
+    token: str | None,
+    gmail_sync: GmailSync | None = None,
+    *,
+    settings: Settings | None = None,
+    limiter: KeyedTokenBucket | None = None,
+) -> Starlette:
+    """The intake service on ``store``; with no ``token`` every webhook is refused (503).
+
+    Each route is rate-limited per client (``limiter``, by default from the settings'
+    ``intake_rate_per_minute`` and ``intake_rate_burst``); ``/metrics``, ``/healthz`` and
+    ``/readyz`` are served beside the webhooks.
+    """
+    settings = settings or Settings()
+    limiter = limiter or KeyedTokenBucket(
+        settings.intake_rate_per_minute, settings.intake_rate_burst
+    )
 
     def ingest(raw: bytes, mailbox: str, source: str, origin: str) -> Outcome:
         outcome = accept_raw(store, raw, mailbox=mailbox, source=source, origin=origin)
@@ -74,9 +128,7 @@ def create_app(store: Store, token: str | None, gmail_sync: GmailSync | None = N
             start_executions(store, outcome.email_id, source=source)
         return outcome
 
-    def guarded(
-        handler: Callable[[Request, str], object],
-    ) -> Callable[[Request], object]:
+    def guarded(handler: Callable[[Request, str], object]) -> Endpoint:
         async def endpoint(request: Request) -> JSONResponse:
             if token is None:
                 return JSONResponse({"error": "MAILROOM_INTAKE_TOKEN is not set"}, 503)
@@ -86,7 +138,16 @@ def create_app(store: Store, token: str | None, gmail_sync: GmailSync | None = N
                 )
             length = int(request.headers.get("content-length") or 0)
             if length > MAX_BODY_BYTES:
-                return JSONResponse({"error": "payload too large"}, 413)
+                log.warning(
+                    "intake refused a payload of %d bytes from %s (the limit is %d)",
+                    length,
+                    _client(request),
+                    MAX_BODY_BYTES,
+                )
+                return JSONResponse(
+                    {"error": f"payload of {length} bytes is over the limit of {MAX_BODY_BYTES}"},
+                    413,
+                )
             mailbox = request.path_params["mailbox"]
             try:
                 results = await handler(request, mailbox)  # type: ignore[misc]
@@ -142,15 +203,20 @@ def create_app(store: Store, token: str | None, gmail_sync: GmailSync | None = N
             return JSONResponse({"error": str(exc)}, 503)
         return JSONResponse({"stored": stored})
 
-    async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True})
-
     return Starlette(
         routes=[
-            Route("/intake/sendgrid/{mailbox}", guarded(sendgrid), methods=["POST"]),
-            Route("/intake/brevo/{mailbox}", guarded(brevo), methods=["POST"]),
-            Route("/intake/gmail", gmail, methods=["POST"]),
-            Route("/healthz", health, methods=["GET"]),
+            Route(
+                "/intake/sendgrid/{mailbox}",
+                limited("sendgrid", limiter, guarded(sendgrid)),
+                methods=["POST"],
+            ),
+            Route(
+                "/intake/brevo/{mailbox}",
+                limited("brevo", limiter, guarded(brevo)),
+                methods=["POST"],
+            ),
+            Route("/intake/gmail", limited("gmail", limiter, gmail), methods=["POST"]),
+            *probe_routes(store, settings, Liveness("intake")),
         ]
     )
 
@@ -166,9 +232,11 @@ def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
         log.warning("MAILROOM_INTAKE_TOKEN is not set: every webhook will be refused")
     try:
         uvicorn.run(
-            create_app(store, token, gmail_syncer(store, settings)),
+            create_app(store, token, gmail_syncer(store, settings), settings=settings),
             host=args.host or settings.intake_host,
             port=args.port or settings.intake_port,
+            # Through the root handler: JSON lines with secrets (a ?token=) masked.
+            log_config=None,
             log_level="info",
         )
     finally:

@@ -165,6 +165,19 @@ class Settings(BaseSettings):
     )
     intake_host: str = "127.0.0.1"
     intake_port: int = Field(default=8502, ge=1, le=65_535)
+    # --- observability and hostile input (issue 8) ---------------------------------------------
+    # Requests one client (IP address) may make to an intake route a minute, and its burst.
+    intake_rate_per_minute: float = Field(default=600.0, gt=0)
+    intake_rate_burst: int = Field(default=60, ge=1)
+    # /metrics, /healthz and /readyz of an engine worker; 0 (the default) serves none, so
+    # several workers on one machine never fight over a port.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65_535)
+    worker_metrics_host: str = "127.0.0.1"
+    # How long store-backed gauges (executions by status, approvals waiting) are cached.
+    metrics_cache_seconds: float = Field(default=5.0, ge=0)
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line; text: for a terminal."
+    )
 
     accounts_file: Path | None = Field(
         default=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from engine import telemetry
 from engine.models import OutboxMessage, OutboxStatus
 from engine.store.base import Store
 from providers.errors import PermanentProviderError
@@ -42,11 +43,17 @@ def perform_once(
             if provider_id is not None:
                 return _mark_sent(store, message, provider_id, now())
     ensure_lease()
+    kind = str(message.kind)
     try:
         provider_id = act()
     except PermanentProviderError as exc:
+        telemetry.provider_call(kind, message.channel, "send", "permanent_error")
         store.mark_outbox(message.idempotency_key, status=OutboxStatus.FAILED, error=str(exc))
         raise
+    except Exception:
+        telemetry.provider_call(kind, message.channel, "send", "error")
+        raise
+    telemetry.provider_call(kind, message.channel, "send", "ok")
     return _mark_sent(store, message, provider_id, now())
 
 

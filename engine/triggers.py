@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine import source_health
+from engine import source_health, telemetry
 from engine.adapters import ProviderSet
 from engine.inbound import quarantine, store_email
 from engine.lease import HeldLease
@@ -161,6 +161,9 @@ def _poll_source(
         created += store.create_execution(execution)
     if created:
         store.record_workflow_executions(workflow.workflow_id, created, clock())
+    telemetry.emails_ingested(config.source, "ingested", ingested)
+    telemetry.emails_ingested(config.source, "duplicate", duplicates)
+    telemetry.emails_ingested(config.source, "quarantined", quarantined)
     if fetched.next_cursor is not None:
         if lease is not None:
             # Another poller owns the mailbox now: what was stored stays (deduplicated), but

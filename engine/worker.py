@@ -27,6 +27,7 @@ from engine.mail_watch import MailWatcher
 from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.privacy import run_retention
+from engine.probes import Liveness, ProbeServer
 from engine.service import RUN_NOW_KEY
 from engine.settings import Settings
 from engine.store.base import Store
@@ -62,6 +63,7 @@ class Worker:
         self._run_requests_seen: dict[str, str] = {}
         self._runners: list[threading.Thread] = []
         self._watchers: dict[str, MailWatcher] = {}
+        self._probes: ProbeServer | None = None
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(6)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
@@ -250,7 +252,20 @@ class Worker:
         ]
         for runner in self._runners:
             runner.start()
+        if s.worker_metrics_port:
+            self._probes = ProbeServer(
+                self.store,
+                s,
+                Liveness("worker", self.scheduler_running),
+                s.worker_metrics_host,
+                s.worker_metrics_port,
+            )
+            self._probes.start()
         log.info("worker %s started", self.worker_id)
+
+    def scheduler_running(self) -> bool:
+        """True while the scheduler runs its jobs and the worker is not stopping."""
+        return bool(self._scheduler.running) and not self._stopping.is_set()
 
     def _run_loop(self) -> None:
         """One execution slot: run what is pending, then wait a moment when nothing is."""
@@ -285,6 +300,8 @@ class Worker:
                     "stopping with %d executions still running; their leases expire", self._busy
                 )
         self.executor.close()
+        if self._probes is not None:
+            self._probes.stop()
         self.store.remove_worker(self.worker_id)
         log.info("worker %s stopped", self.worker_id)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
+from engine import telemetry
 from engine.ai_guard import (
     GuardThresholds,
     apply_guard,
@@ -24,8 +27,8 @@ from engine.nodes.base import (
 )
 from engine.nodes.registry import register
 from engine.rollups import hour_bucket
-from providers.ai.base import Category, Classification, Usage
-from providers.ai.text_cleaning import email_classification_text
+from providers.ai.base import AIProvider, Category, Classification, Usage
+from providers.ai.injection import injection_scan_text
 from providers.errors import InvalidModelOutputError, PermanentProviderError
 
 SUPPORT_TAXONOMY: list[Category] = [
@@ -38,6 +41,25 @@ SUPPORT_TAXONOMY: list[Category] = [
     Category(name="complaint", description="Dissatisfaction with service or product."),
     Category(name="general_inquiry", description="Anything else: questions, information."),
 ]
+
+
+@contextmanager
+def _counted_calls(ai: AIProvider, operation: str) -> Iterator[None]:
+    """Count the provider calls of one classify or draft: each link a chain tried, with how
+    it went, or the one provider's call."""
+    outcome = "ok"
+    try:
+        yield
+    except Exception:
+        outcome = "error"
+        raise
+    finally:
+        attempts = getattr(ai, "attempts", None)
+        if isinstance(attempts, list) and attempts:
+            for attempt in attempts:
+                telemetry.provider_call("ai", attempt.provider, operation, attempt.outcome)
+        else:
+            telemetry.provider_call("ai", ai.name, operation, outcome)
 
 
 class AIModelConfig(NodeConfig):
@@ -62,7 +84,8 @@ class AIModel(NodeType[AIModelConfig]):
         bucket = hour_bucket(ctx.now())
         if config.operation == "classify":
             try:
-                result = ai.classify(ctx.email, config.taxonomy)
+                with _counted_calls(ai, "classify"):
+                    result = ai.classify(ctx.email, config.taxonomy)
             except InvalidModelOutputError as exc:
                 # Output that failed validation is never used as is: a person decides.
                 result = needs_review_classification(str(exc), config.taxonomy)
@@ -70,7 +93,7 @@ class AIModel(NodeType[AIModelConfig]):
                 min_confidence=ctx.settings.ai_review_min_confidence,
                 max_frustration=ctx.settings.ai_review_max_frustration,
             )
-            result = apply_guard(result, email_classification_text(ctx.email), thresholds)
+            result = apply_guard(result, injection_scan_text(ctx.email), thresholds)
             ctx.execution.category = result.category
             ctx.execution.priority = result.priority
             ctx.rollups += [
@@ -80,6 +103,7 @@ class AIModel(NodeType[AIModelConfig]):
                 *self._usage_rollups(bucket, result.provider, "classify", result.usage),
             ]
             if result.needs_review:
+                telemetry.guard_held(result.review_reasons)
                 ctx.rollups.append(
                     RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
                 )
@@ -93,7 +117,8 @@ class AIModel(NodeType[AIModelConfig]):
                 + "; ".join(classification.review_reasons)
                 + ") but no approval node follows this draft"
             )
-        draft = ai.draft(ctx.email, classification)
+        with _counted_calls(ai, "draft"):
+            draft = ai.draft(ctx.email, classification)
         ctx.rollups += self._usage_rollups(bucket, draft.provider, "draft", draft.usage)
         return NodeResult(output={"draft": draft.model_dump(mode="json")})
 

@@ -62,6 +62,15 @@ class SendReply(NodeType[SendReplyConfig]):
             # Answering an auto-reply, a bounce or list mail is how mail loops start.
             return NodeResult(output={"sent": None, "not_sent": email.auto_reply})
         decision = ctx.data.get("decision") or {}
+        classification = ctx.data.get("classification") or {}
+        if classification.get("needs_review") and decision.get("status") != "approved":
+            # The second guard rail: whatever the graph, an email the guard rails flagged is
+            # only ever answered with a reply a person approved.
+            raise PermanentProviderError(
+                "guard rail: this email must be seen by a person ("
+                + "; ".join(classification.get("review_reasons") or ["flagged"])
+                + ") and no person approved this reply"
+            )
         draft = ctx.data.get("draft") or {}
         subject = decision.get("subject") or draft.get("subject") or reply_subject(email.subject)
         body = decision.get("body") or draft.get("body")

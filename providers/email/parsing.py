@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -43,9 +45,18 @@ class ParseLimits:
     max_body_chars: int = 1_000_000
     max_depth: int = 12
     max_headers: int = 200
+    #: MIME parts in all (a message of thousands of tiny parts costs the parser, not the sender).
+    max_parts: int = 500
+    #: What the archives attached to one message may expand to, and how much larger than
+    #: their compressed size (a zip or gzip bomb declares gigabytes in a few kilobytes).
+    max_archive_expanded_bytes: int = 1024 * 1024 * 1024
+    max_archive_ratio: float = 200.0
+    max_archive_entries: int = 10_000
 
 
 DEFAULT_LIMITS = ParseLimits()
+MAX_NESTED_ARCHIVES = 16
+_ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".7z", ".rar", ".bz2", ".xz")
 
 # Charset names seen in real mail that Python's codec registry does not know, or knows wrongly.
 _CHARSET_ALIASES = {
@@ -142,6 +153,8 @@ class _Bodies:
     plain: list[str]
     html: list[str]
     attachments: list[AttachmentInfo]
+    parts: int = 0
+    archive_expanded_bytes: int = 0
 
 
 def _attachment(part: Message, payload: bytes, limits: ParseLimits) -> AttachmentInfo:
@@ -169,6 +182,9 @@ def _payload_bytes(part: Message) -> bytes:
 def _collect(part: Message, bodies: _Bodies, limits: ParseLimits, depth: int) -> None:
     if depth > limits.max_depth:
         raise UnparseableMessage(f"MIME parts nested deeper than {limits.max_depth} levels")
+    bodies.parts += 1
+    if bodies.parts > limits.max_parts:
+        raise UnparseableMessage(f"more than {limits.max_parts} MIME parts")
     content_type = part.get_content_type()
     if content_type in ("message/rfc822", "message/global", "text/rfc822-headers"):
         # A forwarded or bounced message is kept as an attachment, never read as our body.
@@ -197,8 +213,57 @@ def _collect(part: Message, bodies: _Bodies, limits: ParseLimits, depth: int) ->
         )
         (bodies.plain if content_type == "text/plain" else bodies.html).append(text)
         return
-    if len(bodies.attachments) < limits.max_attachments:
-        bodies.attachments.append(_attachment(part, payload, limits))
+    if len(bodies.attachments) >= limits.max_attachments:
+        raise UnparseableMessage(f"more than {limits.max_attachments} attachments")
+    attachment = _attachment(part, payload, limits)
+    bodies.archive_expanded_bytes += archive_check(attachment, payload, limits)
+    if bodies.archive_expanded_bytes > limits.max_archive_expanded_bytes:
+        raise UnparseableMessage(
+            f"attached archives expand to more than {limits.max_archive_expanded_bytes} bytes"
+        )
+    bodies.attachments.append(attachment)
+
+
+def archive_check(attachment: AttachmentInfo, payload: bytes, limits: ParseLimits) -> int:
+    """The bytes a zip or gzip attachment declares it expands to (0 for anything else);
+    raise ``UnparseableMessage`` for a compression bomb. Only the archive's directory (zip)
+    or size trailer (gzip) is read: nothing is ever decompressed."""
+    name = attachment.filename.lower()
+    declared = 0
+    entries = 1
+    if payload[:4] == b"PK\x03\x04" or name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return 0  # not a readable zip: recorded as an attachment like any other bytes
+        entries = len(infos)
+        declared = sum(info.file_size for info in infos)
+        # Archives inside archives are how a bomb hides its ratio (42.zip).
+        nested = sum(1 for info in infos if info.filename.lower().endswith(_ARCHIVE_SUFFIXES))
+        if nested > MAX_NESTED_ARCHIVES:
+            raise UnparseableMessage(
+                f"attachment {attachment.filename!r} holds {nested} archives "
+                f"(more than {MAX_NESTED_ARCHIVES}: a compression bomb)"
+            )
+    elif payload[:2] == b"\x1f\x8b" and len(payload) >= 18:
+        # gzip's last four bytes: the uncompressed size modulo 2**32.
+        declared = int.from_bytes(payload[-4:], "little")
+    else:
+        return 0
+    if entries > limits.max_archive_entries:
+        raise UnparseableMessage(
+            f"attachment {attachment.filename!r} is an archive of {entries} files "
+            f"(more than {limits.max_archive_entries}: a compression bomb)"
+        )
+    ratio = declared / max(1, len(payload))
+    if declared > 10 * 1024 * 1024 and ratio > limits.max_archive_ratio:
+        raise UnparseableMessage(
+            f"attachment {attachment.filename!r} is a compression bomb: {len(payload)} bytes "
+            f"declaring {declared} uncompressed ({ratio:.0f} times, more than "
+            f"{limits.max_archive_ratio:g})"
+        )
+    return declared
 
 
 def _received_at(message: Message, fallback: datetime | None) -> datetime:

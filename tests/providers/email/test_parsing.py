@@ -26,17 +26,21 @@ def with_attachments(*sizes: int) -> bytes:
     )
 
 
-def test_attachments_over_the_limit_are_flagged_and_counted_up_to_the_maximum() -> None:
+def test_attachments_over_the_size_limit_are_flagged() -> None:
     limits = ParseLimits(max_attachment_bytes=1000, max_attachments=3)
-    email = parse_message(
-        with_attachments(10, 1001, 1000, 5, 6), mailbox="m", source="t", limits=limits
-    )
+    email = parse_message(with_attachments(10, 1001, 1000), mailbox="m", source="t", limits=limits)
     assert [(a.filename, a.size_bytes, a.over_size_limit) for a in email.attachments] == [
         ("f0.bin", 10, False),
         ("f1.bin", 1001, True),
         ("f2.bin", 1000, False),
     ]
     assert email.body_text == "see files"
+
+
+def test_more_attachments_than_the_maximum_are_refused_not_dropped() -> None:
+    limits = ParseLimits(max_attachments=3)
+    with pytest.raises(UnparseableMessage, match="more than 3 attachments"):
+        parse_message(with_attachments(10, 11, 12, 13), mailbox="m", source="t", limits=limits)
 
 
 def test_a_message_over_the_size_limit_is_refused_with_the_reason() -> None:
