@@ -82,6 +82,7 @@ class CircuitBreaker:
         self._ttl = shared_state_ttl_seconds
         self._cached: tuple[BreakerState, float] | None = None
         self._cache_lock = threading.Lock()
+        self._update_lock = threading.Lock()
 
     def state(self) -> BreakerState:
         """The shared state now (or as read less than the TTL ago)."""
@@ -129,16 +130,20 @@ class CircuitBreaker:
 
     def record_success(self) -> None:
         """Close the circuit."""
-        if self.state() != BreakerState():
-            self._write(BreakerState())
+        with self._update_lock:
+            if self.state() != BreakerState():
+                self._write(BreakerState())
 
     def record_failure(self) -> None:
         """Count a failure; open (or re-open, when half-open) at the threshold."""
-        failures = self.state().failures + 1
-        open_until = (
-            self._clock() + self.cooldown_seconds if failures >= self.failure_threshold else 0.0
-        )
-        self._write(BreakerState(failures, open_until))
+        # Read-modify-write: without the lock, two threads of one process failing at once
+        # would both count from the same value and one failure would be lost.
+        with self._update_lock:
+            failures = self.state().failures + 1
+            open_until = (
+                self._clock() + self.cooldown_seconds if failures >= self.failure_threshold else 0.0
+            )
+            self._write(BreakerState(failures, open_until))
 
 
 class RateLimiter:
