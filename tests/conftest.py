@@ -15,6 +15,7 @@ from engine.store.base import Store
 from engine.store.sqlite import SQLiteStore
 from providers.ai.base import AIProvider
 from providers.ai.local import LocalAIProvider
+from providers.ai.sentence_encoder import shared_encoder
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +24,19 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in ("MONGODB_URI", "MAILROOM_MONGODB_URI", "MAILROOM_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MAILROOM_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sentence_vectors_kept_between_runs(pytestconfig: pytest.Config) -> Iterator[None]:
+    """The training texts' sentence vectors are kept in pytest's cache folder between runs (as
+    a worker keeps them in its models folder): encoding them all takes most of a minute."""
+    if pytestconfig.cache is None:
+        yield
+        return
+    folder = Path(pytestconfig.cache.mkdir("sentence-vectors"))
+    shared_encoder().load_cache(folder)
+    yield
+    shared_encoder().save_cache(folder)
 
 
 @pytest.fixture(scope="session")
