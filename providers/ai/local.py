@@ -110,7 +110,8 @@ class LocalAIProvider(AIProvider):
 
     def warm_up(self) -> None:
         """Load (or train) everything now instead of on the first email."""
-        self._ready_classifier()
+        classifier, _ = self._ready_classifier()
+        classifier.predict_proba(["warm up the sentence encoder"])  # loads its weights
         self._ready_knowledge_base()
         detect_language("warm up the language profiles")
 
