@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.store.base import Store
 from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel, fingerprint
+from providers.ai.sentence_encoder import shared_encoder
 from providers.ai.training_data import LabelledExample, load_training_examples
 
 #: Share of the examples kept aside to score the retrained model.
@@ -85,17 +86,20 @@ def retrain_local_classifier(
     yield RetrainProgress(
         f"Read {len(shipped):,} shipped examples and {len(corrections):,} corrections", 0.05
     )
+    encoder = shared_encoder()
+    encoder.load_cache(models_dir)  # the shipped examples' sentence vectors, from the last run
     train, holdout = split_holdout(examples, HOLDOUT_SHARE)
-    scored = LocalClassifierModel.train(train)
+    scored = LocalClassifierModel.train(train, encoder)
     yield RetrainProgress(f"Trained on {len(train):,} examples to score the new model", 0.45)
     accuracy = _accuracy(scored, holdout) or 0.0
     held_corrections = [e for e in holdout if e.source == "correction"]
     yield RetrainProgress(
         f"Scored {len(holdout):,} held-out examples: accuracy {accuracy:.3f}", 0.55
     )
-    model = LocalClassifierModel.train(examples)
+    model = LocalClassifierModel.train(examples, encoder)
     yield RetrainProgress(f"Trained the model on all {len(examples):,} examples", 0.95)
     model.save(models_dir / MODEL_FILENAME)
+    encoder.save_cache(models_dir)
     yield RetrainProgress("Saved; workers load it at their next check", 1.0)
     yield RetrainReport(
         examples=len(examples),

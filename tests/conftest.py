@@ -16,6 +16,7 @@ from engine.store.encryption import using_cipher
 from engine.store.sqlite import SQLiteStore
 from providers.ai.base import AIProvider
 from providers.ai.local import LocalAIProvider
+from providers.ai.sentence_encoder import shared_encoder
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +32,19 @@ def _no_encryption_key_left_over() -> Iterator[None]:
     """The store cipher is process-wide (``open_store`` installs it): no test inherits one."""
     with using_cipher(None):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sentence_vectors_kept_between_runs(pytestconfig: pytest.Config) -> Iterator[None]:
+    """The training texts' sentence vectors are kept in pytest's cache folder between runs (as
+    a worker keeps them in its models folder): encoding them all takes most of a minute."""
+    if pytestconfig.cache is None:
+        yield
+        return
+    folder = Path(pytestconfig.cache.mkdir("sentence-vectors"))
+    shared_encoder().load_cache(folder)
+    yield
+    shared_encoder().save_cache(folder)
 
 
 @pytest.fixture(scope="session")

@@ -100,6 +100,16 @@ FOLLOW_UP = {
     "Ihnen gerne weiter.",
     "es": "Si esto no lo resuelve, responda a este correo y le ayudaremos.",
 }
+#: For a customer writing in French, German or Spanish the English article is cited by its title
+#: and id, not quoted: a quoted English article would make most of the reply English.
+ARTICLE_CITATION = {
+    "fr": 'Vous trouverez la réponse détaillée dans notre article d\'aide "{title}" '
+    "(référence {article_id}, en anglais) ; nous pouvons aussi vous l'expliquer en français.",
+    "de": 'Die ausführliche Antwort finden Sie in unserem Hilfeartikel "{title}" '
+    "(Kennung {article_id}, auf Englisch); gerne erklären wir es Ihnen auch auf Deutsch.",
+    "es": 'Encontrará la respuesta detallada en nuestro artículo de ayuda "{title}" '
+    "(referencia {article_id}, en inglés); con gusto se lo explicamos también en español.",
+}
 #: Introduces the quoted (English) article; ``{title}`` is its title.
 ARTICLE_INTRO = {
     "en": 'Our help article "{title}" explains:',

