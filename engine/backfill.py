@@ -22,9 +22,9 @@ from engine.models import (
     RollupIncrement,
     Workflow,
 )
-from engine.rollups import hour_bucket
+from engine.rollups import ai_usage_increments, hour_bucket
 from engine.store.base import Store
-from providers.ai.base import Classification, DraftReply, Usage
+from providers.ai.base import Classification, DraftReply
 
 #: The metrics this rebuilds: what an execution's own record holds exactly. Node latencies
 #: (each attempt's duration is not kept), execution runtimes (a cancel does not record one),
@@ -82,25 +82,6 @@ def closed_range(since: datetime, until: datetime, now: datetime) -> tuple[datet
     return start, end
 
 
-def _usage_increments(
-    bucket: datetime, provider: str, operation: str, usage: Usage | None
-) -> list[RollupIncrement]:
-    # The same rows engine/nodes/ai_model.py writes for one call.
-    key = f"{provider}:{operation}"
-    if usage is None:
-        return [RollupIncrement(bucket=bucket, metric="ai_calls", key=key)]
-    return [
-        RollupIncrement(bucket=bucket, metric="ai_calls", key=key, total=usage.latency_ms),
-        RollupIncrement(
-            bucket=bucket,
-            metric="ai_tokens",
-            key=key,
-            total=float(usage.input_tokens + usage.output_tokens),
-        ),
-        RollupIncrement(bucket=bucket, metric="ai_cost_usd", key=key, total=usage.cost_usd),
-    ]
-
-
 def _ai_increments(run: NodeExecution) -> list[RollupIncrement]:
     at = run.started_at or run.completed_at
     if at is None:
@@ -112,7 +93,7 @@ def _ai_increments(run: NodeExecution) -> list[RollupIncrement]:
             RollupIncrement(bucket=bucket, metric="emails_by_category", key=result.category),
             RollupIncrement(bucket=bucket, metric="emails_by_priority", key=result.priority),
             RollupIncrement(bucket=bucket, metric="emails_by_sentiment", key=result.sentiment),
-            *_usage_increments(bucket, result.provider, "classify", result.usage),
+            *ai_usage_increments(bucket, result.provider, "classify", result.usage),
         ]
         if result.needs_review:
             increments.append(
@@ -121,7 +102,7 @@ def _ai_increments(run: NodeExecution) -> list[RollupIncrement]:
         return increments
     if "draft" in run.output_data:
         draft = DraftReply.model_validate(run.output_data["draft"])
-        return _usage_increments(bucket, draft.provider, "draft", draft.usage)
+        return ai_usage_increments(bucket, draft.provider, "draft", draft.usage)
     return []
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from engine.models import Approval, ApprovalStatus, RollupIncrement
+from providers.ai.base import Usage
 
 #: Upper bounds (ms, inclusive) of the latency histogram's buckets; the last one is open.
 LATENCY_BUCKETS_MS: tuple[float, ...] = (
@@ -159,3 +160,22 @@ def reply_sent_increments(
         key = "met" if sent_at <= due_at else "breached"
         increments.append(RollupIncrement(bucket=bucket, metric=SLA, key=key))
     return increments
+
+
+def ai_usage_increments(
+    bucket: datetime, provider: str, operation: str, usage: Usage | None
+) -> list[RollupIncrement]:
+    """Calls, tokens and cost of one AI call, per provider and operation, for the metrics."""
+    key = f"{provider}:{operation}"
+    if usage is None:
+        return [RollupIncrement(bucket=bucket, metric="ai_calls", key=key)]
+    return [
+        RollupIncrement(bucket=bucket, metric="ai_calls", key=key, total=usage.latency_ms),
+        RollupIncrement(
+            bucket=bucket,
+            metric="ai_tokens",
+            key=key,
+            total=float(usage.input_tokens + usage.output_tokens),
+        ),
+        RollupIncrement(bucket=bucket, metric="ai_cost_usd", key=key, total=usage.cost_usd),
+    ]

@@ -573,16 +573,7 @@ class MailroomService:
         changed = approval.model_copy(
             update={"priority": priority, "priority_rank": rank, "due_at": due_at}
         )
-        if not self.store.update_pending_approval(changed):
-            raise ControlRefused(f"approval {approval_id} was decided by someone else")
-        self._audit(
-            actor,
-            "correct_priority",
-            approval_id,
-            before={"priority": approval.priority},
-            after={"priority": priority},
-        )
-        return changed
+        return self._save_pending_change(actor, "correct_priority", approval, changed, "priority")
 
     def reassign(self, actor: Actor, approval_id: str, assignee: str | None) -> Approval:
         """Give a pending approval to ``assignee`` (None: back to the whole queue)."""
@@ -593,14 +584,22 @@ class MailroomService:
             if account is None or account.role not in PERMISSIONS["decide_approval"]:
                 raise ControlRefused(f"{assignee} is not someone who may decide approvals")
         changed = approval.model_copy(update={"assigned_to": assignee})
+        return self._save_pending_change(
+            actor, "approval_reassigned", approval, changed, "assigned_to"
+        )
+
+    def _save_pending_change(
+        self, actor: Actor, action: str, approval: Approval, changed: Approval, field: str
+    ) -> Approval:
+        """Store ``changed`` unless the approval was decided meanwhile; audit ``field``."""
         if not self.store.update_pending_approval(changed):
-            raise ControlRefused(f"approval {approval_id} was decided by someone else")
+            raise ControlRefused(f"approval {approval.approval_id} was decided by someone else")
         self._audit(
             actor,
-            "approval_reassigned",
-            approval_id,
-            before={"assigned_to": approval.assigned_to},
-            after={"assigned_to": assignee},
+            action,
+            approval.approval_id,
+            before={field: getattr(approval, field)},
+            after={field: getattr(changed, field)},
         )
         return changed
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -26,8 +25,8 @@ from engine.nodes.base import (
     RetryPolicy,
 )
 from engine.nodes.registry import register
-from engine.rollups import hour_bucket
-from providers.ai.base import AIProvider, Category, Classification, Usage
+from engine.rollups import ai_usage_increments, hour_bucket
+from providers.ai.base import AIProvider, Category, Classification
 from providers.ai.injection import injection_scan_text
 from providers.errors import InvalidModelOutputError, PermanentProviderError
 
@@ -100,7 +99,7 @@ class AIModel(NodeType[AIModelConfig]):
                 RollupIncrement(bucket=bucket, metric="emails_by_category", key=result.category),
                 RollupIncrement(bucket=bucket, metric="emails_by_priority", key=result.priority),
                 RollupIncrement(bucket=bucket, metric="emails_by_sentiment", key=result.sentiment),
-                *self._usage_rollups(bucket, result.provider, "classify", result.usage),
+                *ai_usage_increments(bucket, result.provider, "classify", result.usage),
             ]
             if result.needs_review:
                 telemetry.guard_held(result.review_reasons)
@@ -119,24 +118,5 @@ class AIModel(NodeType[AIModelConfig]):
             )
         with _counted_calls(ai, "draft"):
             draft = ai.draft(ctx.email, classification)
-        ctx.rollups += self._usage_rollups(bucket, draft.provider, "draft", draft.usage)
+        ctx.rollups += ai_usage_increments(bucket, draft.provider, "draft", draft.usage)
         return NodeResult(output={"draft": draft.model_dump(mode="json")})
-
-    @staticmethod
-    def _usage_rollups(
-        bucket: datetime, provider: str, operation: str, usage: Usage | None
-    ) -> list[RollupIncrement]:
-        """Calls, tokens and cost per provider and operation, for the metrics."""
-        key = f"{provider}:{operation}"
-        if usage is None:
-            return [RollupIncrement(bucket=bucket, metric="ai_calls", key=key)]
-        return [
-            RollupIncrement(bucket=bucket, metric="ai_calls", key=key, total=usage.latency_ms),
-            RollupIncrement(
-                bucket=bucket,
-                metric="ai_tokens",
-                key=key,
-                total=float(usage.input_tokens + usage.output_tokens),
-            ),
-            RollupIncrement(bucket=bucket, metric="ai_cost_usd", key=key, total=usage.cost_usd),
-        ]
