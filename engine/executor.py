@@ -4,8 +4,9 @@ Nodes whose inputs are decided run as soon as they are ready, so parallel branch
 same time (up to ``node_parallelism``); a node with several inputs waits for all of them or for
 any, as its ``join`` says. Each node has a wall-clock budget, retries included. After every node
 the execution is written back, fenced on (owner, attempt), while a ``LeaseKeeper`` renews the
-lease in the background. Pause and cancel requests are honoured at node boundaries: no new node
-starts, the ones in flight finish. An approval parks the execution without a lease.
+lease in the background; pure nodes (``NodeType.inline``) run in the driving thread and are
+written with the next boundary. Pause and cancel requests are honoured at node boundaries: no
+new node starts, the ones in flight finish. An approval parks the execution without a lease.
 """
 
 from __future__ import annotations
@@ -254,6 +255,11 @@ class _Run:
             room = self.x.settings.node_parallelism - len(self.in_flight)
             if not self.failed and self.control is None and not self.x.stopping.is_set():
                 ready = self._ready()[: max(0, room)]
+                inline = [node for node in ready if get_node_type(node.node_type_id).inline]
+                if inline:
+                    for node in inline:
+                        self._run_inline(node)
+                    continue  # what they fired may make more nodes ready, or skip some
                 if ready:
                     # A node boundary: read the control request once per batch of starts.
                     self.control = self.x.requested_control(self.execution.execution_id)
@@ -309,6 +315,20 @@ class _Run:
                 data.update(run.output_data)
         return data
 
+    def _inputs(self, node_id: str) -> dict[str, Any]:
+        """What the nodes connected into ``node_id`` produced: the node's input as shown.
+
+        Only the direct predecessors' outputs, not everything upstream (which the node may
+        still read): copying all of it into every node run would grow the stored execution
+        with the square of its length.
+        """
+        inputs: dict[str, Any] = {}
+        for conn in self.graph.incoming(node_id):
+            source = self.execution.find_run(conn.source_node_id)
+            if source is not None and source.status == NodeStatus.COMPLETED:
+                inputs.update(source.output_data)
+        return inputs
+
     def _prepare(self, node: WorkflowNode) -> tuple[NodeContext, NodeExecution, _Flight]:
         """Mark ``node`` running and build what it runs with (it starts after the write)."""
         run = self.execution.node_run(node.node_id)
@@ -317,7 +337,7 @@ class _Run:
         run.started_at = self.x.clock()
         run.completed_at = None
         run.error = None
-        run.input_data = {k: v for k, v in data.items() if k != "email"}
+        run.input_data = self._inputs(node.node_id)
         budget = node.timeout_seconds or self.x.settings.node_timeout_seconds
         flight = _Flight(node=node, deadline=time.monotonic() + budget)
         ctx = NodeContext(
@@ -334,6 +354,12 @@ class _Run:
             ensure_lease=self.keeper.ensure,
         )
         return ctx, run, flight
+
+    def _run_inline(self, node: WorkflowNode) -> None:
+        """Run a pure node here and now (see ``NodeType.inline``); written with what's next."""
+        ctx, run, flight = self._prepare(node)
+        self._record(node, self._observed_node(ctx, run, flight.abandon))
+        self.unwritten = True
 
     def _start(self, ctx: NodeContext, run: NodeExecution, flight: _Flight) -> None:
         # The node thread carries this execution's log correlation ids.
@@ -431,21 +457,26 @@ class _Run:
             )
 
         started = time.perf_counter()
+        result: NodeResult
         try:
             config = node_type.parse_config(node.config)
-            retrying = Retrying(
-                stop=stop_after_attempt(policy.max_attempts) | _StopWhenSet(abandon),
-                wait=wait_exponential_jitter(
-                    multiplier=policy.initial_wait_seconds,
-                    max=policy.max_wait_seconds,
-                    jitter=policy.initial_wait_seconds,
-                ),
-                retry=retry_if_exception_type(TransientProviderError),
-                before_sleep=count_retry,
-                sleep=self.x.sleep,
-                reraise=True,
-            )
-            result: NodeResult = retrying(node_type.run, ctx, config)
+            if node_type.inline:
+                # An inline node calls no provider, so it has no transient error to retry.
+                result = node_type.run(ctx, config)
+            else:
+                retrying = Retrying(
+                    stop=stop_after_attempt(policy.max_attempts) | _StopWhenSet(abandon),
+                    wait=wait_exponential_jitter(
+                        multiplier=policy.initial_wait_seconds,
+                        max=policy.max_wait_seconds,
+                        jitter=policy.initial_wait_seconds,
+                    ),
+                    retry=retry_if_exception_type(TransientProviderError),
+                    before_sleep=count_retry,
+                    sleep=self.x.sleep,
+                    reraise=True,
+                )
+                result = retrying(node_type.run, ctx, config)
         except LeaseLost:
             return _Outcome(lease_lost=True)
         except ValidationError as exc:
@@ -490,6 +521,16 @@ class _Run:
         if not self.store.write_execution(self.execution, owner=self.owner, attempt=self.attempt):
             raise LeaseLost(self.execution.execution_id)
 
+    def _write_last(self) -> None:
+        """The run's last write, with the rollups of what it did in the same transaction."""
+        self.execution.updated_at = self.x.clock()
+        written = self.store.write_execution(
+            self.execution, owner=self.owner, attempt=self.attempt, rollups=self.rollups
+        )
+        if not written:
+            raise LeaseLost(self.execution.execution_id)
+        self.rollups.clear()
+
     def _let_go(self, status: ExecutionStatus) -> None:
         self.keeper.stop()
         self.execution.status = status
@@ -498,13 +539,13 @@ class _Run:
 
     def _release(self, status: ExecutionStatus) -> ExecutionLog:
         self._let_go(status)
-        self._write()
+        self._write_last()
         return self.execution
 
     def _park(self, node_id: str) -> ExecutionLog:
         self._let_go(ExecutionStatus.WAITING)
         self.execution.waiting_on_node = node_id
-        self._write()
+        self._write_last()
         log.info("execution waits on node %s", node_id)
         # The decision may have landed between creating the approval and parking; the
         # deciding side only re-queues waiting executions, so re-queue it here.
@@ -530,9 +571,6 @@ class _Run:
         execution.metrics.nodes_executed = done
         execution.metrics.emails_processed = 1 if execution.email_id else 0
         execution.metrics.success_rate = done / (done + failed) if done + failed else 0.0
-        self._write()
-        telemetry.execution_finished(status)
-        log.info("execution %s after %d nodes (%d failed)", status, done, failed)
         bucket = hour_bucket(now)
         self.rollups.append(
             RollupIncrement(bucket=bucket, metric="executions_by_status", key=status)
@@ -545,4 +583,7 @@ class _Run:
                 total=execution.metrics.total_runtime_ms,
             )
         )
+        self._write_last()
+        telemetry.execution_finished(status)
+        log.info("execution %s after %d nodes (%d failed)", status, done, failed)
         return execution

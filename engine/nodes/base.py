@@ -81,6 +81,11 @@ class NodeType(ABC, Generic[ConfigT]):
     config_model: ClassVar[type[NodeConfig]]
     outputs: ClassVar[tuple[str, ...]] = ("main",)
     retry_policy: ClassVar[RetryPolicy] = RetryPolicy()
+    #: A node that only computes from the execution's data (no I/O, no side effect, no
+    #: provider, bounded work). The executor runs it in the driving thread, with no fenced
+    #: write or control check before it: a worker that lost its lease may compute it, but
+    #: only a fenced write keeps what it computed.
+    inline: ClassVar[bool] = False
 
     def parse_config(self, raw: dict[str, Any]) -> ConfigT:
         """Validate a node's stored config; raises ``pydantic.ValidationError`` when invalid."""

@@ -45,6 +45,7 @@ class Condition(NodeType[ConditionConfig]):
     category = NodeCategory.LOGIC
     description = "Sends the execution down its 'true' or 'false' output."
     config_model = ConditionConfig
+    inline = True
     outputs = ("true", "false")
 
     def run(self, ctx: NodeContext, config: ConditionConfig) -> NodeResult:

@@ -51,6 +51,7 @@ class EmailTrigger(NodeType[EmailTriggerConfig]):
     category = NodeCategory.TRIGGER
     description = "Polls a mailbox; each new email starts one execution."
     config_model = EmailTriggerConfig
+    inline = True
 
     def run(self, ctx: NodeContext, config: EmailTriggerConfig) -> NodeResult:
         if ctx.email is None:

@@ -22,6 +22,7 @@ class Transform(NodeType[TransformConfig]):
     category = NodeCategory.LOGIC
     description = "Copies values from the input into new fields for later nodes."
     config_model = TransformConfig
+    inline = True
 
     def run(self, ctx: NodeContext, config: TransformConfig) -> NodeResult:
         return NodeResult(

@@ -154,9 +154,20 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def write_execution(self, execution: ExecutionLog, *, owner: str, attempt: int) -> bool:
+    def write_execution(
+        self,
+        execution: ExecutionLog,
+        *,
+        owner: str,
+        attempt: int,
+        rollups: Sequence[RollupIncrement] = (),
+    ) -> bool:
         """Replace the stored execution with ``execution`` if its stored owner and attempt
         still equal ``owner`` and ``attempt`` (fencing). Return whether it was written.
+
+        ``rollups`` are added (as ``increment_rollups`` does) only if the execution was
+        written, in the same transaction where the backend has one: a run's last write and the
+        metrics of what it did land together.
 
         The stored ``control_request`` is kept whatever ``execution`` holds: a pause or cancel
         requested while the worker runs must not be overwritten by the worker's next write.

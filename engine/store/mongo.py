@@ -305,14 +305,26 @@ class MongoStore(Store):
         )
         return _model_or_none(ExecutionLog, doc)
 
-    def write_execution(self, execution: ExecutionLog, *, owner: str, attempt: int) -> bool:
+    def write_execution(
+        self,
+        execution: ExecutionLog,
+        *,
+        owner: str,
+        attempt: int,
+        rollups: Sequence[RollupIncrement] = (),
+    ) -> bool:
         doc = _document(execution)
         # The stored control_request survives a worker's fenced write (see the contract).
         del doc["control_request"], doc["execution_id"]
         result = self._executions.update_one(
             {"_id": execution.execution_id, "owner": owner, "attempt": attempt}, {"$set": doc}
         )
-        return result.matched_count == 1
+        if result.matched_count != 1:
+            return False
+        # No multi-document transaction here (a standalone server has none): the rollups
+        # follow the fenced write; a crash between the two loses only these increments.
+        self.increment_rollups(rollups)
+        return True
 
     def renew_lease(
         self, execution_id: str, *, owner: str, attempt: int, lease_until: datetime

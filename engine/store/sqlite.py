@@ -578,40 +578,45 @@ class SQLiteStore(Store):
     def claim_execution(
         self, owner: str, lease_until: datetime, now: datetime
     ) -> ExecutionLog | None:
-        with self._write() as db:
-            row = db.execute(
-                "SELECT doc FROM executions WHERE status = 'pending' AND control_request IS NULL"
-                " ORDER BY created_at, execution_id LIMIT 1"
-            ).fetchone()
-            if row is None:
-                return None
-            pending = codec.from_json(ExecutionLog, row[0])
-            claimed = codec.normalized(
-                pending.model_copy(
-                    update={
-                        "status": ExecutionStatus.RUNNING,
-                        "owner": owner,
-                        "attempt": pending.attempt + 1,
-                        "lease_until": lease_until,
-                        "updated_at": now,
-                        "started_at": pending.started_at or now,
-                    }
-                )
-            )
-            db.execute(
-                f"UPDATE executions SET {_EXECUTION_SET} WHERE execution_id = :execution_id",
-                _execution_row(claimed),
-            )
-        return claimed
-
-    def write_execution(self, execution: ExecutionLog, *, owner: str, attempt: int) -> bool:
+        # One statement (atomic on its own) that patches the stored document in place and
+        # returns it: no decode, re-encode and second statement per claim. In SET every
+        # expression reads the row as it was, so ``attempt + 1`` is the new attempt.
         with self._locked() as db:
-            written = db.execute(
-                f"UPDATE executions SET {_EXECUTION_FENCED_SET} WHERE execution_id ="
-                " :execution_id AND owner = :fence_owner AND attempt = :fence_attempt",
-                {**_execution_row(execution), "fence_owner": owner, "fence_attempt": attempt},
-            ).rowcount
-        return written == 1
+            row = db.execute(
+                "UPDATE executions SET status = 'running', owner = :owner,"
+                " attempt = attempt + 1, lease_until = :lease_until,"
+                " doc = json_set(doc, '$.status', 'running', '$.owner', :owner,"
+                " '$.attempt', attempt + 1, '$.lease_until', :lease_until, '$.updated_at', :now,"
+                " '$.started_at', coalesce(json_extract(doc, '$.started_at'), :now))"
+                " WHERE execution_id = (SELECT execution_id FROM executions"
+                " WHERE status = 'pending' AND control_request IS NULL"
+                " ORDER BY created_at, execution_id LIMIT 1)"
+                " RETURNING doc",
+                {"owner": owner, "lease_until": _t(lease_until), "now": _t(now)},
+            ).fetchone()
+        return None if row is None else codec.from_json(ExecutionLog, row[0])
+
+    def write_execution(
+        self,
+        execution: ExecutionLog,
+        *,
+        owner: str,
+        attempt: int,
+        rollups: Sequence[RollupIncrement] = (),
+    ) -> bool:
+        row = {**_execution_row(execution), "fence_owner": owner, "fence_attempt": attempt}
+        fenced_update = (
+            f"UPDATE executions SET {_EXECUTION_FENCED_SET} WHERE execution_id ="
+            " :execution_id AND owner = :fence_owner AND attempt = :fence_attempt"
+        )
+        if not rollups:
+            with self._locked() as db:  # one statement: atomic on its own
+                return bool(db.execute(fenced_update, row).rowcount == 1)
+        with self._write() as db:
+            if db.execute(fenced_update, row).rowcount != 1:
+                return False
+            self._add_rollups(db, rollups)
+        return True
 
     def renew_lease(
         self, execution_id: str, *, owner: str, attempt: int, lease_until: datetime
@@ -860,16 +865,19 @@ class SQLiteStore(Store):
 
     # --- rollups ---------------------------------------------------------------------------
     def increment_rollups(self, increments: Sequence[RollupIncrement]) -> None:
-        rows = [(_t(i.bucket), i.metric, i.key, i.count, i.total) for i in increments]
-        if not rows:
+        if not increments:
             return
         with self._write() as db:
-            db.executemany(
-                "INSERT INTO rollups (bucket, metric, key, count, total) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (bucket, metric, key) DO UPDATE SET"
-                " count = count + excluded.count, total = total + excluded.total",
-                rows,
-            )
+            self._add_rollups(db, increments)
+
+    @staticmethod
+    def _add_rollups(db: sqlite3.Connection, increments: Sequence[RollupIncrement]) -> None:
+        db.executemany(
+            "INSERT INTO rollups (bucket, metric, key, count, total) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (bucket, metric, key) DO UPDATE SET"
+            " count = count + excluded.count, total = total + excluded.total",
+            [(_t(i.bucket), i.metric, i.key, i.count, i.total) for i in increments],
+        )
 
     def query_rollups(
         self, metric: str, since: datetime, until: datetime | None = None
