@@ -183,7 +183,7 @@ def configure_logging(
     # APScheduler logs every run of every job at INFO: twice a second per worker.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Third-party HTTP clients log request URLs at INFO; keep them to warnings.
-    for noisy in ("httpx", "httpcore", "openai", "anthropic"):
+    for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "openai", "anthropic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd  # type: ignore[import-untyped]
-import plotly.express as px
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from engine.rollups import DRAFT_EDIT_SHARE, FIRST_RESPONSE, NODE_LATENCY_HISTOGRAM, SLA
+from ui.charts import bar_chart, pie_chart
 from ui.context import current_actor, get_service
 from ui.format import STATUS_COLOURS
 from ui.metrics import (
@@ -30,7 +30,6 @@ SENTIMENT_HEX = {"positive": "#43a047", "neutral": "#9e9e9e", "negative": "#e539
 APPROVAL_HEX = {"approved": "#43a047", "rejected": "#e53935"}
 EDIT_HEX = {"unedited": "#43a047", "edited": "#fb8c00"}
 SLA_HEX = {"met": "#43a047", "breached": "#e53935"}
-CHART_HEIGHT = 340
 
 service = get_service()
 actor = current_actor("metrics")
@@ -113,26 +112,7 @@ def _empty(what: str) -> None:
 
 
 def _pie(frame: pd.DataFrame, title: str, colours: dict[str, str], key: str) -> None:
-    figure = px.pie(
-        frame,
-        names="key",
-        values="count",
-        title=title,
-        hole=0.45,
-        color="key",
-        color_discrete_map=colours,
-    )
-    figure.update_layout(
-        height=CHART_HEIGHT, margin={"t": 50, "b": 10, "l": 10, "r": 10}, legend_title_text=""
-    )
-    st.plotly_chart(figure, key=key)
-
-
-def _bar(frame: pd.DataFrame, key: str, legend: bool = True, **options: object) -> None:
-    figure = px.bar(frame, **options)
-    figure.update_layout(height=CHART_HEIGHT, showlegend=legend)
-    figure.update_yaxes(rangemode="nonnegative")
-    st.plotly_chart(figure, key=key)
+    st.plotly_chart(pie_chart(frame, title, colours), key=key)
 
 
 row: list[DeltaGenerator] = list(st.columns(2))
@@ -141,16 +121,15 @@ with row[0]:
     if volume.empty:
         _empty("emails")
     else:
-        figure = px.bar(
+        figure = bar_chart(
             volume,
             x="period",
             y="count",
-            color="key",
-            barmode="stack",
+            group="key",
+            stacked=True,
             title="Emails by category per " + ("hour" if hourly else "day"),
-            labels={"period": "", "count": "emails", "key": "category"},
+            y_title="emails",
         )
-        figure.update_layout(height=CHART_HEIGHT)
         if not hourly:
             figure.update_xaxes(dtick=24 * 3600 * 1000, tickformat="%b %d")
         st.plotly_chart(figure, key="chart-volume")
@@ -159,18 +138,17 @@ with row[1]:
     if percentiles.empty:
         _empty("node runs")
     else:
-        _bar(
+        chart = bar_chart(
             percentiles,
-            "chart-nodes",
             x="ms",
             y="node",
-            color="percentile",
-            barmode="group",
-            orientation="h",
+            group="percentile",
+            horizontal=True,
+            hover="runs",
             title="Processing time per node: p50 and p95",
-            labels={"ms": "ms per run", "node": "", "percentile": ""},
-            hover_data={"runs": True},
+            x_title="ms per run",
         )
+        st.plotly_chart(chart, key="chart-nodes")
 
 row = list(st.columns(3))
 with row[0]:
@@ -198,15 +176,15 @@ with row[0]:
         _empty("replies sent")
     else:
         minutes = first_response.assign(minutes=first_response["mean"] / 60)
-        _bar(
+        chart = bar_chart(
             minutes,
-            "chart-first-response",
             x="key",
             y="minutes",
+            hover="count",
             title="Time to first response by category",
-            labels={"key": "", "minutes": "minutes (mean)"},
-            hover_data={"count": True},
+            y_title="minutes (mean)",
         )
+        st.plotly_chart(chart, key="chart-first-response")
 with row[1]:
     if sla.empty:
         _empty("replies with an SLA")
@@ -229,15 +207,15 @@ with row[1]:
         _empty("approved drafts")
     else:
         amount = edit_amount.assign(percent=100 * edit_amount["mean"])
-        _bar(
+        chart = bar_chart(
             amount,
-            "chart-edit-amount",
             x="key",
             y="percent",
+            hover="count",
             title="How much agents change drafts, by category",
-            labels={"key": "", "percent": "% of the draft changed (mean)"},
-            hover_data={"count": True},
+            y_title="% of the draft changed (mean)",
         )
+        st.plotly_chart(chart, key="chart-edit-amount")
 
 st.subheader("AI usage by provider")
 providers = by_provider(frames)
@@ -252,16 +230,10 @@ else:
         strict=False,
     ):
         with column:
-            _bar(
-                providers,
-                "chart-ai" if measure == "calls" else f"chart-ai-{measure}",
-                x="provider",
-                y=measure,
-                color="provider",
-                legend=False,
-                title=label,
-                labels={"provider": "", measure: ""},
+            chart = bar_chart(
+                providers, x="provider", y=measure, group="provider", legend=False, title=label
             )
+            st.plotly_chart(chart, key="chart-ai" if measure == "calls" else f"chart-ai-{measure}")
     with ai_columns[3]:
         st.dataframe(providers, hide_index=True, width="stretch")
         if "local" in set(providers["provider"]):
@@ -274,7 +246,8 @@ st.caption("The hourly rollups behind the charts (UTC), as filtered above.")
 st.dataframe(table, hide_index=True, width="stretch", height=240)
 st.download_button(
     "Download CSV",
-    data=table.to_csv(index=False).encode(),
+    # Made only when clicked: a render should not pay for an export nobody asked for.
+    data=lambda: table.to_csv(index=False).encode(),
     mime="text/csv",
     file_name=f"mailroom-metrics-{start}-{end}.csv",
     icon=":material/download:",
