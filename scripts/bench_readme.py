@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", type=Path, default=Path("README.md"))
     parser.add_argument("--pipeline-emails", type=int, default=500)
     parser.add_argument("--empty-executions", type=int, default=2000)
-    parser.add_argument("--llm-emails", type=int, default=640)
+    parser.add_argument("--llm-emails", type=int, default=1280)
     parser.add_argument("--llm-latencies", default="1000,200", help="ms, comma-separated")
     parser.add_argument("--ui-emails", type=int, default=100_000)
     args = parser.parse_args(argv)

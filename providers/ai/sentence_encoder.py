@@ -43,6 +43,9 @@ CACHE_FILENAME = "sentence_embeddings.joblib"
 MAX_CACHED = 32_768
 #: Vectors of the last texts scored (the sentiment model reads the email the category model did).
 RECENT = 16
+#: Texts per call into the network: training encodes ten thousand texts, and one batch of them
+#: holds every text's padded token activations at once (hundreds of MB at the peak).
+ENCODE_BATCH = 256
 _CACHE_FORMAT = 1
 
 
@@ -83,7 +86,8 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str], *, remember: bool = False) -> np.ndarray:
         """The vectors of ``texts``, shape ``(len(texts), 512)``, float32.
 
-        Texts not seen before are encoded in one batch (cheaper per text than one by one).
+        Texts not seen before are encoded in batches of ``ENCODE_BATCH`` (cheaper per text than
+        one by one, and bounded in memory).
         ``remember`` keeps their vectors for later trainings (training data); otherwise only the
         last few texts' vectors are kept.
         """
@@ -101,12 +105,14 @@ class SentenceEncoder:
             missing = list(dict.fromkeys(k for k in keys if k not in found))
             if missing:
                 index = {key: i for i, key in enumerate(keys)}
-                fresh = np.asarray(
-                    self._ready().encode([clipped[index[k]] for k in missing]), dtype=np.float32
-                ).reshape(len(missing), DIMENSIONS)
-                for key, vector in zip(missing, fresh, strict=True):
-                    found[key] = vector
-                    self._store(key, vector, remember)
+                for start in range(0, len(missing), ENCODE_BATCH):
+                    batch = missing[start : start + ENCODE_BATCH]
+                    fresh = np.asarray(
+                        self._ready().encode([clipped[index[k]] for k in batch]), dtype=np.float32
+                    ).reshape(len(batch), DIMENSIONS)
+                    for key, vector in zip(batch, fresh, strict=True):
+                        found[key] = vector
+                        self._store(key, vector, remember)
             for i, key in enumerate(keys):
                 out[i] = found[key]
         return out
