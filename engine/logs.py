@@ -185,6 +185,15 @@ def configure_logging(
     # Third-party HTTP clients log request URLs at INFO; keep them to warnings.
     for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "openai", "anthropic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # uvicorn's records must reach this handler (the access log's ?token= is redacted here).
+    # Others change those loggers process-wide: Streamlit gives "uvicorn" its own stderr
+    # handler and stops its propagation; a server started with access_log=False (the probe
+    # server) stops the access log's. Only the command line calls this, at start-up.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        named = logging.getLogger(name)
+        named.handlers.clear()
+        named.propagate, named.disabled = True, False
+        named.setLevel(logging.NOTSET)
     return handler
 
 

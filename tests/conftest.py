@@ -38,10 +38,11 @@ def _no_encryption_key_left_over() -> Iterator[None]:
 def _sentence_vectors_kept_between_runs(pytestconfig: pytest.Config) -> Iterator[None]:
     """The training texts' sentence vectors are kept in pytest's cache folder between runs (as
     a worker keeps them in its models folder): encoding them all takes most of a minute."""
-    if pytestconfig.cache is None:
+    cache = getattr(pytestconfig, "cache", None)  # absent under ``-p no:cacheprovider``
+    if cache is None:
         yield
         return
-    folder = Path(pytestconfig.cache.mkdir("sentence-vectors"))
+    folder = Path(cache.mkdir("sentence-vectors"))
     shared_encoder().load_cache(folder)
     yield
     shared_encoder().save_cache(folder)
