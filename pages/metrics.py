@@ -4,6 +4,7 @@ exactly what is shown. Every figure comes from pre-aggregated rows, never a scan
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
@@ -115,6 +116,10 @@ def _pie(frame: pd.DataFrame, title: str, colours: dict[str, str], key: str) -> 
     st.plotly_chart(pie_chart(frame, title, colours), key=key)
 
 
+def _bar(frame: pd.DataFrame, key: str, **options: Any) -> None:
+    st.plotly_chart(bar_chart(frame, **options), key=key)
+
+
 row: list[DeltaGenerator] = list(st.columns(2))
 with row[0]:
     volume = volume_over_time(frames["emails_by_category"], since, until, hourly=hourly)
@@ -138,8 +143,9 @@ with row[1]:
     if percentiles.empty:
         _empty("node runs")
     else:
-        chart = bar_chart(
+        _bar(
             percentiles,
+            "chart-nodes",
             x="ms",
             y="node",
             group="percentile",
@@ -148,7 +154,6 @@ with row[1]:
             title="Processing time per node: p50 and p95",
             x_title="ms per run",
         )
-        st.plotly_chart(chart, key="chart-nodes")
 
 row = list(st.columns(3))
 with row[0]:
@@ -176,15 +181,15 @@ with row[0]:
         _empty("replies sent")
     else:
         minutes = first_response.assign(minutes=first_response["mean"] / 60)
-        chart = bar_chart(
+        _bar(
             minutes,
+            "chart-first-response",
             x="key",
             y="minutes",
             hover="count",
             title="Time to first response by category",
             y_title="minutes (mean)",
         )
-        st.plotly_chart(chart, key="chart-first-response")
 with row[1]:
     if sla.empty:
         _empty("replies with an SLA")
@@ -207,15 +212,15 @@ with row[1]:
         _empty("approved drafts")
     else:
         amount = edit_amount.assign(percent=100 * edit_amount["mean"])
-        chart = bar_chart(
+        _bar(
             amount,
+            "chart-edit-amount",
             x="key",
             y="percent",
             hover="count",
             title="How much agents change drafts, by category",
             y_title="% of the draft changed (mean)",
         )
-        st.plotly_chart(chart, key="chart-edit-amount")
 
 st.subheader("AI usage by provider")
 providers = by_provider(frames)
@@ -230,10 +235,15 @@ else:
         strict=False,
     ):
         with column:
-            chart = bar_chart(
-                providers, x="provider", y=measure, group="provider", legend=False, title=label
+            _bar(
+                providers,
+                "chart-ai" if measure == "calls" else f"chart-ai-{measure}",
+                x="provider",
+                y=measure,
+                group="provider",
+                legend=False,
+                title=label,
             )
-            st.plotly_chart(chart, key="chart-ai" if measure == "calls" else f"chart-ai-{measure}")
     with ai_columns[3]:
         st.dataframe(providers, hide_index=True, width="stretch")
         if "local" in set(providers["provider"]):

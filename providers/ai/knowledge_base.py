@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from providers.ai.base import KnowledgeArticle
-from providers.ai.local_classifier import FastScorer
+from providers.ai.tfidf_scorer import FastScorer
 from providers.errors import ProviderConfigError
 
 #: ``<repo>/knowledge_base``.

@@ -36,8 +36,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from providers.ai.local_classifier import FastScorer
 from providers.ai.sentiment_cues import frustration_cues, without_politeness
+from providers.ai.tfidf_scorer import FastScorer
 from providers.ai.training_data import (
     DEFAULT_BANKING77_DIR,
     LabelledExample,
@@ -246,6 +246,7 @@ def shipped_data_fingerprint() -> str:
     for path in (SENTIMENT_DATA_PATH, DEFAULT_BANKING77_DIR / "train.csv"):
         digest.update(path.read_bytes() if path.is_file() else b"missing")
         digest.update(b"\x1e")
+    # Through fingerprint(), which adds the pipeline and scikit-learn versions.
     return fingerprint([LabelledExample(digest.hexdigest(), "shipped", "external")])
 
 
