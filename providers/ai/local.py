@@ -134,7 +134,7 @@ class LocalAIProvider(AIProvider):
     def model_name(self) -> str:
         """The model id recorded on results: pipeline and training-data fingerprint."""
         classifier, _ = self._ready_classifier()
-        return f"tfidf+use-logreg@{classifier.info.fingerprint[:12]}"
+        return f"tfidf+use+minilm-logreg@{classifier.info.fingerprint[:12]}"
 
     def classify(self, email: InboundEmail, taxonomy: list[Category]) -> Classification:
         """Classify ``email`` into the most probable category that is in ``taxonomy``.
@@ -145,7 +145,8 @@ class LocalAIProvider(AIProvider):
         classifier, sentiment_analyzer = self._ready_classifier()
         self._maybe_refresh()
         text = email_classification_text(email)
-        probabilities = classifier.predict_proba([text])[0]
+        language = detect_language(text)
+        probabilities = classifier.predict_proba([text], [language.code])[0]
         allowed = {c.name: probabilities[c.name] for c in taxonomy if c.name in probabilities}
         if not allowed:
             names = [c.name for c in taxonomy]
@@ -154,7 +155,6 @@ class LocalAIProvider(AIProvider):
                 f"it knows {list(classifier.classes)}"
             )
         category = max(allowed, key=lambda name: allowed[name])
-        language = detect_language(text)
         sentiment = sentiment_analyzer.analyze(text, language.code)
         priority = assess_priority(text, category, sentiment)
         return Classification(

