@@ -66,7 +66,7 @@ NEUTRAL_BAND = 0.5
 VADER_WEIGHT = 3.0
 #: Scale of the (l2-normalised) MiniLM block; chosen on a validation tenth of the Amazon
 #: sentences (README "Measured figures").
-MINILM_WEIGHT = 2.0
+MINILM_WEIGHT = 1.0
 LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 #: How many weakly labelled neutral support requests join the training data.
 NEUTRAL_REQUESTS = 3000
