@@ -21,8 +21,10 @@ from providers.ai.base import Sentiment
 from providers.ai.sentiment_cues import frustration_cues, without_politeness
 from providers.ai.sentiment_model import SentimentModel, load_or_train_sentiment
 
-#: How far each frustration cue moves the log-odds towards negative.
-CUE_LOG_ODDS = 2.0
+#: How far each frustration cue moves the log-odds towards negative. The rated sentences have few
+#: support complaints, and the MiniLM block reads a short support query as confidently neutral
+#: (0.96-0.99), so two cues ("Still waiting!!") must be able to outweigh that.
+CUE_LOG_ODDS = 3.5
 #: How much each cue adds to the frustration score.
 CUE_FRUSTRATION = 0.15
 
@@ -61,7 +63,7 @@ class SentimentAnalyzer:
         """Score ``text``; ``language`` other than English lowers the confidence."""
         polite_free = without_politeness(text)
         scored = polite_free if polite_free.strip() else text
-        probabilities = self._model.probabilities(scored)
+        probabilities = self._model.probabilities(scored, english=language.startswith("en"))
         cues = frustration_cues(text)
         if cues:
             shift = math.exp(CUE_LOG_ODDS * len(cues))

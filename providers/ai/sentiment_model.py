@@ -70,7 +70,7 @@ MINILM_WEIGHT = 1.0
 LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 #: How many weakly labelled neutral support requests join the training data.
 NEUTRAL_REQUESTS = 3000
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -148,9 +148,11 @@ class SentimentModel:
         union: FeatureUnion,
         model: LogisticRegression,
         fingerprint: str,
+        minilm_mean: np.ndarray,
         encoder: SentenceEncoder | None = None,
     ) -> None:
         self._union = union
+        self._minilm_mean = minilm_mean
         self._model = model
         self.fingerprint = fingerprint
         self.classes: tuple[str, ...] = tuple(str(c) for c in model.classes_)
@@ -162,6 +164,8 @@ class SentimentModel:
         n_vader = n_text + VaderFeatures.WIDTH
         self._vader_weights = coef[:, n_text:n_vader].T * VADER_WEIGHT
         self._minilm_weights = coef[:, n_vader:].T * MINILM_WEIGHT
+        # MiniLM reads English only: another language gets the block of an average text.
+        self._other_language_minilm = minilm_mean @ self._minilm_weights
         self._vader = VaderFeatures()
         self._encoder = encoder or shared_encoder()
 
@@ -178,11 +182,9 @@ class SentimentModel:
         union = _union()
         vader = VaderFeatures()
         encoder = encoder or shared_encoder()
+        minilm = encoder.encode(texts)[:, MINILM_PART]
         dense = np.hstack(
-            [
-                np.array([vader(t) for t in texts]) * VADER_WEIGHT,
-                encoder.encode(texts)[:, MINILM_PART] * MINILM_WEIGHT,
-            ]
+            [np.array([vader(t) for t in texts]) * VADER_WEIGHT, minilm * MINILM_WEIGHT]
         )
         matrix = sp.hstack([union.fit_transform(list(texts)), sp.csr_matrix(dense)]).tocsr()
         model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
@@ -192,12 +194,15 @@ class SentimentModel:
                 LabelledExample(t, lab, "external") for t, lab in zip(texts, labels, strict=True)
             ]
             data_fingerprint = fingerprint(examples)
-        return cls(union, model, data_fingerprint, encoder)
+        return cls(union, model, data_fingerprint, minilm.mean(axis=0), encoder)
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        """The probability of each label for ``text``."""
+    def probabilities(self, text: str, english: bool = True) -> dict[str, float]:
+        """The probability of each label for ``text`` (``english``: whether MiniLM can read it)."""
         decision = self._text_scorer.decision(text) + self._vader(text) @ self._vader_weights
-        decision += self._encoder.encode([text])[0, MINILM_PART] @ self._minilm_weights
+        if english:
+            decision += self._encoder.encode([text])[0, MINILM_PART] @ self._minilm_weights
+        else:
+            decision += self._other_language_minilm
         decision -= decision.max()
         exp = np.exp(decision)
         probabilities = exp / exp.sum()
@@ -211,6 +216,7 @@ class SentimentModel:
             "union": self._union,
             "model": self._model,
             "fingerprint": self.fingerprint,
+            "minilm_mean": self._minilm_mean,
         }
         descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         os.close(descriptor)
@@ -229,7 +235,12 @@ class SentimentModel:
             payload = joblib.load(path)
         if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
             raise ProviderConfigError(f"{path} is not a sentiment model of this version")
-        return cls(payload["union"], payload["model"], str(payload["fingerprint"]))
+        return cls(
+            payload["union"],
+            payload["model"],
+            str(payload["fingerprint"]),
+            np.asarray(payload["minilm_mean"]),
+        )
 
 
 def fingerprint(examples: Sequence[LabelledExample]) -> str:
