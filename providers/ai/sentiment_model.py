@@ -9,8 +9,9 @@ snippets, each the mean of 20 people's ratings on a -4..4 scale. A mean that rou
 Features: word 1-2-grams and character 2-5-grams (TF-IDF), and VADER's compound, positive,
 negative and neutral scores of the text (raw and without politeness formulas) and the number of
 support-specific frustration cues: the lexicon carries words the data never shows, the n-grams
-carry domain usage the lexicon gets wrong; and the text's MiniLM vector (:mod:`.minilm_encoder`,
-fine-tuned on these ratings without the held-out quarters), which reads negation and contrast.
+carry domain usage the lexicon gets wrong; and the text's vector from the sentiment MiniLM
+(:func:`.minilm_encoder.sentiment_encoder`, fine-tuned on these ratings without the held-out
+quarters), which reads negation and contrast.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import joblib
 import numpy as np
@@ -37,12 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from providers.ai.sentence_encoder import (
-    ENCODER_NAME,
-    MINILM_PART,
-    SentenceEncoder,
-    shared_encoder,
-)
+from providers.ai.minilm_encoder import SENTIMENT_NAME, sentiment_encoder
 from providers.ai.sentiment_cues import frustration_cues, without_politeness
 from providers.ai.tfidf_scorer import FastScorer
 from providers.ai.training_data import (
@@ -59,18 +55,24 @@ SENTIMENT_DATA_PATH: Path = (
     Path(__file__).resolve().parent / "data" / "sentiment" / "vader_icwsm2014.csv"
 )
 MODEL_FILENAME = "local_sentiment.joblib"
-PIPELINE_VERSION = f"tfidf-word12-char25+vader+{ENCODER_NAME}-logreg-v3"
+PIPELINE_VERSION = f"tfidf-word12-char25+vader+{SENTIMENT_NAME}-logreg-v4"
 #: |mean rating| below this is neutral (the raters' mean rounds to 0 on their -4..4 scale).
 NEUTRAL_BAND = 0.5
 #: Scale of the dense VADER block relative to the l2-normalised TF-IDF blocks.
 VADER_WEIGHT = 3.0
 #: Scale of the (l2-normalised) MiniLM block; chosen on a validation tenth of the Amazon
 #: sentences (README "Measured figures").
-MINILM_WEIGHT = 1.0
+MINILM_WEIGHT = 2.0
 LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 #: How many weakly labelled neutral support requests join the training data.
 NEUTRAL_REQUESTS = 3000
 _FORMAT = 2
+
+
+class TextEncoder(Protocol):
+    """Texts to an ``(n, 384)`` array of L2-normalised vectors."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class SentimentModel:
         model: LogisticRegression,
         fingerprint: str,
         minilm_mean: np.ndarray,
-        encoder: SentenceEncoder | None = None,
+        encoder: TextEncoder | None = None,
     ) -> None:
         self._union = union
         self._minilm_mean = minilm_mean
@@ -167,7 +169,7 @@ class SentimentModel:
         # MiniLM reads English only: another language gets the block of an average text.
         self._other_language_minilm = minilm_mean @ self._minilm_weights
         self._vader = VaderFeatures()
-        self._encoder = encoder or shared_encoder()
+        self._encoder = encoder or sentiment_encoder()
 
     @classmethod
     def train(
@@ -175,14 +177,14 @@ class SentimentModel:
         texts: Sequence[str],
         labels: Sequence[str],
         data_fingerprint: str | None = None,
-        encoder: SentenceEncoder | None = None,
+        encoder: TextEncoder | None = None,
     ) -> SentimentModel:
         """Fit on ``texts`` labelled negative/neutral/positive; ``data_fingerprint`` names the
         data (by default a fingerprint of the texts and labels themselves)."""
         union = _union()
         vader = VaderFeatures()
-        encoder = encoder or shared_encoder()
-        minilm = encoder.encode(texts)[:, MINILM_PART]
+        encoder = encoder or sentiment_encoder()
+        minilm = encoder.encode(texts)
         dense = np.hstack(
             [np.array([vader(t) for t in texts]) * VADER_WEIGHT, minilm * MINILM_WEIGHT]
         )
@@ -200,7 +202,7 @@ class SentimentModel:
         """The probability of each label for ``text`` (``english``: whether MiniLM can read it)."""
         decision = self._text_scorer.decision(text) + self._vader(text) @ self._vader_weights
         if english:
-            decision += self._encoder.encode([text])[0, MINILM_PART] @ self._minilm_weights
+            decision += self._encoder.encode([text])[0] @ self._minilm_weights
         else:
             decision += self._other_language_minilm
         decision -= decision.max()

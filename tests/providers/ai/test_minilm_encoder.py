@@ -16,8 +16,11 @@ from providers.ai.minilm_encoder import (
     MODEL_DIR,
     MODEL_FILENAME,
     MODEL_SHA256,
+    SENTIMENT_MODEL_FILENAME,
+    SENTIMENT_MODEL_SHA256,
     TOKENIZER_FILENAME,
     MiniLMEncoder,
+    sentiment_encoder,
 )
 from providers.errors import ProviderConfigError
 
@@ -32,6 +35,21 @@ def test_the_shipped_file_is_the_one_this_code_names() -> None:
     # models and vector caches made with the old encoder are retrained.
     digest = hashlib.sha256((MODEL_DIR / MODEL_FILENAME).read_bytes()).hexdigest()
     assert digest == MODEL_SHA256
+    sentiment = hashlib.sha256((MODEL_DIR / SENTIMENT_MODEL_FILENAME).read_bytes()).hexdigest()
+    assert sentiment == SENTIMENT_MODEL_SHA256
+
+
+def test_the_sentiment_encoder_tells_praise_from_complaint() -> None:
+    # Its own network, fine-tuned on rated sentences: the same request said angrily and
+    # gratefully must land far apart, further than under the intent encoder.
+    texts = [
+        "This is the third time my refund has failed and nobody answers. Unacceptable.",
+        "My refund came through quickly, thank you so much for the help!",
+        "The refund failed again and I am fed up waiting for an answer.",
+    ]
+    angry, grateful, angry_again = sentiment_encoder().encode(texts)
+    assert float(angry @ angry_again) > float(angry @ grateful) + 0.2
+    assert sentiment_encoder() is sentiment_encoder()
 
 
 def test_vectors_are_normalised_and_do_not_depend_on_the_batch(encoder: MiniLMEncoder) -> None:
