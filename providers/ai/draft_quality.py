@@ -10,7 +10,8 @@ missing order numbers, customers asking us to confirm facts we never stated), th
 * the share of drafts whose body is in the customer's language (py3langid on the body, against
   the language the email was written in);
 * the share of drafts citing a relevant article: one of the email's true category;
-* the share of angry and instruction-like emails the guard rails send to a person.
+* the share of angry and instruction-like emails the guard rails send to a person;
+* the share of emails given their true category, per language.
 
 The last line is one JSON object with these figures.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -232,6 +234,8 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
     knowledge_base = KnowledgeBase.from_directory(provider.knowledge_base_dir)
     invented: list[dict[str, Any]] = []
     in_language = relevant = 0
+    right_category: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
     flagged = {"angry": 0, "injection": 0}
     totals = {"angry": 0, "injection": 0}
     for case in cases:
@@ -246,6 +250,8 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
             invented.append({"message_id": case.email.message_id, "facts": facts})
         if detect_language(draft.body).code == case.language:
             in_language += 1
+        by_language[case.language] += 1
+        right_category[case.language] += classification.category == case.category
         cited = [knowledge_base.get(article_id) for article_id in draft.article_ids]
         if any(a is not None and a.category == case.category for a in cited):
             relevant += 1
@@ -268,6 +274,10 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
         "injection_detected_share": round(flagged["injection"] / max(1, totals["injection"]), 4),
         "angry_read_negative_share": round(flagged["angry"] / max(1, totals["angry"]), 4),
         "invented_examples": invented[:5],
+        "category_accuracy_by_language": {
+            language: round(right_category[language] / by_language[language], 4)
+            for language in sorted(by_language)
+        },
     }
 
 

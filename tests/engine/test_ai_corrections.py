@@ -8,6 +8,7 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.ai_guard import approval_follows
+from engine.retrain import split_holdout
 from engine.seed import default_workflow
 from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied, Role
 from engine.settings import Settings
@@ -72,3 +73,17 @@ def test_the_guard_needs_an_approval_downstream_of_the_draft() -> None:
     workflow = default_workflow()
     assert approval_follows(workflow, "draft")
     assert not approval_follows(workflow, "send")
+
+
+def test_the_retrain_holdout_always_scores_some_corrections() -> None:
+    shipped = [
+        LabelledExample(f"invoice question {n}", "billing", "handwritten") for n in range(1500)
+    ]
+    corrections = [
+        LabelledExample(f"pdf will not open {n}", "billing", "correction") for n in range(10)
+    ]
+    for seed in range(20):
+        train, holdout = split_holdout(shipped + corrections, 0.1, seed=seed)
+        held = [e for e in holdout if e.source == "correction"]
+        assert len(held) == 1 and len(holdout) == 151
+        assert len(train) + len(holdout) == 1510 and not set(map(id, train)) & set(map(id, holdout))
