@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def macro_f1_of_counts(truth: np.ndarray, predicted: np.ndarray, n_labels: int) -> np.ndarray:
+def macro_f1_per_row(truth: np.ndarray, predicted: np.ndarray, n_labels: int) -> np.ndarray:
     """Macro-F1 of each row of ``truth``/``predicted`` (label indices, shape ``(rows, n)``).
 
     Labels absent from both a row's truth and its predictions are left out of that row's mean,
@@ -47,7 +47,7 @@ def macro_f1_interval(
     true_ids = np.array([index[t] for t in truth])
     predicted_ids = np.array([index[p] for p in predicted])
     rows = np.random.default_rng(seed).integers(0, len(truth), size=(resamples, len(truth)))
-    scores = macro_f1_of_counts(true_ids[rows], predicted_ids[rows], len(labels))
+    scores = macro_f1_per_row(true_ids[rows], predicted_ids[rows], len(labels))
     tail = (1.0 - level) / 2.0 * 100.0
     low, high = np.percentile(scores, [tail, 100.0 - tail])
     return float(low), float(high)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from providers.ai.bootstrap import macro_f1_interval, macro_f1_of_counts
+from providers.ai.bootstrap import macro_f1_interval, macro_f1_per_row
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -26,7 +26,7 @@ def test_the_vectorised_score_is_scikit_learns_macro_f1() -> None:
     truth = rng.integers(0, 3, size=(20, 50))
     predicted = np.where(rng.random((20, 50)) < 0.7, truth, rng.integers(0, 3, size=(20, 50)))
     predicted[0] = np.where(predicted[0] == 2, 1, predicted[0])  # one row never predicts a label
-    ours = macro_f1_of_counts(truth, predicted, 3)
+    ours = macro_f1_per_row(truth, predicted, 3)
     for row in range(20):
         expected = f1_score(truth[row], predicted[row], average="macro", zero_division=0)
         assert ours[row] == pytest.approx(expected)
