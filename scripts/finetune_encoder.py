@@ -25,7 +25,10 @@ the same start and sentiment data with the Amazon sentences three times, no inte
 a learning rate of 6e-5. Sharing one encoder between the tasks left Amazon held-out macro-F1 at
 0.71; its own encoder reads 0.74 (README "Measured figures"). ``--seed N`` changes only the
 training run's randomness (the data parts stay those of seed 0): how the runs of seeds 0-2 compare
-is in ``data/encoder/MODEL_CARD.md``.
+is in ``data/encoder/MODEL_CARD.md``. ``--amazon-fold K`` (1-3) leaves out another quarter of the
+Amazon sentences instead (``evaluate_sentiment.amazon_folds``), and a validation tenth of the rest:
+the encoders ``python -m providers.ai.evaluate_sentiment --cross-fit`` scores all Amazon sentences
+with.
 
 So neither held-out part, nor the validation parts the mixing weights are chosen on, is ever
 seen by the fine-tuning. The head weights are discarded: the application trains its own heads
@@ -52,6 +55,7 @@ from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
+from providers.ai.evaluate_sentiment import AMAZON_FOLDS, amazon_folds  # noqa: E402
 from providers.ai.minilm_encoder import (  # noqa: E402
     MODEL_FILENAME,
     SENTIMENT_MODEL_FILENAME,
@@ -76,22 +80,24 @@ def banking77_parts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return fit, validation
 
 
-def sentiment_parts() -> tuple[list[RatedSentence], list[RatedSentence]]:
-    """Rated sentences for fine-tuning, and the Amazon validation tenth."""
+def sentiment_parts(fold: int = 0) -> tuple[list[RatedSentence], list[RatedSentence]]:
+    """Rated sentences for fine-tuning, and the Amazon validation tenth.
+
+    Left out: Amazon part ``fold`` of :func:`amazon_folds` (part 0 is the quarter
+    ``evaluate_sentiment`` holds out), a validation tenth of the other Amazon sentences, and the
+    held-out tweet quarter.
+    """
     sentences = load_rated_sentences()
-    held_out: set[int] = set()
-    validation: list[RatedSentence] = []
-    for source in ("amazon_reviews", "tweets"):
-        own = [s for s in sentences if s.source == source]
-        rest, test = train_test_split(
-            own, test_size=0.25, random_state=SEED, stratify=[s.label for s in own]
-        )
-        held_out |= {id(s) for s in test}
-        if source == "amazon_reviews":
-            _, validation = train_test_split(
-                rest, test_size=0.1, random_state=SEED, stratify=[s.label for s in rest]
-            )
-            held_out |= {id(s) for s in validation}
+    rest, test = amazon_folds(sentences, seed=SEED)[fold]
+    _, validation = train_test_split(
+        rest, test_size=0.1, random_state=SEED, stratify=[s.label for s in rest]
+    )
+    held_out = {id(s) for s in test} | {id(s) for s in validation}
+    tweets = [s for s in sentences if s.source == "tweets"]
+    _, tweet_test = train_test_split(
+        tweets, test_size=0.25, random_state=SEED, stratify=[s.label for s in tweets]
+    )
+    held_out |= {id(s) for s in tweet_test}
     return [s for s in sentences if id(s) not in held_out], validation
 
 
@@ -110,6 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--seed", type=int, default=SEED, help="of the training run (the data parts stay seed 0)"
+    )
+    parser.add_argument(
+        "--amazon-fold",
+        type=int,
+        default=0,
+        choices=range(AMAZON_FOLDS),
+        help="which Amazon part to leave out (0, the default, is evaluate_sentiment's quarter)",
     )
     args = parser.parse_args(argv)
     if args.sentiment_only:
@@ -137,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     intent_labels = [intent_index[c] for _, c in fit]
     validation_ids = ids([t for t, _ in validation])
     validation_labels = [intent_index[c] for _, c in validation]
-    rated, amazon_validation = sentiment_parts()
+    rated, amazon_validation = sentiment_parts(args.amazon_fold)
     amazon = [s for s in rated if s.source == "amazon_reviews"]
     tweets = [s for s in rated if s.source == "tweets"]
     movies = [s for s in rated if s.source == "movie_reviews"]
