@@ -147,8 +147,8 @@ def cross_fit(sentences: Sequence[RatedSentence], encoder_root: Path) -> None:
         truth += fold_truth
         predicted += fold_predicted
         vader_predicted += [_vader_label(vader, s.text) for s in test]
-    _report("amazon_reviews, all parts: local model", truth, predicted)
-    _report("amazon_reviews, all parts: VADER lexicon alone", truth, vader_predicted)
+    _report("all Amazon parts: local model", truth, predicted)
+    _report("all Amazon parts: VADER lexicon alone", truth, vader_predicted)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
