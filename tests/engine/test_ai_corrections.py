@@ -8,7 +8,7 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.ai_guard import approval_follows
-from engine.retrain import split_holdout
+from engine.retrain import encoder_training_texts, split_holdout
 from engine.seed import default_workflow
 from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied, Role
 from engine.settings import Settings
@@ -87,3 +87,13 @@ def test_the_retrain_holdout_always_scores_some_corrections() -> None:
         held = [e for e in holdout if e.source == "correction"]
         assert len(held) == 1 and len(holdout) == 151
         assert len(train) + len(holdout) == 1510 and not set(map(id, train)) & set(map(id, holdout))
+
+
+def test_queries_the_encoder_was_fine_tuned_on_are_never_held_out() -> None:
+    shipped = [LabelledExample(f"card query {n}", "billing", "banking77") for n in range(1000)]
+    seen = frozenset(e.text for e in shipped[:800])
+    for seed in range(5):
+        train, holdout = split_holdout(shipped, 0.1, seed=seed, never_held_out=seen)
+        assert len(holdout) == 100 and not {e.text for e in holdout} & seen
+        assert len(train) == 900
+    assert len(encoder_training_texts()) == 8002  # the 80 % part of BANKING77's 10,003 queries
