@@ -55,7 +55,11 @@ from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
-from providers.ai.evaluate_sentiment import AMAZON_FOLDS, amazon_folds  # noqa: E402
+from providers.ai.evaluate_sentiment import (  # noqa: E402
+    AMAZON_FOLDS,
+    amazon_folds,
+    held_out_quarter,
+)
 from providers.ai.minilm_encoder import (  # noqa: E402
     MODEL_FILENAME,
     SENTIMENT_MODEL_FILENAME,
@@ -93,10 +97,7 @@ def sentiment_parts(fold: int = 0) -> tuple[list[RatedSentence], list[RatedSente
         rest, test_size=0.1, random_state=SEED, stratify=[s.label for s in rest]
     )
     held_out = {id(s) for s in test} | {id(s) for s in validation}
-    tweets = [s for s in sentences if s.source == "tweets"]
-    _, tweet_test = train_test_split(
-        tweets, test_size=0.25, random_state=SEED, stratify=[s.label for s in tweets]
-    )
+    _, tweet_test = held_out_quarter(sentences, "tweets", seed=SEED)
     held_out |= {id(s) for s in tweet_test}
     return [s for s in sentences if id(s) not in held_out], validation
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,9 +45,32 @@ def _vader_label(analyzer: SentimentIntensityAnalyzer, text: str) -> str:
     return "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
 
 
-def header_line() -> str:
-    """The column titles of :func:`_report`'s lines."""
-    return f"{'held-out part (trained on the rest)':<44}{'n':>6}{'accuracy':>10}{'macro-F1':>10}"
+def held_out_quarter(
+    sentences: Sequence[RatedSentence], source: str, seed: int = 0
+) -> tuple[list[RatedSentence], list[RatedSentence]]:
+    """``source``'s sentences as (rest, held-out quarter), stratified by label.
+
+    The fine-tuning of the sentiment encoder leaves out the same quarters
+    (``scripts/finetune_encoder.py``), so the figures are measured on text it never saw.
+    """
+    own = [s for s in sentences if s.source == source]
+    rest, quarter = train_test_split(
+        own, test_size=0.25, random_state=seed, stratify=[s.label for s in own]
+    )
+    return list(rest), list(quarter)
+
+
+def _trained_analyzer(
+    train: Sequence[RatedSentence], encoder: MiniLMEncoder | None = None
+) -> SentimentAnalyzer:
+    """The full analyser with a model trained on ``train`` and the neutral support requests."""
+    requests = support_requests()
+    model = SentimentModel.train(
+        [s.text for s in train] + requests,
+        [s.label for s in train] + ["neutral"] * len(requests),
+        encoder=encoder,
+    )
+    return SentimentAnalyzer(model)
 
 
 def _report(name: str, truth: Sequence[str], predicted: Sequence[str]) -> None:
@@ -71,10 +95,8 @@ def amazon_folds(
     shipped encoder was made without); parts 1-3 divide the rest of the sentences in three.
     """
     own = [s for s in sentences if s.source == "amazon_reviews"]
-    rest, quarter = train_test_split(
-        own, test_size=0.25, random_state=seed, stratify=[s.label for s in own]
-    )
-    pairs: list[tuple[list[RatedSentence], list[RatedSentence]]] = [(list(rest), list(quarter))]
+    rest, quarter = held_out_quarter(sentences, "amazon_reviews", seed)
+    pairs = [(rest, quarter)]
     splitter = StratifiedKFold(n_splits=AMAZON_FOLDS - 1, shuffle=True, random_state=seed)
     for _, part in splitter.split(rest, [s.label for s in rest]):
         held = {id(rest[i]) for i in part}
@@ -84,17 +106,9 @@ def amazon_folds(
 
 def evaluate(source: str, sentences: Sequence[RatedSentence], seed: int, out: Path | None) -> None:
     """Hold out 25% of ``source``, train on the rest, print the scores."""
-    own = [s for s in sentences if s.source == source]
     others = [s for s in sentences if s.source != source]
-    train_own, test = train_test_split(
-        own, test_size=0.25, random_state=seed, stratify=[s.label for s in own]
-    )
-    train = others + list(train_own)
-    requests = support_requests()
-    model = SentimentModel.train(
-        [s.text for s in train] + requests, [s.label for s in train] + ["neutral"] * len(requests)
-    )
-    analyzer = SentimentAnalyzer(model)
+    train_own, test = held_out_quarter(sentences, source, seed)
+    analyzer = _trained_analyzer(others + train_own)
     vader = SentimentIntensityAnalyzer()
     truth = [s.label for s in test]
     _report(f"{source}: local model", truth, [analyzer.analyze(s.text).label for s in test])
@@ -126,7 +140,6 @@ def cross_fit(sentences: Sequence[RatedSentence], encoder_root: Path) -> None:
             )
         encoders.append(MiniLMEncoder(directory, SENTIMENT_MODEL_FILENAME))
     others = [s for s in sentences if s.source != "amazon_reviews"]
-    requests = support_requests()
     truth: list[str] = []
     predicted: list[str] = []
     vader_predicted: list[str] = []
@@ -134,13 +147,7 @@ def cross_fit(sentences: Sequence[RatedSentence], encoder_root: Path) -> None:
     for fold, ((rest, test), encoder) in enumerate(
         zip(amazon_folds(sentences), encoders, strict=True)
     ):
-        train = others + rest
-        model = SentimentModel.train(
-            [s.text for s in train] + requests,
-            [s.label for s in train] + ["neutral"] * len(requests),
-            encoder=encoder,
-        )
-        analyzer = SentimentAnalyzer(model)
+        analyzer = _trained_analyzer(others + rest, encoder)
         fold_truth = [s.label for s in test]
         fold_predicted = [analyzer.analyze(s.text).label for s in test]
         _report(f"amazon_reviews part {fold}: local model", fold_truth, fold_predicted)
@@ -164,11 +171,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sentences = load_rated_sentences()
+    header = f"{'held-out part (trained on the rest)':<44}{'n':>6}{'accuracy':>10}{'macro-F1':>10}"
+    print(f"{header}   95% interval (bootstrap)")
     if args.cross_fit is not None:
-        print(f"{header_line()}   95% interval (bootstrap)")
-        cross_fit(sentences, args.cross_fit)
+        try:
+            cross_fit(sentences, args.cross_fit)
+        except ProviderConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
-    print(f"{header_line()}   95% interval (bootstrap)")
     for source in ("amazon_reviews", "tweets"):
         evaluate(source, sentences, args.seed, args.write_test)
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sklearn.model_selection import train_test_split
 
-from providers.ai.evaluate_sentiment import AMAZON_FOLDS, amazon_folds, cross_fit
+from providers.ai.evaluate_sentiment import AMAZON_FOLDS, amazon_folds, cross_fit, main
 from providers.ai.sentiment_model import load_rated_sentences
 from providers.errors import ProviderConfigError
 
@@ -44,3 +44,10 @@ def test_part_zero_is_the_quarter_held_out_so_far_in_the_same_order() -> None:
 def test_a_missing_part_encoder_is_named_with_the_command_that_makes_it(tmp_path: Path) -> None:
     with pytest.raises(ProviderConfigError, match=r"fold-1.*--amazon-fold 1"):
         cross_fit(load_rated_sentences(), tmp_path)
+
+
+def test_the_command_reports_a_missing_part_encoder_as_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--cross-fit", str(tmp_path)]) == 2
+    assert "no encoder for Amazon part 1" in capsys.readouterr().err
