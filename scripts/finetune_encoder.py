@@ -37,8 +37,8 @@ channel instead of per tensor, and ``--keep-fp32`` also writes the unquantised g
 (``*.fp32.onnx``).
 
 So neither held-out part, nor the validation parts the mixing weights are chosen on, is ever
-seen by the fine-tuning. The head weights are discarded: the application trains its own heads
-over the pooled vectors for whatever taxonomy a team uses.
+seen by the fine-tuning. The head weights are discarded (unless ``--head-output``): the application
+trains its own heads over the pooled vectors for whatever taxonomy a team uses.
 """
 
 from __future__ import annotations
@@ -143,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="which Amazon part to leave out (0, the default, is evaluate_sentiment's quarter)",
     )
     args = parser.parse_args(argv)
+    if args.head_output and not args.sentiment_only:
+        parser.error("--head-output needs --sentiment-only (only the sentiment head is exported)")
     if args.sentiment_only:
         amazon_repeat, learning_rate, filename, epochs = 3, 6e-5, SENTIMENT_MODEL_FILENAME, 4
     else:
@@ -292,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             report += f", intent validation accuracy {float(intents_right.mean()):.4f}"
         print(f"{report}, {time.time() - started:.0f} s", flush=True)
-    head = sentiment_head if args.sentiment_only and args.head_output else None
+    head = sentiment_head if args.head_output else None
     export(encoder, args.out / filename, base, head, args.keep_fp32, args.per_channel)
     return 0
 
@@ -331,11 +333,10 @@ def export(
             return pooled if self.head is None else (pooled, self.head(pooled))
 
     encoder.eval()
-    if head is not None:
-        head.eval()
     out = target.parent
     out.mkdir(parents=True, exist_ok=True)
     example = torch.tensor([[101, 2023, 2003, 1037, 3231, 102]])
+    outputs = ["embedding"] if head is None else ["embedding", "sentiment"]
     with tempfile.TemporaryDirectory() as work:
         fp32 = Path(work) / "fp32.onnx"
         torch.onnx.export(
@@ -343,12 +344,11 @@ def export(
             (example, torch.ones_like(example)),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"] if head is None else ["embedding", "sentiment"],
+            output_names=outputs,
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
-                "embedding": {0: "batch"},
-                **({} if head is None else {"sentiment": {0: "batch"}}),
+                **{name: {0: "batch"} for name in outputs},
             },
             opset_version=17,
             dynamo=False,
