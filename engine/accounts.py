@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 import tempfile
 import tomllib
 from dataclasses import dataclass, replace
@@ -237,3 +238,20 @@ def ensure_default_accounts(book: AccountBook) -> dict[str, str]:
         for name, role in DEFAULT_ACCOUNTS
     }
     return passwords if book._write(accounts, exclusive=True) else {}
+
+
+def print_default_accounts(accounts_path: Path) -> bool:
+    """Create one account per role on first setup and print their passwords, once (to stderr)."""
+    created = ensure_default_accounts(AccountBook(accounts_path))
+    if not created:
+        return False
+    width = max(len(name) for name in created)
+    print(f"Created the first Mailroom accounts in {accounts_path}.", file=sys.stderr)
+    print("Sign in with one of these; the passwords are shown only now:", file=sys.stderr)
+    for name, password in created.items():
+        print(f"  {name:<{width}}  {password}", file=sys.stderr)
+    print(
+        "Change them with `python -m engine users reset-password NAME`.",
+        file=sys.stderr,
+    )
+    return True

@@ -31,11 +31,9 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from engine import telemetry
 from engine.adapters import ProviderSet
 from engine.graph import WorkflowGraph
 from engine.lease import LeaseKeeper, LeaseLost, LeaseRenewer
-from engine.logs import correlation
 from engine.models import (
     ApprovalStatus,
     Email,
@@ -50,6 +48,8 @@ from engine.models import (
 )
 from engine.nodes import get_node_type
 from engine.nodes.base import NodeContext, NodeResult
+from engine.ops import telemetry
+from engine.ops.logs import correlation
 from engine.rollups import hour_bucket, node_latency_increment
 from engine.settings import Settings
 from engine.store.base import Store

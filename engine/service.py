@@ -8,12 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from engine import privacy
 from engine.accounts import Account, AccountBook, AccountError, generate_password
 from engine.adapters import ProviderSet
-from engine.backfill import BackfillProgress, BackfillRefused, closed_range, rebuild_rollups
-from engine.bulk_import import ImportProgress, import_emails
-from engine.health import Check, secrets_presence, system_health
+from engine.mail.bulk_import import ImportProgress, import_emails
 from engine.models import (
     FINAL_EXECUTION_STATUSES,
     Approval,
@@ -37,7 +34,10 @@ from engine.models import (
     utcnow,
 )
 from engine.nodes.approval import ApprovalConfig
-from engine.retrain import RetrainProgress, RetrainReport, retrain_local_classifier
+from engine.ops import privacy
+from engine.ops.backfill import BackfillProgress, BackfillRefused, closed_range, rebuild_rollups
+from engine.ops.health import Check, secrets_presence, system_health
+from engine.ops.retrain import RetrainProgress, RetrainReport, retrain_local_classifier
 from engine.roles import Actor, Role
 from engine.rollups import decision_increments, hour_bucket
 from engine.settings import Settings
@@ -651,7 +651,7 @@ class MailroomService:
         return privacy.export_json(address, records, now)
 
     def erase_customer(self, actor: Actor, address: str) -> dict[str, int]:
-        """Anonymise or delete everything held about ``address`` (see ``engine.privacy``);
+        """Anonymise or delete everything held about ``address`` (see ``engine.ops.privacy``);
         return how many records of each kind were erased. The erasure is audited by counts."""
         self._check(actor, "manage_privacy")
         address = privacy.require_address(address)

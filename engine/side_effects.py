@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from engine import telemetry
 from engine.models import OutboxMessage, OutboxStatus
+from engine.ops import telemetry
 from engine.store.base import Store
 from providers.errors import PermanentProviderError
 

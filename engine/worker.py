@@ -23,16 +23,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from engine.adapters import ProviderSet
 from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
-from engine.mail_watch import MailWatcher
+from engine.http.probes import Liveness, ProbeServer
+from engine.mail.triggers import poll_trigger, trigger_nodes
+from engine.mail.watch import MailWatcher
 from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
-from engine.privacy import run_retention
-from engine.probes import Liveness, ProbeServer
+from engine.ops.privacy import run_retention
 from engine.service import RUN_NOW_KEY
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.store.encryption import GENERATE_KEY_COMMAND, active_cipher
-from engine.triggers import poll_trigger, trigger_nodes
 
 log = logging.getLogger(__name__)
 #: The lease that makes the retention job run once cluster-wide per period.

@@ -1,6 +1,6 @@
 """``make bench``: run the four benchmarks and write their figures into README.md.
 
-Each benchmark runs as ``python -m engine bench ...`` in its own process (so one's memory and
+Each benchmark runs as ``python -m bench ...`` in its own process (so one's memory and
 threads do not colour the next), its summary is passed through to the terminal, and the JSON
 object on its last line is kept. The README's performance section, between the two markers
 below, is then replaced with a table of the figures and the machine they were taken on.
@@ -25,16 +25,16 @@ END = "<!-- bench:end -->"
 
 def run_bench(args: list[str]) -> dict[str, Any]:
     """Run one benchmark; return the JSON object it printed last."""
-    command = [sys.executable, "-m", "engine", "bench", *args]
-    print("$ python -m engine bench " + " ".join(args), flush=True)
+    command = [sys.executable, "-m", "bench", *args]
+    print("$ python -m bench " + " ".join(args), flush=True)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
-        raise SystemExit(f"python -m engine bench {' '.join(args)} failed ({done.returncode})")
+        raise SystemExit(f"python -m bench {' '.join(args)} failed ({done.returncode})")
     lines = done.stdout.strip().splitlines()
     print("\n".join(lines[:-1]), flush=True)
     figures: dict[str, Any] = json.loads(lines[-1])
-    figures["command"] = "python -m engine bench " + " ".join(args)
+    figures["command"] = "python -m bench " + " ".join(args)
     return figures
 
 

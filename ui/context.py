@@ -10,12 +10,11 @@ import sys
 
 import streamlit as st
 
-from engine.accounts import AccountBook
+from engine.accounts import AccountBook, print_default_accounts
 from engine.seed import seed
 from engine.service import Actor, MailroomService
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.factory import open_store
-from engine.users_cli import print_default_accounts
 from ui.auth import sign_in_form, signed_in_actor
 from ui.navigation import PAGES
 
@@ -50,7 +49,7 @@ def _open_service() -> MailroomService:
     store = open_store(settings)
     store.setup()
     seed(store)
-    if print_default_accounts(settings):
+    if print_default_accounts(settings.accounts_path):
         print("(printed by the app: it found no accounts file)", file=sys.stderr)
     return MailroomService(store, accounts=AccountBook(settings.accounts_path))
 

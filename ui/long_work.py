@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import streamlit as st
 
 from engine.adapters import ProviderSet, build_providers
-from engine.backfill import BackfillProgress, BackfillRefused
-from engine.bulk_import import ImportRefused
-from engine.retrain import RetrainReport
+from engine.mail.bulk_import import ImportRefused
+from engine.ops.backfill import BackfillProgress, BackfillRefused
+from engine.ops.retrain import RetrainReport
 from engine.roles import Actor
 from engine.service import MailroomService
 from ui.context import app_settings

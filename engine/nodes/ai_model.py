@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from engine import telemetry
 from engine.ai_guard import (
     GuardThresholds,
     apply_guard,
@@ -25,6 +24,7 @@ from engine.nodes.base import (
     RetryPolicy,
 )
 from engine.nodes.registry import register
+from engine.ops import telemetry
 from engine.rollups import ai_usage_increments, hour_bucket
 from providers.ai.base import AIProvider, Category, Classification
 from providers.ai.injection import injection_scan_text

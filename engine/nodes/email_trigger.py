@@ -1,4 +1,4 @@
-"""Email Trigger: where a workflow's emails come from. Polling lives in ``engine.triggers``."""
+"""Email Trigger: where a workflow's emails come from. Polling lives in ``engine.mail.triggers``."""
 
 from __future__ import annotations
 

@@ -416,7 +416,7 @@ class Store(ABC):
         """The emails whose sender is ``address`` (without regard to case) and every execution,
         approval, outbox message and category correction of those emails, and the audit entries
         whose target is one of them. ``quarantine`` is left empty (its raw bytes are searched
-        by the caller, see ``engine.privacy``)."""
+        by the caller, see ``engine.ops.privacy``)."""
 
     @abstractmethod
     def erase_customer(self, erased: CustomerRecords, removed: CustomerRecords) -> None:

@@ -23,7 +23,7 @@ from playwright.sync_api import ConsoleMessage, Dialog, Page, expect, sync_playw
 
 from engine.adapters import build_providers
 from engine.executor import Executor
-from engine.inbound import accept_raw
+from engine.mail.inbound import accept_raw
 from engine.models import ApprovalStatus, ExecutionLog, TriggeredBy, WorkflowStatus, utcnow
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings

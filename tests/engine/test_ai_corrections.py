@@ -8,7 +8,7 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.ai_guard import approval_follows
-from engine.retrain import encoder_training_texts, split_holdout
+from engine.ops.retrain import encoder_training_texts, split_holdout
 from engine.seed import default_workflow
 from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied, Role
 from engine.settings import Settings

@@ -9,8 +9,8 @@ from itertools import pairwise
 import pytest
 
 from engine.adapters import ProviderSet
-from engine.backfill import REBUILT_METRICS, BackfillRefused, closed_range
 from engine.models import ExecutionStatus, RollupIncrement, utcnow
+from engine.ops.backfill import REBUILT_METRICS, BackfillRefused, closed_range
 from engine.rollups import hour_bucket
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import Actor, MailroomService, PermissionDenied, Role

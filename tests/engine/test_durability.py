@@ -205,7 +205,7 @@ def test_a_worker_that_lost_its_lease_sends_nothing(
 
     providers = make_providers(ScriptedAI(local_ai, on_draft=lose_the_lease))
     store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
-    from engine.chaos import chaos_workflow  # the same graph without approval
+    from bench.chaos import chaos_workflow  # the same graph without approval
 
     store.save_workflow(chaos_workflow(emails=1, seed=3))
     Worker(store, providers, settings).poll_triggers()

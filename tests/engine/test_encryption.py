@@ -9,8 +9,8 @@ from pathlib import Path
 import mongomock
 import pytest
 
-from engine.__main__ import main
 from engine.adapters import ProviderSet
+from engine.cli import main
 from engine.models import AuditEntry, CategoryCorrection, Email, utcnow
 from engine.service import ControlRefused, MailroomService
 from engine.settings import Settings, SettingsError, load_settings

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from engine.adapters import ProviderSet
-from engine.inbound import accept_raw
+from engine.mail.inbound import accept_raw
 from engine.models import (
     ExecutionLog,
     ExecutionStatus,

@@ -13,10 +13,10 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.lease import HeldLease, NamedLeaseLost
+from engine.mail.triggers import cursor_key, poll_trigger, trigger_nodes
 from engine.models import utcnow
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.store.base import Store
-from engine.triggers import cursor_key, poll_trigger, trigger_nodes
 from providers.email.base import EmailSource, FetchResult, InboundEmail
 
 

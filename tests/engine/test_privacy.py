@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.__main__ import main
 from engine.adapters import ProviderSet
+from engine.cli import main
 from engine.models import ApprovalStatus, Email, ExecutionStatus, QuarantinedMessage
-from engine.privacy import PrivacyError
+from engine.ops.privacy import PrivacyError
 from engine.service import MailroomService, PermissionDenied
 from engine.settings import Settings
 from engine.store.base import Store

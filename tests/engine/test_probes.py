@@ -14,13 +14,13 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from engine.logs import REDACTED, configure_logging, correlation, secret_values
+from engine.http.probes import Liveness, probe_routes, readiness
 from engine.models import SourceHealth
-from engine.probes import Liveness, probe_routes, readiness
+from engine.ops.logs import REDACTED, configure_logging, correlation, secret_values
+from engine.ops.telemetry import StoreCollector
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.base import Store, StoreError
-from engine.telemetry import StoreCollector
 from providers.ai.resilience import CircuitBreaker
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.models import ExecutionLog, ExecutionStatus, utcnow
-from engine.privacy import last_retention_run, run_retention
+from engine.ops.privacy import last_retention_run, run_retention
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import MailroomService
 from engine.settings import RETENTION_COLLECTIONS, Settings, SettingsError, load_settings

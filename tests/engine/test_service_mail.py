@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.inbound import accept_raw
+from engine.mail.inbound import accept_raw
 from engine.models import SourceHealth
 from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied, Role
 from engine.store.base import Store

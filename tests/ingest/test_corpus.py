@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.inbound import Outcome, accept_raw
+from engine.mail.inbound import Outcome, accept_raw
 from engine.models import Email
 from engine.store.base import Store
 from engine.store.sqlite import SQLiteStore

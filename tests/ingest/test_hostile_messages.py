@@ -8,7 +8,7 @@ import gzip
 import io
 import zipfile
 
-from engine.inbound import accept_raw
+from engine.mail.inbound import accept_raw
 from engine.store.base import Store
 
 HEAD = (

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from engine.adapters import ProviderSet
-from engine.inbound import store_email
+from engine.mail.inbound import store_email
+from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.models import ExecutionLog, OutboxKind, utcnow
 from engine.nodes.base import NodeContext
 from engine.nodes.send_reply import SendReply, SendReplyConfig
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.triggers import poll_trigger, trigger_nodes
 from providers.email.base import EmailSource, FetchResult
 from providers.email.parsing import parse_message
 

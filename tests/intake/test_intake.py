@@ -15,12 +15,12 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from engine.intake import create_app
+from engine.http.intake import create_app
+from engine.mail.triggers import trigger_nodes
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.store.sqlite import SQLiteStore
-from engine.triggers import trigger_nodes
 
 TOKEN = "intake-s3cret"
 RAW = (

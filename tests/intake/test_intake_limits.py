@@ -11,9 +11,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from engine.intake import create_app
-from engine.logs import configure_logging
-from engine.rate_limit import KeyedTokenBucket
+from engine.http.intake import create_app
+from engine.http.rate_limit import KeyedTokenBucket
+from engine.ops.logs import configure_logging
 from engine.settings import Settings
 from engine.store.base import Store
 from tests.intake.test_intake import RAW, TOKEN, basic
@@ -115,9 +115,9 @@ def test_a_token_in_the_url_never_reaches_the_log(store: Store, settings: Settin
 def test_an_oversized_payload_is_refused_with_its_size(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import engine.intake
+    import engine.http.intake
 
-    monkeypatch.setattr(engine.intake, "MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr(engine.http.intake, "MAX_BODY_BYTES", 1000)
     client = TestClient(create_app(store, TOKEN))
     big = RAW + b"x" * 2000
     response = client.post(URL, files={"email": (None, big)}, headers=basic(TOKEN))

@@ -16,7 +16,7 @@ from engine.models import (
     RollupIncrement,
     utcnow,
 )
-from engine.privacy import run_retention
+from engine.ops.privacy import run_retention
 from engine.roles import Role
 from engine.rollups import hour_bucket
 from engine.seed import DEFAULT_WORKFLOW_ID

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from engine.inbound import accept_raw
+from engine.mail.inbound import accept_raw
 from engine.models import SourceHealth, utcnow
 from engine.store.sqlite import SQLiteStore
 

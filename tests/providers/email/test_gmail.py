@@ -15,11 +15,11 @@ import pytest
 from pydantic import SecretStr
 
 from engine.adapters import build_providers
-from engine.inbound import store_email
+from engine.mail.inbound import store_email
+from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.triggers import poll_trigger, trigger_nodes
 from providers.email.base import OutgoingEmail
 from providers.email.gmail import GmailApi, GmailSender, GmailSource
 from providers.errors import ProviderConfigError
@@ -305,7 +305,7 @@ def test_a_gmail_push_notification_syncs_the_mailbox_at_once(
 ) -> None:
     from starlette.testclient import TestClient
 
-    from engine.intake import create_app, gmail_syncer
+    from engine.http.intake import create_app, gmail_syncer
     from engine.models import WorkflowStatus
 
     fake, server = gmail

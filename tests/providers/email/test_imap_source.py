@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from engine.adapters import ProviderSet
-from engine.mail_watch import MailWatcher
+from engine.mail.triggers import PollResult, poll_trigger, trigger_nodes
+from engine.mail.watch import MailWatcher
 from engine.models import WorkflowNode, WorkflowStatus
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.triggers import PollResult, poll_trigger, trigger_nodes
 from engine.worker import Worker
 from providers.email.imap import ImapSource, parse_cursor
 from providers.errors import ProviderConfigError, TransientProviderError

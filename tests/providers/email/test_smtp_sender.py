@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.inbound import store_email
+from engine.mail.inbound import store_email
 from engine.store.base import Store
 from providers.email.base import OutgoingEmail
 from providers.email.parsing import parse_message

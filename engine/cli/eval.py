@@ -97,7 +97,7 @@ def eval_sentiment(args: argparse.Namespace) -> dict[str, Any]:
     return _scores([r.label for r in rows], predicted, timing, load_seconds)
 
 
-def add_eval_parser(sub: Any) -> None:
+def add_parser(sub: Any) -> None:
     """Register ``eval`` and its two subcommands on the engine's argument parser."""
     evaluation = sub.add_parser("eval", help="score the local models on labelled CSV files")
     kinds = evaluation.add_subparsers(dest="eval_kind", required=True)

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from engine.adapters import ProviderSet
+from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.models import TriggeredBy, Workflow
 from engine.store.base import Store
-from engine.triggers import poll_trigger, trigger_nodes
 
 #: How often to try again while a worker holds the mailbox's polling lease.
 LEASE_TRIES = 40

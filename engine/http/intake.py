@@ -12,7 +12,6 @@ after that; any failure answers 5xx so the provider retries (duplicates are no-o
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hmac
@@ -29,13 +28,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from engine import telemetry
-from engine.inbound import Outcome, accept_raw, start_executions
-from engine.probes import Liveness, probe_routes
-from engine.rate_limit import KeyedTokenBucket
+from engine.http.probes import Liveness, probe_routes
+from engine.http.rate_limit import KeyedTokenBucket
+from engine.mail.inbound import Outcome, accept_raw, start_executions
+from engine.ops import telemetry
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.factory import open_store
 from providers.email.webhook_formats import brevo_raw, sendgrid_raw
 from providers.errors import PermanentProviderError, ProviderError
 
@@ -221,34 +219,11 @@ def create_app(
     )
 
 
-def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
-    """Serve the intake until stopped."""
-    import uvicorn
-
-    store = open_store(settings)
-    store.setup()
-    token = settings.intake_token.get_secret_value() if settings.intake_token else None
-    if token is None:
-        log.warning("MAILROOM_INTAKE_TOKEN is not set: every webhook will be refused")
-    try:
-        uvicorn.run(
-            create_app(store, token, gmail_syncer(store, settings), settings=settings),
-            host=args.host or settings.intake_host,
-            port=args.port or settings.intake_port,
-            # Through the root handler: JSON lines with secrets (a ?token=) masked.
-            log_config=None,
-            log_level="info",
-        )
-    finally:
-        store.close()
-    return 0
-
-
 def gmail_syncer(store: Store, settings: Settings) -> GmailSync:
     """Poll every active Gmail trigger of a mailbox, under the same lease as the workers."""
     from engine.adapters import build_providers
+    from engine.mail.triggers import poll_trigger, trigger_nodes
     from engine.models import TriggeredBy, WorkflowStatus
-    from engine.triggers import poll_trigger, trigger_nodes
 
     providers = build_providers(settings)
 
@@ -267,12 +242,4 @@ def gmail_syncer(store: Store, settings: Settings) -> GmailSync:
     return sync
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``intake`` on the engine's command line."""
-    parser = sub.add_parser("intake", help="serve the webhooks providers deliver mail to")
-    parser.add_argument("--host", default=None)
-    parser.add_argument("--port", type=int, default=None)
-    parser.set_defaults(func=cmd_intake)
-
-
-__all__ = ["add_parser", "cmd_intake", "create_app"]
+__all__ = ["create_app", "gmail_syncer"]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from engine import telemetry
 from engine.models import Email, QuarantinedMessage, new_id, utcnow
+from engine.ops import telemetry
 from engine.store.base import Store
 from providers.email.base import InboundEmail, RejectedMessage
 from providers.email.parsing import UnparseableMessage, parse_message

@@ -10,7 +10,8 @@ import argparse
 import getpass
 import sys
 
-from engine.accounts import AccountBook, ensure_default_accounts
+from engine.accounts import AccountBook
+from engine.cli.arguments import SubParsers
 from engine.roles import Actor, Role
 from engine.service import ControlRefused, MailroomService
 from engine.settings import Settings
@@ -25,23 +26,6 @@ def cli_actor() -> Actor:
     except (KeyError, OSError):
         login = "unknown"
     return Actor(name=f"cli:{login}", role=Role.ADMIN)
-
-
-def print_default_accounts(settings: Settings) -> bool:
-    """Create one account per role on first setup and print their passwords, once."""
-    created = ensure_default_accounts(AccountBook(settings.accounts_path))
-    if not created:
-        return False
-    width = max(len(name) for name in created)
-    print(f"Created the first Mailroom accounts in {settings.accounts_path}.", file=sys.stderr)
-    print("Sign in with one of these; the passwords are shown only now:", file=sys.stderr)
-    for name, password in created.items():
-        print(f"  {name:<{width}}  {password}", file=sys.stderr)
-    print(
-        "Change them with `python -m engine users reset-password NAME`.",
-        file=sys.stderr,
-    )
-    return True
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
@@ -86,7 +70,7 @@ def _run(service: MailroomService, actor: Actor, args: argparse.Namespace) -> in
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: SubParsers) -> None:
     """Register ``users`` and its subcommands on the engine's command line."""
     users = sub.add_parser("users", help="manage sign-in accounts and roles")
     commands = users.add_subparsers(dest="users_command", required=True)

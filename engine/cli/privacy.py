@@ -11,12 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from engine.privacy import PrivacyError, run_retention
+from engine.cli.arguments import SubParsers
+from engine.cli.users import cli_actor
+from engine.ops.privacy import PrivacyError, run_retention
 from engine.service import ControlRefused, MailroomService
 from engine.settings import Settings
 from engine.store.encryption import EncryptionError
 from engine.store.factory import open_store
-from engine.users_cli import cli_actor
 
 
 def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
@@ -55,7 +56,7 @@ def _run(service: MailroomService, settings: Settings, args: argparse.Namespace)
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: SubParsers) -> None:
     """Register ``privacy`` and its subcommands on the engine's command line."""
     privacy = sub.add_parser("privacy", help="customer data export and erasure, key rotation")
     commands = privacy.add_subparsers(dest="privacy_command", required=True)

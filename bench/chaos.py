@@ -1,4 +1,4 @@
-"""``python -m engine chaos``: kill workers at random moments and count what was lost or doubled.
+"""``python -m bench chaos``: kill workers at random moments and count what was lost or doubled.
 
 It starts N real worker processes on a fresh store, feeds M demo emails through a workflow that
 replies without approval, SIGKILLs a random worker at K random moments (restarting it at once),

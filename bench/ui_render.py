@@ -1,4 +1,4 @@
-"""``python -m engine bench ui``: each page's render time over a store holding N emails of history.
+"""``python -m bench ui``: each page's render time over a store holding N emails of history.
 
 The history is made the way it would be, then multiplied: a few demo emails go through the
 default workflow on the real engine (classified, drafted, approved by a bench agent, sent), so
@@ -23,9 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.benchmarks import BENCH_AGENT, _Bench, _ingest, _run_all, peak_memory_mb
 from engine.accounts import AccountBook
 from engine.adapters import build_providers
-from engine.bench import BENCH_AGENT, _Bench, _ingest, _run_all, peak_memory_mb
 from engine.models import CategoryCorrection, ExecutionStatus, utcnow
 from engine.roles import Role
 from engine.seed import DEFAULT_WORKFLOW_ID

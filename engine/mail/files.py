@@ -1,4 +1,4 @@
-"""``python -m engine ingest PATH...``: import .eml and mbox files through the mailbox path.
+"""Importing .eml and mbox files through the mailbox path (``python -m engine ingest``).
 
 Every message ends as one JSON line (file, status, reason, email_id): ingested, duplicate, or
 quarantined with its reason. Importing history starts no workflow: nothing old is answered.
@@ -6,18 +6,14 @@ quarantined with its reason. Importing history starts no workflow: nothing old i
 
 from __future__ import annotations
 
-import argparse
-import json
 import mailbox
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.inbound import Outcome, accept_raw, quarantine
-from engine.settings import Settings
+from engine.mail.inbound import Outcome, accept_raw, quarantine
 from engine.store.base import Store
-from engine.store.factory import open_store
 from providers.email.base import RejectedMessage
 
 SOURCE = "ingest"
@@ -89,28 +85,4 @@ def ingest_paths(
             }
 
 
-def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """Print one JSON line per message; exit 0 whatever the messages were."""
-    store = open_store(settings)
-    try:
-        store.setup()
-        for report in ingest_paths(store, [Path(p) for p in args.paths], args.mailbox):
-            print(json.dumps(report, ensure_ascii=False), flush=True)
-    finally:
-        store.close()
-    return 0
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``ingest`` on the engine's command line."""
-    parser = sub.add_parser("ingest", help="import .eml / mbox files into the store")
-    parser.add_argument("paths", nargs="+", help=".eml files, mbox files or folders of them")
-    parser.add_argument(
-        "--mailbox",
-        default="support@mailroom.example",
-        help="the mailbox the messages are stored under (default: %(default)s)",
-    )
-    parser.set_defaults(func=cmd_ingest)
-
-
-__all__ = ["add_parser", "cmd_ingest", "ingest_paths"]
+__all__ = ["SOURCE", "ingest_paths"]

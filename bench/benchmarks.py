@@ -1,4 +1,4 @@
-"""``python -m engine bench empty|pipeline``: throughput and latency figures on the embedded store.
+"""``python -m bench empty|pipeline``: throughput and latency figures on the embedded store.
 
 Each benchmark builds a fresh store in a temporary folder, prints a short summary, and prints its
 figures as one JSON object on the last line. Nothing here asserts anything: figures are read by
@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from engine.adapters import build_ai_provider, build_providers
+from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.models import (
     ApprovalStatus,
     ExecutionStatus,
@@ -40,7 +41,6 @@ from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
 from engine.service import Actor, MailroomService, Role
 from engine.settings import Settings
 from engine.store.sqlite import SQLiteStore
-from engine.triggers import poll_trigger, trigger_nodes
 from engine.worker import Worker
 from providers.email.base import InboundEmail
 from providers.email.demo import DemoEmailSource
@@ -299,9 +299,9 @@ def summary(figures: dict[str, Any]) -> str:
 
 @contextmanager
 def delayed_openai_server(latency_ms: float) -> Iterator[str]:
-    """Run ``engine.bench_servers`` in its own process; yield its base URL."""
+    """Run ``bench.servers`` in its own process; yield its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.bench_servers", "--latency-ms", str(latency_ms)],
+        [sys.executable, "-m", "bench.servers", "--latency-ms", str(latency_ms)],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -9,7 +9,7 @@ the first article offered and states no fact (so the provider's grounding check 
 never classifies anything: it stands in for the network and the model's time, which is what the
 benchmark measures the engine against.
 
-Run it as its own process (``python -m engine.bench_servers --latency-ms 200``): it prints its
+Run it as its own process (``python -m bench.servers --latency-ms 200``): it prints its
 base URL on the first line, so the benchmark's client and the server do not share one GIL.
 ``GET /bench/requests`` returns how many completions it has answered.
 """
@@ -158,7 +158,7 @@ class DelayedOpenAIServer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.bench_servers", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.servers", description=__doc__)
     parser.add_argument("--latency-ms", type=float, required=True)
     args = parser.parse_args(argv)
     if args.latency_ms < 0:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from engine.__main__ import main
-from engine.bench import bench_empty, bench_llm, bench_pipeline, summary
-from engine.bench_ui import PAGES, bench_ui
+from bench.__main__ import main
+from bench.benchmarks import bench_empty, bench_llm, bench_pipeline, summary
+from bench.ui_render import PAGES, bench_ui
 from engine.settings import Settings
 from providers.ai.local import LocalAIProvider
 
@@ -72,7 +72,7 @@ def test_the_cli_prints_a_summary_then_json_on_the_last_line(
 ) -> None:
     monkeypatch.setenv("MAILROOM_DATA_DIR", str(base.data_dir))
     monkeypatch.setenv("MAILROOM_MODELS_DIR", str(base.model_store_dir))
-    assert main(["bench", "empty", "--executions", "3"]) == 0
+    assert main(["empty", "--executions", "3"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-2].startswith("empty workflow:")
     assert json.loads(lines[-1])["executions"] == 3

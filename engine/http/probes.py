@@ -1,7 +1,7 @@
 """``/metrics``, ``/healthz`` and ``/readyz``: what operators and Prometheus ask a process.
 
 - ``/metrics``: the Prometheus text format — this process's counters and histograms, the
-  Python runtime's, and the store-backed gauges of ``engine.telemetry.StoreCollector``.
+  Python runtime's, and the store-backed gauges of ``engine.ops.telemetry.StoreCollector``.
 - ``/healthz`` (liveness): the process answers and, for a worker, its scheduler is running;
   503 otherwise (restart it).
 - ``/readyz`` (readiness): the database answers, each AI chain has a provider whose circuit is
@@ -34,9 +34,9 @@ from starlette.routing import Route
 
 from engine.models import WorkflowStatus
 from engine.nodes.email_trigger import EmailTriggerConfig
+from engine.ops.telemetry import StoreCollector, breaker_readings
 from engine.settings import Settings
 from engine.store.base import Store, StoreError
-from engine.telemetry import StoreCollector, breaker_readings
 
 log = logging.getLogger(__name__)
 

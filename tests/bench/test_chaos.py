@@ -33,7 +33,7 @@ def test_chaos_loses_nothing_and_sends_nothing_twice(
         "300",
     ]
     done = subprocess.run(
-        [sys.executable, "-m", "engine", "chaos", *arguments],
+        [sys.executable, "-m", "bench", "chaos", *arguments],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -57,7 +57,7 @@ def test_chaos_loses_nothing_and_sends_nothing_twice(
 
 def test_chaos_refuses_bad_arguments() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "engine", "chaos", "--workers", "0"],
+        [sys.executable, "-m", "bench", "chaos", "--workers", "0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -68,7 +68,7 @@ def test_chaos_refuses_bad_arguments() -> None:
 
 def test_bench_empty_prints_its_figures_as_json_on_the_last_line(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "engine", "bench", "empty", "--executions", "30"],
+        [sys.executable, "-m", "bench", "empty", "--executions", "30"],
         cwd=ROOT,
         env=dict(os.environ, MAILROOM_DATA_DIR=str(tmp_path)),
         capture_output=True,

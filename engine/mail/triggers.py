@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from engine import source_health, telemetry
 from engine.adapters import ProviderSet
-from engine.inbound import quarantine, store_email
 from engine.lease import HeldLease
+from engine.mail import source_health
+from engine.mail.inbound import quarantine, store_email
 from engine.models import (
     ExecutionLog,
     TriggeredBy,
@@ -19,6 +19,7 @@ from engine.models import (
     utcnow,
 )
 from engine.nodes.email_trigger import EmailTriggerConfig
+from engine.ops import telemetry
 from engine.store.base import Store
 from providers.email.base import EmailSource
 from providers.errors import ProviderError

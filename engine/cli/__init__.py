@@ -1,0 +1,48 @@
+"""``python -m engine``: one small module per command, each registering itself with ``add_parser``.
+
+Commands: setup, worker, status, demo, ingest, intake, users, privacy, eval. Benchmarks and the
+chaos test live outside the engine: ``python -m bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from engine.cli import demo, ingest, intake, privacy, setup, status, users, worker
+from engine.cli import eval as evaluation
+from engine.ops.logs import configure_logging
+from engine.ops.telemetry import ErrorCountingHandler
+from engine.settings import SettingsError, load_settings
+from engine.store.base import StoreError
+from providers.errors import ProviderError
+
+COMMANDS = (setup, worker, status, demo, ingest, intake, users, privacy, evaluation)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # JSON lines with correlation ids, every configured secret masked; ERRORs are counted.
+    configure_logging(settings)
+    logging.getLogger().addHandler(ErrorCountingHandler())
+    try:
+        result: int = args.func(settings, args)
+    except (StoreError, ProviderError) as exc:
+        print(f"{args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    return result
