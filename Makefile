@@ -1,4 +1,4 @@
-# The README's two commands: `make run` and `make test`. Also `make lint`.
+# The README's two commands: `make run` and `make test`. Also `make lint` (ruff, mypy, the import contracts).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -41,6 +41,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 ## Run the four benchmarks (a few minutes) and write their figures into README.md's Performance section.
 bench: setup

@@ -24,12 +24,11 @@ from engine.adapters import ProviderSet
 from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
 from engine.http.probes import Liveness, ProbeServer
-from engine.mail.triggers import poll_trigger, trigger_nodes
+from engine.mail.triggers import RUN_NOW_KEY, poll_trigger, trigger_nodes
 from engine.mail.watch import MailWatcher
 from engine.models import WorkerInfo, WorkflowStatus, new_id, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.ops.privacy import run_retention
-from engine.service import RUN_NOW_KEY
 from engine.settings import Settings
 from engine.store.base import Store
 from engine.store.encryption import GENERATE_KEY_COMMAND, active_cipher

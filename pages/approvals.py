@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.models import Approval, Email
-from engine.service import ControlRefused
+from engine.service import Approval, ControlRefused, Email
 from ui.approvals import bulk_candidates, by_urgency, mine_first
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons

@@ -7,7 +7,10 @@ from collections.abc import Callable
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.models import (
+from engine.service import (
+    SUPPORT_TAXONOMY,
+    Actor,
+    ControlRefused,
     ExecutionLog,
     ExecutionStatus,
     NodeStatus,
@@ -15,9 +18,6 @@ from engine.models import (
     WorkflowNode,
     utcnow,
 )
-from engine.nodes.ai_model import SUPPORT_TAXONOMY
-from engine.roles import Actor
-from engine.service import ControlRefused
 from ui.context import callback_actor, current_actor, get_service
 from ui.format import (
     ago,

@@ -10,7 +10,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from engine.rollups import DRAFT_EDIT_SHARE, FIRST_RESPONSE, NODE_LATENCY_HISTOGRAM, SLA
+from engine.service import DRAFT_EDIT_SHARE, FIRST_RESPONSE, SLA
 from ui.charts import bar_chart, pie_chart
 from ui.context import current_actor, get_service
 from ui.format import STATUS_COLOURS
@@ -139,7 +139,7 @@ with row[0]:
             figure.update_xaxes(dtick=24 * 3600 * 1000, tickformat="%b %d")
         st.plotly_chart(figure, key="chart-volume")
 with row[1]:
-    percentiles = node_percentiles(frames[NODE_LATENCY_HISTOGRAM], node_names)
+    percentiles = node_percentiles(service.node_latency(actor, since, until), node_names)
     if percentiles.empty:
         _empty("node runs")
     else:

@@ -10,9 +10,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 from streamlit_agraph import agraph
 
-from engine.models import ExecutionStatus, WorkflowStatus, utcnow
-from engine.nodes.base import NodeCategory
-from engine.nodes.registry import all_node_types, get_node_type
+from engine.service import ExecutionStatus, NodeCategory, WorkflowStatus, utcnow
 from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
 from ui.format import ago, code, escape_markdown, timestamp, workflow_status_badge
@@ -148,7 +146,7 @@ else:
             key=pick_key,
         )
         node = workflow.visual_data.node(node_id)
-        node_type = get_node_type(node.node_type_id)
+        node_type = service.node_type(node.node_type_id)
         st.markdown(
             f"**Type:** {escape_markdown(node_type.display_name)} {code(node.node_type_id)}  \n"
             f"**Id:** {code(node.node_id)}  \n**Outputs:** "
@@ -167,9 +165,10 @@ else:
         st.markdown(f"**Settings** (version {workflow.version})")
         form_key = f"node-form-{workflow_id}-{node_id}-v{workflow.version}"
         errors: dict[str, str] = st.session_state.get(ERRORS_KEY, {}).get(form_key, {})
-        submitted, name, raw = render_node_form(node, form_key, errors)
+        specs = specs_for(service.node_type(node.node_type_id))
+        submitted, name, raw = render_node_form(node, specs, form_key, errors)
         if submitted:
-            config, problems = collect(specs_for(node.node_type_id), raw, node.config)
+            config, problems = collect(specs, raw, node.config)
             version, problems = (
                 (None, problems)
                 if problems
@@ -189,7 +188,7 @@ with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
         # A trigger starts executions and nothing leads into it: it is not added after a node.
         types = {
             t.type_id: t.display_name
-            for t in all_node_types()
+            for t in service.node_types()
             if t.category != NodeCategory.TRIGGER or not node_ids
         }
         st.selectbox("Type", list(types), format_func=types.__getitem__, key="graph-add-type")
@@ -198,7 +197,7 @@ with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
             after = st.selectbox(
                 "After", node_ids, format_func=node_names.__getitem__, key="graph-add-after"
             )
-            after_type = get_node_type(workflow.visual_data.node(after).node_type_id)
+            after_type = service.node_type(workflow.visual_data.node(after).node_type_id)
             st.selectbox(
                 "On its output",
                 list(after_type.outputs),
@@ -214,7 +213,7 @@ with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
             source = st.selectbox(
                 "From", node_ids, format_func=node_names.__getitem__, key="graph-link-from"
             )
-            source_type = get_node_type(workflow.visual_data.node(source).node_type_id)
+            source_type = service.node_type(workflow.visual_data.node(source).node_type_id)
             st.selectbox("Output", list(source_type.outputs), key="graph-link-output")
             st.selectbox("To", node_ids, format_func=node_names.__getitem__, key="graph-link-to")
             st.button(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import nh3
 
-from engine.models import Approval
+from engine.service import Approval
 
 #: Tags kept when showing an email's HTML part. Images are dropped: a remote image is a
 #: tracking pixel that tells the sender when an agent opened the email.

@@ -11,10 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from engine.accounts import AccountBook
-from engine.roles import Actor, Role
-from engine.service import MailroomService
-from engine.settings import Settings
+from engine.service import AccountBook, Actor, MailroomService, Role, Settings
 from ui.format import escape_markdown
 
 SESSION_USER = "signed-in-user"

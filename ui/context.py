@@ -6,21 +6,23 @@ The app never touches the store directly: every page gets a ``MailroomService`` 
 
 from __future__ import annotations
 
-import sys
-
 import streamlit as st
 
-from engine.accounts import AccountBook, print_default_accounts
-from engine.seed import seed
-from engine.service import Actor, MailroomService
-from engine.settings import Settings, SettingsError, load_settings
-from engine.store.factory import open_store
+from engine.service import (
+    Actor,
+    Mailroom,
+    MailroomService,
+    Settings,
+    SettingsError,
+    compose,
+    load_settings,
+)
 from ui.auth import sign_in_form, signed_in_actor
 from ui.navigation import PAGES
 
 
-def _close(service: MailroomService) -> None:
-    service.store.close()
+def _close(mailroom: Mailroom) -> None:
+    mailroom.close()
 
 
 def app_settings() -> Settings:
@@ -40,18 +42,12 @@ def get_service() -> MailroomService:
     separate setup step.
     """
     app_settings()  # a bad setting stops the page with its message, before anything opens
-    return _open_service()
+    return _open_mailroom().service
 
 
 @st.cache_resource(show_spinner="Opening the Mailroom store…", on_release=_close)
-def _open_service() -> MailroomService:
-    settings = load_settings()
-    store = open_store(settings)
-    store.setup()
-    seed(store)
-    if print_default_accounts(settings.accounts_path):
-        print("(printed by the app: it found no accounts file)", file=sys.stderr)
-    return MailroomService(store, accounts=AccountBook(settings.accounts_path))
+def _open_mailroom() -> Mailroom:
+    return compose(first_accounts=True)
 
 
 def signed_in() -> Actor | None:

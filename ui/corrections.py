@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.models import Approval
-from engine.nodes.ai_model import SUPPORT_TAXONOMY
-from engine.service import Actor, ControlRefused, MailroomService, PermissionDenied
-from providers.ai.base import PRIORITY_RANK
+from engine.service import (
+    PRIORITY_RANK,
+    SUPPORT_TAXONOMY,
+    Actor,
+    Approval,
+    ControlRefused,
+    MailroomService,
+    PermissionDenied,
+)
 from ui.format import code, escape_markdown
 
 

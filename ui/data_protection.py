@@ -7,10 +7,7 @@ from datetime import datetime
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.roles import Actor
-from engine.service import MailroomService
-from engine.settings import Settings
-from engine.store.encryption import GENERATE_KEY_COMMAND
+from engine.service import GENERATE_KEY_COMMAND, Actor, MailroomService, Settings
 from ui.format import timestamp
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 import streamlit as st
 
-from engine.models import Email
+from engine.service import Email
 from ui.approvals import sanitised_html
 from ui.format import timestamp
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engine.models import ExecutionStatus, NodeStatus, WorkflowStatus
+from engine.service import ExecutionStatus, NodeStatus, WorkflowStatus
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from streamlit_agraph import Config, Edge, Node
 
-from engine.models import NodeStatus, NodeStatusCount, Workflow
+from engine.service import NodeStatus, NodeStatusCount, Workflow
 from ui.format import status_colour
 
 NodeCounts = dict[str, dict[NodeStatus, int]]

@@ -7,23 +7,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import streamlit as st
 
-from engine.adapters import ProviderSet, build_providers
-from engine.mail.bulk_import import ImportRefused
-from engine.ops.backfill import BackfillProgress, BackfillRefused
-from engine.ops.retrain import RetrainReport
-from engine.roles import Actor
-from engine.service import MailroomService
-from ui.context import app_settings
+from engine.service import (
+    Actor,
+    BackfillProgress,
+    BackfillRefused,
+    ImportRefused,
+    MailroomService,
+    RetrainReport,
+)
 from ui.format import escape_markdown
 
 MAX_IMPORT = 10_000
 BACKFILL_DEFAULT_DAYS = 7
-
-
-@st.cache_resource(show_spinner=False)
-def _providers() -> ProviderSet:
-    """The app's providers, for work an admin starts here (the mailbox the triggers read)."""
-    return build_providers(app_settings())
 
 
 def bulk_import_panel(service: MailroomService, actor: Actor) -> None:
@@ -51,7 +46,7 @@ def bulk_import_panel(service: MailroomService, actor: Actor) -> None:
     last = None
     try:
         for progress in service.import_emails(
-            actor, _providers(), workflow_id, int(wanted), int(batch)
+            actor, service.providers, workflow_id, int(wanted), int(batch)
         ):
             last = progress
             bar.progress(
@@ -83,7 +78,7 @@ def retrain_panel(service: MailroomService, actor: Actor) -> None:
         return
     bar = st.progress(0.0, text="Reading the training data…")
     report: RetrainReport | None = None
-    for step in service.retrain_model(actor, app_settings().model_store_dir):
+    for step in service.retrain_model(actor, service.settings.model_store_dir):
         if isinstance(step, RetrainReport):
             report = step
         else:
@@ -136,7 +131,7 @@ def backfill_panel(service: MailroomService, actor: Actor) -> None:
     bar = st.progress(0.0, text="Reading executions…")
     done: BackfillProgress | None = None
     try:
-        kept = app_settings().retention_days()["executions"]
+        kept = service.settings.retention_days()["executions"]
         for progress in service.rebuild_rollups(actor, since, until, kept):
             done = progress
             bar.progress(

@@ -7,13 +7,13 @@ from datetime import datetime
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from engine.models import RollupRow
-from engine.rollups import (
+from engine.service import (
     DRAFT_EDIT_SHARE,
     FIRST_RESPONSE,
     NODE_LATENCY_HISTOGRAM,
     SLA,
-    histogram_percentiles,
+    NodeLatency,
+    RollupRow,
 )
 
 METRICS = (
@@ -97,23 +97,14 @@ def filter_categories(frame: pd.DataFrame, metric: str, categories: list[str]) -
     return frame[frame["key"].isin(categories)]
 
 
-def node_percentiles(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """p50 and p95 processing time per node from the latency histogram rows, long format
-    (node, percentile, ms) for a grouped bar chart; nodes named by ``names`` where known."""
+def node_percentiles(latencies: list[NodeLatency], names: dict[str, str]) -> pd.DataFrame:
+    """p50 and p95 processing time per node, long format (node, percentile, ms, runs) for a
+    grouped bar chart; nodes named by ``names`` where known."""
     columns = ["node", "percentile", "ms", "runs"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    summed = frame.groupby("key", as_index=False)["count"].sum()
-    rows = list(zip(summed["key"], summed["count"], strict=True))
-    found = histogram_percentiles(rows, [50, 95])
-    runs: dict[str, int] = {}
-    for key, count in rows:
-        node_id = key.rpartition("|")[0]
-        runs[node_id] = runs.get(node_id, 0) + int(count)
     records = [
-        (f"{names.get(node_id, node_id)} ({node_id})", f"p{q:g}", value, runs[node_id])
-        for node_id, values in found.items()
-        for q, value in values.items()
+        (f"{names.get(n.node_id, n.node_id)} ({n.node_id})", label, value, n.runs)
+        for n in latencies
+        for label, value in (("p50", n.p50_ms), ("p95", n.p95_ms))
         if value is not None
     ]
     return pd.DataFrame(records, columns=columns)

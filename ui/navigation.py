@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.roles import Role
+from engine.service import Role
 
 ALL = frozenset(Role)
 

@@ -15,8 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import streamlit as st
 from pydantic.fields import FieldInfo
 
-from engine.models import WorkflowNode
-from engine.nodes import get_node_type
+from engine.service import NodeType, WorkflowNode
 
 Kind = Literal["bool", "int", "float", "choice", "text", "json"]
 
@@ -69,8 +68,9 @@ def field_spec(name: str, info: FieldInfo) -> FieldSpec:
     )
 
 
-def specs_for(node_type_id: str) -> list[FieldSpec]:
-    model = get_node_type(node_type_id).config_model
+def specs_for(node_type: NodeType[Any]) -> list[FieldSpec]:
+    """One field spec per setting of the node type's config model."""
+    model = node_type.config_model
     return [field_spec(name, info) for name, info in model.model_fields.items()]
 
 
@@ -123,10 +123,9 @@ def collect(
 
 
 def render_node_form(
-    node: WorkflowNode, form_key: str, errors: dict[str, str]
+    node: WorkflowNode, specs: list[FieldSpec], form_key: str, errors: dict[str, str]
 ) -> tuple[bool, str, dict[str, Any]]:
     """Draw the form; return (submitted, node name, raw widget values by field)."""
-    specs = specs_for(node.node_type_id)
     raw: dict[str, Any] = {}
     with st.form(form_key, border=True):
         name = st.text_input("Node name", value=node.name, key=f"{form_key}-name")

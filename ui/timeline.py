@@ -8,7 +8,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import plotly.express as px
 import plotly.graph_objects as go  # type: ignore[import-untyped,unused-ignore]
 
-from engine.models import ExecutionLog, NodeStatus
+from engine.service import ExecutionLog, NodeStatus
 from ui.format import status_colour
 
 #: A run shorter than this is drawn this long, so it stays visible beside long ones.

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.roles import Actor, Role
-from engine.service import ControlRefused, MailroomService
+from engine.service import Actor, ControlRefused, MailroomService, Role
 from ui.context import callback_actor
 from ui.format import code, escape_markdown
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import streamlit as st
 
-from engine.models import Workflow
-from engine.roles import Actor
-from engine.service import ControlRefused, MailroomService
-from engine.store.base import StoreError
-from engine.workflow_edit import (
+from engine.service import (
+    Actor,
+    ControlRefused,
+    MailroomService,
+    StoreError,
+    Workflow,
     WorkflowRejected,
     with_connection,
     with_node_added,

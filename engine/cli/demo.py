@@ -5,27 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 
-from engine.adapters import build_providers
 from engine.cli.arguments import SubParsers, positive_int
 from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.models import TriggeredBy
-from engine.seed import DEFAULT_WORKFLOW_ID, seed
+from engine.seed import DEFAULT_WORKFLOW_ID
+from engine.service import compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Pull ``--emails`` demo emails through the workflow's trigger at once."""
-    store = open_store(settings)
+    mailroom = compose(settings)
+    store = mailroom.store
     try:
-        store.setup()
-        seed(store)
         workflow = store.get_workflow(args.workflow)
         node = trigger_nodes(workflow)[0]
         config = {**node.config, "max_emails": None}
         result = poll_trigger(
             store,
-            build_providers(settings),
+            mailroom.providers,
             workflow,
             node.model_copy(update={"config": config}),
             owner="cli-demo",
@@ -43,7 +41,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             )
         )
     finally:
-        store.close()
+        mailroom.close()
     return 0
 
 

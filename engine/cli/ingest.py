@@ -8,19 +8,19 @@ from pathlib import Path
 
 from engine.cli.arguments import SubParsers
 from engine.mail.files import ingest_paths
+from engine.service import compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Print one JSON line per message; exit 0 whatever the messages were."""
-    store = open_store(settings)
+    mailroom = compose(settings, seed_defaults=False)
+    store = mailroom.store
     try:
-        store.setup()
         for report in ingest_paths(store, [Path(p) for p in args.paths], args.mailbox):
             print(json.dumps(report, ensure_ascii=False), flush=True)
     finally:
-        store.close()
+        mailroom.close()
     return 0
 
 

@@ -7,8 +7,8 @@ import logging
 
 from engine.cli.arguments import SubParsers
 from engine.http.intake import create_app, gmail_syncer
+from engine.service import compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 
 log = logging.getLogger("engine.intake")
 
@@ -17,8 +17,8 @@ def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the intake until stopped."""
     import uvicorn
 
-    store = open_store(settings)
-    store.setup()
+    mailroom = compose(settings, seed_defaults=False)
+    store = mailroom.store
     token = settings.intake_token.get_secret_value() if settings.intake_token else None
     if token is None:
         log.warning("MAILROOM_INTAKE_TOKEN is not set: every webhook will be refused")
@@ -32,7 +32,7 @@ def cmd_intake(settings: Settings, args: argparse.Namespace) -> int:
             log_level="info",
         )
     finally:
-        store.close()
+        mailroom.close()
     return 0
 
 

@@ -14,24 +14,22 @@ from pathlib import Path
 from engine.cli.arguments import SubParsers
 from engine.cli.users import cli_actor
 from engine.ops.privacy import PrivacyError, run_retention
-from engine.service import ControlRefused, MailroomService
+from engine.service import ControlRefused, MailroomService, compose
 from engine.settings import Settings
 from engine.store.encryption import EncryptionError
-from engine.store.factory import open_store
 
 
 def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
-    store = open_store(settings)
+    mailroom = compose(settings, seed_defaults=False)
     try:
-        store.setup()
-        service = MailroomService(store)
+        service = mailroom.service
         try:
             return _run(service, settings, args)
         except (PrivacyError, ControlRefused, EncryptionError) as exc:
             print(f"privacy {args.privacy_command}: {exc}", file=sys.stderr)
             return 1
     finally:
-        store.close()
+        mailroom.close()
 
 
 def _run(service: MailroomService, settings: Settings, args: argparse.Namespace) -> int:

@@ -6,32 +6,28 @@ import argparse
 import json
 
 from engine.accounts import print_default_accounts
-from engine.adapters import build_providers
 from engine.cli.arguments import SubParsers
-from engine.seed import seed
+from engine.service import compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 
 
 def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
-    store = open_store(settings)
+    mailroom = compose(settings)
     try:
-        store.setup()
-        created = seed(store)
-    finally:
-        store.close()
-    if not args.skip_model:
-        from providers.ai.local import LocalAIProvider
+        if not args.skip_model:
+            from providers.ai.local import LocalAIProvider
 
-        ai = build_providers(settings).ai
-        if isinstance(ai, LocalAIProvider):
-            ai.warm_up()
+            ai = mailroom.providers.ai
+            if isinstance(ai, LocalAIProvider):
+                ai.warm_up()
+    finally:
+        mailroom.close()
     accounts_created = print_default_accounts(settings.accounts_path)
     print(
         json.dumps(
             {
                 "setup": "ok",
-                "default_workflow_created": created,
+                "default_workflow_created": mailroom.seeded,
                 "default_accounts_created": accounts_created,
             }
         )

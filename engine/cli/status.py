@@ -6,18 +6,16 @@ import argparse
 import json
 
 from engine.cli.arguments import SubParsers
-from engine.service import MailroomService
+from engine.service import compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    store = open_store(settings)
+    mailroom = compose(settings, seed_defaults=False)
     try:
-        store.setup()
-        print(json.dumps(MailroomService(store).status_summary(), sort_keys=True))
+        print(json.dumps(mailroom.service.status_summary(), sort_keys=True))
     finally:
-        store.close()
+        mailroom.close()
     return 0
 
 

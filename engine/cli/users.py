@@ -10,12 +10,10 @@ import argparse
 import getpass
 import sys
 
-from engine.accounts import AccountBook
 from engine.cli.arguments import SubParsers
 from engine.roles import Actor, Role
-from engine.service import ControlRefused, MailroomService
+from engine.service import ControlRefused, MailroomService, compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 
 ROLES = [role.value for role in Role]
 
@@ -29,10 +27,9 @@ def cli_actor() -> Actor:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
-    store = open_store(settings)
+    mailroom = compose(settings, seed_defaults=False)
     try:
-        store.setup()
-        service = MailroomService(store, accounts=AccountBook(settings.accounts_path))
+        service = mailroom.service
         actor = cli_actor()
         try:
             return _run(service, actor, args)
@@ -40,7 +37,7 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
             print(f"users {args.users_command}: {exc}", file=sys.stderr)
             return 1
     finally:
-        store.close()
+        mailroom.close()
 
 
 def _run(service: MailroomService, actor: Actor, args: argparse.Namespace) -> int:

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from engine.adapters import build_providers
 from engine.cli.arguments import SubParsers
-from engine.seed import seed
+from engine.service import compose
 from engine.settings import Settings
-from engine.store.factory import open_store
 from engine.worker import Worker
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    store = open_store(settings)
-    store.setup()
-    seed(store)
-    worker = Worker(store, build_providers(settings), settings)
+    mailroom = compose(settings)
+    worker = Worker(mailroom.store, mailroom.providers, settings)
     try:
         worker.run_forever()
     finally:
-        store.close()
+        mailroom.close()
     return 0
 
 

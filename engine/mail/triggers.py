@@ -47,6 +47,10 @@ def trigger_nodes(workflow: Workflow) -> list[WorkflowNode]:
     return [n for n in workflow.visual_data.nodes if n.node_type_id == TRIGGER_TYPE_ID]
 
 
+#: The cursor where ``run now`` leaves its request time for the workers to see.
+RUN_NOW_KEY = "run_now:{workflow_id}"
+
+
 def cursor_key(workflow_id: str, node_id: str) -> str:
     return f"trigger:{workflow_id}:{node_id}"
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.models import RollupRow
-from engine.service import Actor, MailroomService, Role
+from engine.models import RollupIncrement, RollupRow
+from engine.service import Actor, MailroomService, PermissionDenied, Role
+from engine.store.base import Store
 from engine.worker import Worker
 from ui.metrics import by_provider, node_percentiles, rollup_frame
 
@@ -65,19 +66,26 @@ def test_charts_and_export_when_rollups_exist(
     assert len(at.get("plotly_chart")) == 13
 
 
-def test_percentiles_per_node_from_the_histogram() -> None:
+def test_percentiles_per_node_from_the_histogram(store: Store) -> None:
     bucket = datetime(2024, 5, 1, 14, tzinfo=UTC)
-    rows = [
-        RollupRow(bucket=bucket, metric="node_latency_hist", key="classify|10", count=9, total=0),
-        RollupRow(bucket=bucket, metric="node_latency_hist", key="classify|100", count=1, total=0),
-        RollupRow(bucket=bucket, metric="node_latency_hist", key="send|5", count=4, total=0),
-    ]
-    table = node_percentiles(rollup_frame(rows), {"classify": "Classify"})
+    store.increment_rollups(
+        [
+            RollupIncrement(bucket=bucket, metric="node_latency_hist", key="classify|10", count=9),
+            RollupIncrement(bucket=bucket, metric="node_latency_hist", key="classify|100"),
+            RollupIncrement(bucket=bucket, metric="node_latency_hist", key="send|5", count=4),
+        ]
+    )
+    analyst = Actor("ann", Role.ANALYST)
+    latencies = MailroomService(store).node_latency(analyst, bucket, bucket + timedelta(hours=1))
+    assert [(n.node_id, n.runs) for n in latencies] == [("classify", 10), ("send", 4)]
+    table = node_percentiles(latencies, {"classify": "Classify"})
     by = {(node, p): ms for node, p, ms, _ in table.itertuples(index=False)}
     # Linear inside each bucket: (5, 10] holds 9 runs, (50, 100] one, (2, 5] four.
     assert by[("Classify (classify)", "p50")] == pytest.approx(5 + 5 * 5 / 9)
     assert by[("Classify (classify)", "p95")] == pytest.approx(50 + 50 * 0.5)
     assert by[("send (send)", "p95")] == pytest.approx(2 + 3 * 3.8 / 4)
+    with pytest.raises(PermissionDenied):
+        MailroomService(store).node_latency(Actor("bea", Role.AGENT), bucket)
 
 
 def test_ai_usage_by_provider() -> None:

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.accounts import AccountBook
 from engine.models import WorkflowStatus
+from engine.nodes.registry import get_node_type
 from engine.roles import Role
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import MailroomService
@@ -35,7 +36,9 @@ def test_shows_the_workflow_and_its_graph(
     form = f"node-form-{DEFAULT_WORKFLOW_ID}-trigger-v1"
     assert at.text_input(key=f"{form}-mailbox").value == "support@mailroom.example"
     source = at.selectbox(key=f"{form}-source")
-    choices = next(spec.choices for spec in specs_for("email_trigger") if spec.name == "source")
+    choices = next(
+        spec.choices for spec in specs_for(get_node_type("email_trigger")) if spec.name == "source"
+    )
     assert source.value == "demo" and source.options == list(choices) and len(choices) > 1
     trigger = service.store.get_workflow(DEFAULT_WORKFLOW_ID).visual_data.node("trigger")
     assert at.number_input(key=f"{form}-batch_size").value == trigger.config["batch_size"]

@@ -32,7 +32,7 @@ def build_notifier(settings: Settings) -> Notifier:
 
         return WebhookNotifier(settings.webhook_url, settings.webhook_secret.get_secret_value())
     if kind == "email" and settings.notify_email_to:
-        from providers.email.factory import build_sender
+        from engine.adapters.email import build_sender
         from providers.email.smtp import SmtpSender
         from providers.notify.email import EmailNotifier
 

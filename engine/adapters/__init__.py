@@ -155,7 +155,7 @@ def build_providers(settings: Settings) -> ProviderSet:
     def source(config: Mapping[str, Any]) -> EmailSource:
         kind = config.get("source", "demo")
         if kind != "demo":
-            from providers.email.factory import build_source
+            from engine.adapters.email import build_source
 
             return build_source(config, settings)
         return LiveDemoSource(
@@ -170,14 +170,14 @@ def build_providers(settings: Settings) -> ProviderSet:
     if settings.email_sender == "demo":
         sender = DemoOutbox(settings.demo_outbox_dir)
     else:
-        from providers.email.factory import build_sender
+        from engine.adapters.email import build_sender
 
         sender = build_sender(settings)
     notifier: Notifier
     if settings.notifier == "demo":
         notifier = DemoNotifier(settings.data_dir / "notifications.jsonl")
     else:
-        from providers.notify.factory import build_notifier
+        from engine.adapters.notify import build_notifier
 
         notifier = build_notifier(settings)
     return ProviderSet(

@@ -1,0 +1,22 @@
+"""The service: every operation group joined into the one class pages, the CLI and the API call."""
+
+from __future__ import annotations
+
+from engine.service.administration import AdministrationOperations
+from engine.service.approvals import ApprovalOperations
+from engine.service.executions import ExecutionOperations
+from engine.service.metrics import MetricsOperations
+from engine.service.privacy import PrivacyOperations
+from engine.service.workflows import WorkflowOperations
+
+
+class MailroomService(
+    WorkflowOperations,
+    ExecutionOperations,
+    ApprovalOperations,
+    MetricsOperations,
+    AdministrationOperations,
+    PrivacyOperations,
+):
+    """The engine's service API: reads and commands, each checked against the actor's role
+    (:mod:`engine.service.permissions`) and audited when it changes something."""
