@@ -32,7 +32,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from engine.models import WorkflowStatus
+from engine.mail.source_health import mailbox_state, source_key
+from engine.models import WorkflowStatus, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.ops.telemetry import StoreCollector, breaker_readings
 from engine.settings import Settings
@@ -108,15 +109,22 @@ def mailbox_status(store: Store) -> dict[str, Any]:
             if node.node_type_id != "email_trigger":
                 continue
             config = EmailTriggerConfig.model_validate(node.config)
-            health = healths.get(f"{workflow.workflow_id}:{node.node_id}")
+            health = healths.get(source_key(workflow.workflow_id, node.node_id))
             errors = health.consecutive_errors if health else 0
-            stalled = errors >= config.alert_after_failures
+            state = mailbox_state(
+                health,
+                alert_after_failures=config.alert_after_failures,
+                check_interval_seconds=config.check_interval_seconds,
+                now=utcnow(),
+            )
+            stalled = state == "stalled"
             mailboxes.append(
                 {
                     "mailbox": config.mailbox,
                     "source": config.source,
                     "workflow_id": workflow.workflow_id,
                     "ready": not stalled,
+                    "state": state,
                     "consecutive_errors": errors,
                     "last_success_at": (
                         health.last_success_at.isoformat()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from engine.models import OutboxKind, OutboxMessage, SourceHealth
 from engine.side_effects import perform_once
@@ -17,10 +18,45 @@ from providers.notify.base import Notification, Notifier
 
 log = logging.getLogger(__name__)
 
+MailboxState = Literal["ok", "failing", "stalled", "never polled"]
+#: A mailbox with no successful poll for this long (or three check intervals, if longer) is
+#: stalled, even if no poll failed: nobody is polling it.
+STALLED_AFTER_SECONDS = 900.0
+
+
+def source_key(workflow_id: str, node_id: str) -> str:
+    """The key a trigger's polling health is stored under (the same as its cursor's)."""
+    return f"trigger:{workflow_id}:{node_id}"
+
+
+def mailbox_state(
+    health: SourceHealth | None,
+    *,
+    alert_after_failures: int,
+    check_interval_seconds: float,
+    now: datetime,
+) -> MailboxState:
+    """The one rule for a mailbox's state, for the Settings page and the readiness probe.
+
+    Stalled: as many failed polls in a row as the trigger alerts after, or no successful poll
+    for :data:`STALLED_AFTER_SECONDS` (three check intervals if longer). Failing: the latest
+    polls failed, fewer than that. Never polled: no poll has been recorded.
+    """
+    if health is None or (health.last_success_at is None and health.consecutive_errors == 0):
+        return "never polled"
+    if health.consecutive_errors >= alert_after_failures:
+        return "stalled"
+    quiet_for = max(STALLED_AFTER_SECONDS, 3 * check_interval_seconds)
+    last = health.last_success_at
+    if last is not None and (now - last).total_seconds() > quiet_for:
+        return "stalled"
+    return "failing" if health.consecutive_errors else "ok"
+
 
 def _current(
-    store: Store, key: str, workflow_id: str, node_id: str, source: str, mailbox: str
+    store: Store, workflow_id: str, node_id: str, source: str, mailbox: str
 ) -> SourceHealth:
+    key = source_key(workflow_id, node_id)
     found = store.get_source_health(key)
     if found is not None:
         return found.model_copy(update={"source": source, "mailbox": mailbox})
@@ -31,7 +67,6 @@ def _current(
 
 def record_success(
     store: Store,
-    key: str,
     *,
     workflow_id: str,
     node_id: str,
@@ -43,7 +78,7 @@ def record_success(
     newest_received_at: datetime | None,
 ) -> SourceHealth:
     """A poll that reached the mailbox: clear the run of errors, note the lag."""
-    health = _current(store, key, workflow_id, node_id, source, mailbox)
+    health = _current(store, workflow_id, node_id, source, mailbox)
     lag = health.lag_seconds
     if newest_received_at is not None:
         lag = max(0.0, (at - newest_received_at).total_seconds())
@@ -64,7 +99,6 @@ def record_success(
 
 def record_failure(
     store: Store,
-    key: str,
     *,
     workflow_id: str,
     node_id: str,
@@ -77,7 +111,7 @@ def record_failure(
     now: Callable[[], datetime],
 ) -> SourceHealth:
     """A poll that failed; after ``alert_after`` failures in a row, alert the team once."""
-    health = _current(store, key, workflow_id, node_id, source, mailbox)
+    health = _current(store, workflow_id, node_id, source, mailbox)
     updated = health.model_copy(
         update={
             "last_attempt_at": at,
@@ -121,4 +155,4 @@ def _alert(
     perform_once(store, message, lambda: notifier.notify(notification).delivery_id, now)
 
 
-__all__ = ["record_failure", "record_success"]
+__all__ = ["mailbox_state", "record_failure", "record_success", "source_key"]

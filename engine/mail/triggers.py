@@ -52,7 +52,8 @@ RUN_NOW_KEY = "run_now:{workflow_id}"
 
 
 def cursor_key(workflow_id: str, node_id: str) -> str:
-    return f"trigger:{workflow_id}:{node_id}"
+    """Where a trigger's cursor is kept: the key its polling health is kept under too."""
+    return source_health.source_key(workflow_id, node_id)
 
 
 def poll_trigger(
@@ -134,7 +135,6 @@ def _poll_source(
         if notifier is not None:
             source_health.record_failure(
                 store,
-                key,
                 **health,
                 at=clock(),
                 error=str(exc),
@@ -183,7 +183,6 @@ def _poll_source(
     if notifier is not None:
         source_health.record_success(
             store,
-            key,
             **health,
             at=clock(),
             ingested=ingested,

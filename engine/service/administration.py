@@ -7,15 +7,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from engine.accounts import Account, AccountBook, AccountError, generate_password
 from engine.adapters import ProviderSet
 from engine.mail.bulk_import import ImportProgress, import_emails
+from engine.mail.source_health import MailboxState, mailbox_state
 from engine.models import (
     AuditEntry,
     QuarantinedMessage,
 )
+from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.ops.backfill import BackfillProgress, BackfillRefused, closed_range, rebuild_rollups
 from engine.ops.health import Check, secrets_presence, system_health
 from engine.ops.retrain import RetrainProgress, RetrainReport, retrain_local_classifier
@@ -23,6 +24,7 @@ from engine.roles import Actor, Role
 from engine.service.core import ServiceCore
 from engine.service.permissions import ControlRefused, requires, unrestricted
 from engine.settings import Settings
+from engine.store.base import WorkflowNotFound
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class SourceHealthRow:
     workflow_id: str
     source: str
     mailbox: str
-    status: Literal["ok", "failing", "stalled", "never polled"]
+    status: MailboxState
     last_success_at: datetime | None
     seconds_since_success: float | None
     lag_seconds: float | None
@@ -223,11 +225,9 @@ class AdministrationOperations(ServiceCore):
             )
 
     @requires("view_sources")
-    def source_health(
-        self, actor: Actor, stalled_after_seconds: float = 900.0
-    ) -> list[SourceHealthRow]:
-        """Each polled mailbox: last successful poll, lag, errors. ``stalled`` when nothing
-        succeeded for ``stalled_after_seconds``; ``failing`` while the latest polls fail."""
+    def source_health(self, actor: Actor) -> list[SourceHealthRow]:
+        """Each polled mailbox: last successful poll, lag, errors, and its state by the one
+        rule the readiness probe uses too (:func:`engine.mail.source_health.mailbox_state`)."""
         now = self.clock()
         rows = []
         for health in self.store.list_source_health():
@@ -236,22 +236,19 @@ class AdministrationOperations(ServiceCore):
                 if health.last_success_at is None
                 else max(0.0, (now - health.last_success_at).total_seconds())
             )
-            status: Literal["ok", "failing", "stalled", "never polled"]
-            if health.last_success_at is None and health.consecutive_errors == 0:
-                status = "never polled"
-            elif since is None or since > stalled_after_seconds:
-                status = "stalled"
-            elif health.consecutive_errors:
-                status = "failing"
-            else:
-                status = "ok"
+            config = self._trigger_config(health.workflow_id, health.node_id)
             rows.append(
                 SourceHealthRow(
                     source_key=health.source_key,
                     workflow_id=health.workflow_id,
                     source=health.source,
                     mailbox=health.mailbox,
-                    status=status,
+                    status=mailbox_state(
+                        health,
+                        alert_after_failures=config.alert_after_failures,
+                        check_interval_seconds=config.check_interval_seconds,
+                        now=now,
+                    ),
                     last_success_at=health.last_success_at,
                     seconds_since_success=since,
                     lag_seconds=health.lag_seconds,
@@ -263,6 +260,14 @@ class AdministrationOperations(ServiceCore):
                 )
             )
         return rows
+
+    def _trigger_config(self, workflow_id: str, node_id: str) -> EmailTriggerConfig:
+        """The trigger's current settings (the defaults if it is gone from the workflow)."""
+        try:
+            node = self.store.get_workflow(workflow_id).visual_data.node(node_id)
+        except (WorkflowNotFound, KeyError):
+            return EmailTriggerConfig()
+        return EmailTriggerConfig.model_validate(node.config)
 
     @requires("view_sources")
     def quarantine(self, actor: Actor, limit: int = 100) -> list[QuarantinedMessage]:

@@ -9,19 +9,30 @@ import io
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from engine.adapters import ProviderSet
 from engine.http.probes import Liveness, probe_routes, readiness
+from engine.mail.source_health import mailbox_state, source_key
+from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.models import SourceHealth
 from engine.ops.logs import REDACTED, configure_logging, correlation, secret_values
 from engine.ops.telemetry import StoreCollector
+from engine.roles import Actor, Role
 from engine.seed import DEFAULT_WORKFLOW_ID
+from engine.service import MailroomService
 from engine.settings import Settings
 from engine.store.base import Store, StoreError
 from providers.ai.resilience import CircuitBreaker
+from providers.email.base import EmailSource, FetchResult
+from providers.email.demo_outbox import DemoOutbox
+from providers.errors import ProviderUnavailableError
+from providers.notify.demo import DemoNotifier
 
 
 def _open_breaker(store: Store, name: str) -> None:
@@ -57,21 +68,68 @@ def test_not_ready_when_the_only_provider_of_a_chain_is_open(
     assert response.json()["checks"]["database"]["ready"] is True
 
 
-def test_not_ready_when_a_mailbox_stalled(store: Store, settings: Settings) -> None:
-    store.save_source_health(
-        SourceHealth(
-            source_key=f"{DEFAULT_WORKFLOW_ID}:trigger",
-            workflow_id=DEFAULT_WORKFLOW_ID,
-            node_id="trigger",
-            source="demo",
-            mailbox="support@mailroom.example",
-            consecutive_errors=3,
-        )
+class UnreachableMailbox(EmailSource):
+    """A mailbox whose every poll fails, as when its server is down."""
+
+    def fetch(self, cursor: str | None, limit: int) -> FetchResult:
+        raise ProviderUnavailableError("imap.example.com: connection refused")
+
+
+def _poll_failing_mailbox(store: Store, settings: Settings, times: int) -> None:
+    """Poll the default workflow's trigger ``times`` times, through the trigger's own code."""
+    providers = ProviderSet(
+        ai_factory=lambda: pytest.fail("no AI is needed to poll"),
+        sender=DemoOutbox(settings.data_dir / "outbox"),
+        notifier=DemoNotifier(settings.data_dir / "notifications.jsonl"),
+        source_factory=lambda config: UnreachableMailbox(),
     )
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    [trigger] = trigger_nodes(workflow)
+    for _ in range(times):
+        with pytest.raises(ProviderUnavailableError):
+            poll_trigger(store, providers, workflow, trigger, owner="test")
+
+
+def test_ready_while_a_mailbox_fails_less_often_than_its_alert_threshold(
+    store: Store, settings: Settings
+) -> None:
+    _poll_failing_mailbox(store, settings, times=2)
+    body = readiness(store, settings)
+    [mailbox] = body["checks"]["mailboxes"]["mailboxes"]
+    assert mailbox["consecutive_errors"] == 2 and mailbox["state"] == "failing"
+    assert body["ready"] is True
+
+
+def test_not_ready_when_a_mailbox_stalled(store: Store, settings: Settings) -> None:
+    _poll_failing_mailbox(store, settings, times=3)  # the trigger alerts after 3 by default
     body = readiness(store, settings)
     assert body["ready"] is False
     [mailbox] = body["checks"]["mailboxes"]["mailboxes"]
     assert mailbox["ready"] is False and mailbox["consecutive_errors"] == 3
+    assert mailbox["state"] == "stalled"
+    # The Settings page says the same of it, by the same rule.
+    [row] = MailroomService(store).source_health(Actor("alice", Role.ADMIN))
+    assert row.status == "stalled" and row.consecutive_errors == 3
+
+
+def test_a_mailbox_nobody_polled_successfully_for_long_is_stalled() -> None:
+    now = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    health = SourceHealth(
+        source_key=source_key("wf", "trigger"),
+        workflow_id="wf",
+        node_id="trigger",
+        source="imap",
+        mailbox="support@example.com",
+        last_success_at=now - timedelta(minutes=20),
+    )
+
+    def state(interval: float) -> str:
+        return mailbox_state(
+            health, alert_after_failures=3, check_interval_seconds=interval, now=now
+        )
+
+    assert state(60.0) == "stalled"
+    assert state(600.0) == "ok"  # three intervals have not passed yet
 
 
 class BrokenStore:
