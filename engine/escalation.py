@@ -10,16 +10,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from engine.decisions import record_decision
 from engine.models import (
     Approval,
     ApprovalStatus,
     AuditEntry,
-    ExecutionStatus,
     OutboxKind,
     OutboxMessage,
-    RollupIncrement,
 )
-from engine.rollups import hour_bucket
 from engine.side_effects import perform_once
 from engine.store.base import Store
 from providers.notify.base import Notification, Notifier
@@ -74,15 +72,7 @@ def _escalate(
                 "reason": "nobody decided before the approval timeout; nothing was sent",
             }
         )
-        if store.decide_approval(rejected):
-            store.update_execution_if(
-                approval.execution_id,
-                statuses=[ExecutionStatus.WAITING],
-                changes={"status": ExecutionStatus.PENDING, "waiting_on_node": None},
-            )
-            store.increment_rollups(
-                [RollupIncrement(bucket=hour_bucket(now), metric="approvals", key="rejected")]
-            )
+        record_decision(store, rejected, now)
     store.append_audit(
         AuditEntry(
             at=now,

@@ -21,18 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
-from tenacity.stop import stop_base
-
 from engine.adapters import ProviderSet
-from engine.graph import WorkflowGraph
+from engine.decisions import requeue_waiting
+from engine.graph import DECIDED, WorkflowGraph, activation
 from engine.lease import LeaseKeeper, LeaseLost, LeaseRenewer
 from engine.models import (
     ApprovalStatus,
@@ -46,20 +37,19 @@ from engine.models import (
     WorkflowNode,
     utcnow,
 )
+from engine.node_attempts import NodeOutcome, attempt_node
 from engine.nodes import get_node_type
-from engine.nodes.base import NodeContext, NodeResult
+from engine.nodes.base import NodeContext
 from engine.ops import telemetry
 from engine.ops.logs import correlation
 from engine.rollups import hour_bucket, node_latency_increment
 from engine.settings import Settings
 from engine.store.base import Store
-from providers.errors import TransientProviderError
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Executor", "LeaseLost", "email_summary"]
 
-DECIDED = (NodeStatus.COMPLETED, NodeStatus.SKIPPED)
 WORKFLOW_VERSIONS_CACHED = 64
 
 
@@ -81,52 +71,6 @@ def email_summary(email: Email | None) -> dict[str, Any] | None:
             "received_at",
         },
     )
-
-
-def activation(graph: WorkflowGraph, execution: ExecutionLog, node: WorkflowNode) -> bool | None:
-    """True if the node should run, False if it never will (skip), None if not yet known."""
-    incoming = graph.incoming(node.node_id)
-    if not incoming:
-        return True
-    fired = undecided = False
-    for conn in incoming:
-        source = execution.find_run(conn.source_node_id)
-        if source is None or source.status not in DECIDED:
-            undecided = True
-        elif source.status == NodeStatus.COMPLETED and conn.source_output in source.active_outputs:
-            fired = True
-    if node.join == "any" and fired:
-        return True
-    return None if undecided else fired
-
-
-class _StopWhenSet(stop_base):
-    """Stop retrying once the node has been abandoned (it ran past its timeout)."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return self.event.is_set()
-
-
-@dataclass
-class _Outcome:
-    """What one node run produced, handed from its thread to the driving loop."""
-
-    result: NodeResult | None = None
-    error: str | None = None
-    elapsed_ms: float = 0.0
-    lease_lost: bool = False
-
-    @property
-    def label(self) -> str:
-        """How the node run ended, for the duration histogram."""
-        if self.lease_lost:
-            return "lease_lost"
-        if self.result is None:
-            return "failed"
-        return "waiting" if self.result.wait else "completed"
 
 
 @dataclass
@@ -234,7 +178,7 @@ class _Run:
             execution.workflow_id, execution.workflow_version
         )
         self.email = self.store.get_email(execution.email_id) if execution.email_id else None
-        self.in_flight: dict[Future[_Outcome], _Flight] = {}
+        self.in_flight: dict[Future[NodeOutcome], _Flight] = {}
         self.parked: list[str] = []
         self.failed = False
         self.control: str | None = None
@@ -395,7 +339,7 @@ class _Run:
             # that runs the finished nodes again: at-least-once per node, side effects keyed.
             self.unwritten = True
 
-    def _record(self, node: WorkflowNode, outcome: _Outcome) -> None:
+    def _record(self, node: WorkflowNode, outcome: NodeOutcome) -> None:
         run = self.execution.node_run(node.node_id)
         if outcome.lease_lost:
             raise LeaseLost(self.execution.execution_id)
@@ -434,57 +378,13 @@ class _Run:
     # --- one node, in a pool thread ----------------------------------------------------------
     def _observed_node(
         self, ctx: NodeContext, run: NodeExecution, abandon: threading.Event
-    ) -> _Outcome:
-        """``_run_node`` with the node's id in the log context and its duration measured."""
+    ) -> NodeOutcome:
+        """The node's attempts, with its id in the log context and its duration measured."""
         started = time.perf_counter()
         with correlation(node_id=ctx.node.node_id):
-            outcome = self._run_node(ctx, run, abandon)
+            outcome = attempt_node(ctx, run, abandon, self.x.sleep)
         telemetry.node_finished(ctx.node.node_type_id, outcome.label, time.perf_counter() - started)
         return outcome
-
-    def _run_node(self, ctx: NodeContext, run: NodeExecution, abandon: threading.Event) -> _Outcome:
-        node = ctx.node
-        node_type = get_node_type(node.node_type_id)
-        policy = node_type.retry_policy
-
-        def count_retry(state: RetryCallState) -> None:
-            run.retry_count += 1
-            log.warning(
-                "node %s of %s: transient error, retry %d",
-                node.node_id,
-                ctx.execution.execution_id,
-                state.attempt_number,
-            )
-
-        started = time.perf_counter()
-        result: NodeResult
-        try:
-            config = node_type.parse_config(node.config)
-            if node_type.inline:
-                # An inline node calls no provider, so it has no transient error to retry.
-                result = node_type.run(ctx, config)
-            else:
-                retrying = Retrying(
-                    stop=stop_after_attempt(policy.max_attempts) | _StopWhenSet(abandon),
-                    wait=wait_exponential_jitter(
-                        multiplier=policy.initial_wait_seconds,
-                        max=policy.max_wait_seconds,
-                        jitter=policy.initial_wait_seconds,
-                    ),
-                    retry=retry_if_exception_type(TransientProviderError),
-                    before_sleep=count_retry,
-                    sleep=self.x.sleep,
-                    reraise=True,
-                )
-                result = retrying(node_type.run, ctx, config)
-        except LeaseLost:
-            return _Outcome(lease_lost=True)
-        except ValidationError as exc:
-            return _Outcome(error=f"invalid config of node {node.name!r}: {exc}")
-        except Exception as exc:  # any error of a node fails that node, with its message
-            log.warning("node %s of %s failed: %s", node.node_id, ctx.execution.execution_id, exc)
-            return _Outcome(error=f"{type(exc).__name__}: {exc}")
-        return _Outcome(result=result, elapsed_ms=(time.perf_counter() - started) * 1000)
 
     # --- the end of this turn ------------------------------------------------------------
     def _conclude(self) -> ExecutionLog:
@@ -551,12 +451,7 @@ class _Run:
         # deciding side only re-queues waiting executions, so re-queue it here.
         approval = self.store.find_approval(self.execution.execution_id, node_id)
         if approval is not None and approval.status != ApprovalStatus.PENDING:
-            resumed = self.store.update_execution_if(
-                self.execution.execution_id,
-                statuses=[ExecutionStatus.WAITING],
-                changes={"status": ExecutionStatus.PENDING, "waiting_on_node": None},
-            )
-            return resumed or self.execution
+            return requeue_waiting(self.store, self.execution.execution_id) or self.execution
         return self.execution
 
     def _finish(self, status: ExecutionStatus) -> ExecutionLog:

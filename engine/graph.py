@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 
-from engine.models import Connection, VisualData
+from engine.models import Connection, ExecutionLog, NodeStatus, VisualData, WorkflowNode
 
 
 class InvalidWorkflow(ValueError):
@@ -53,3 +53,24 @@ class WorkflowGraph:
             stuck = sorted(set(node_ids) - set(order))
             raise InvalidWorkflow(f"the workflow has a cycle through {', '.join(stuck)}")
         return order
+
+
+#: Node statuses that decide what a node's successors do.
+DECIDED = (NodeStatus.COMPLETED, NodeStatus.SKIPPED)
+
+
+def activation(graph: WorkflowGraph, execution: ExecutionLog, node: WorkflowNode) -> bool | None:
+    """True if the node should run, False if it never will (skip), None if not yet known."""
+    incoming = graph.incoming(node.node_id)
+    if not incoming:
+        return True
+    fired = undecided = False
+    for conn in incoming:
+        source = execution.find_run(conn.source_node_id)
+        if source is None or source.status not in DECIDED:
+            undecided = True
+        elif source.status == NodeStatus.COMPLETED and conn.source_output in source.active_outputs:
+            fired = True
+    if node.join == "any" and fired:
+        return True
+    return None if undecided else fired

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from engine.models import Approval, ApprovalStatus, RollupIncrement
-from providers.ai.base import Usage
+from providers.ai.base import Classification, Usage
 
 #: Upper bounds (ms, inclusive) of the latency histogram's buckets; the last one is open.
 LATENCY_BUCKETS_MS: tuple[float, ...] = (
@@ -179,3 +179,20 @@ def ai_usage_increments(
         ),
         RollupIncrement(bucket=bucket, metric="ai_cost_usd", key=key, total=usage.cost_usd),
     ]
+
+
+def classification_increments(bucket: datetime, result: Classification) -> list[RollupIncrement]:
+    """What one classified email adds: its category, priority and sentiment, the AI call's
+    usage, and whether the guard rails held it for a person. Written by the AI node as it
+    classifies and by the backfill from stored runs, so both count alike."""
+    increments = [
+        RollupIncrement(bucket=bucket, metric="emails_by_category", key=result.category),
+        RollupIncrement(bucket=bucket, metric="emails_by_priority", key=result.priority),
+        RollupIncrement(bucket=bucket, metric="emails_by_sentiment", key=result.sentiment),
+        *ai_usage_increments(bucket, result.provider, "classify", result.usage),
+    ]
+    if result.needs_review:
+        increments.append(
+            RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
+        )
+    return increments

@@ -21,6 +21,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.adapters import ProviderSet
+from engine.decisions import sweep_decided_waits
 from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
 from engine.http.probes import Liveness, ProbeServer
@@ -138,6 +139,14 @@ class Worker:
             self.store, self.providers.notifier, self.worker_id, self.clock
         )
 
+    def sweep_decisions(self) -> int:
+        """Re-queue executions left waiting on an already decided approval (a process died
+        between the decision and the re-queue)."""
+        resumed = sweep_decided_waits(self.store)
+        if resumed:
+            log.warning("re-queued %d executions whose approval was decided", resumed)
+        return resumed
+
     def apply_retention(self) -> dict[str, int] | None:
         """Delete what the retention policy keeps no longer, if no other worker did it within
         the last ``retention_check_seconds``; None when another worker holds the turn."""
@@ -222,6 +231,7 @@ class Worker:
         add(self.heartbeat, "interval", seconds=s.worker_heartbeat_seconds, id="heartbeat")
         add(self.check_run_requests, "interval", seconds=1.0, id="run-now")
         add(self.escalate_approvals, "interval", seconds=s.approval_check_seconds, id="escalate")
+        add(self.sweep_decisions, "interval", seconds=s.approval_check_seconds, id="sweep")
         add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
         add(
             self.apply_retention,

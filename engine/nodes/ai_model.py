@@ -14,7 +14,6 @@ from engine.ai_guard import (
     approval_follows,
     needs_review_classification,
 )
-from engine.models import RollupIncrement
 from engine.nodes.base import (
     NodeCategory,
     NodeConfig,
@@ -25,7 +24,7 @@ from engine.nodes.base import (
 )
 from engine.nodes.registry import register
 from engine.ops import telemetry
-from engine.rollups import ai_usage_increments, hour_bucket
+from engine.rollups import ai_usage_increments, classification_increments, hour_bucket
 from providers.ai.base import AIProvider, Category, Classification
 from providers.ai.injection import injection_scan_text
 from providers.errors import InvalidModelOutputError, PermanentProviderError
@@ -95,17 +94,9 @@ class AIModel(NodeType[AIModelConfig]):
             result = apply_guard(result, injection_scan_text(ctx.email), thresholds)
             ctx.execution.category = result.category
             ctx.execution.priority = result.priority
-            ctx.rollups += [
-                RollupIncrement(bucket=bucket, metric="emails_by_category", key=result.category),
-                RollupIncrement(bucket=bucket, metric="emails_by_priority", key=result.priority),
-                RollupIncrement(bucket=bucket, metric="emails_by_sentiment", key=result.sentiment),
-                *ai_usage_increments(bucket, result.provider, "classify", result.usage),
-            ]
+            ctx.rollups += classification_increments(bucket, result)
             if result.needs_review:
                 telemetry.guard_held(result.review_reasons)
-                ctx.rollups.append(
-                    RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
-                )
             return NodeResult(output={"classification": result.model_dump(mode="json")})
         if "classification" not in ctx.data:
             raise PermanentProviderError("drafting needs a classification upstream")

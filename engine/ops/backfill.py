@@ -22,7 +22,7 @@ from engine.models import (
     RollupIncrement,
     Workflow,
 )
-from engine.rollups import ai_usage_increments, hour_bucket
+from engine.rollups import ai_usage_increments, classification_increments, hour_bucket
 from engine.store.base import Store
 from providers.ai.base import Classification, DraftReply
 
@@ -89,17 +89,7 @@ def _ai_increments(run: NodeExecution) -> list[RollupIncrement]:
     bucket = hour_bucket(at)
     if "classification" in run.output_data:
         result = Classification.model_validate(run.output_data["classification"])
-        increments = [
-            RollupIncrement(bucket=bucket, metric="emails_by_category", key=result.category),
-            RollupIncrement(bucket=bucket, metric="emails_by_priority", key=result.priority),
-            RollupIncrement(bucket=bucket, metric="emails_by_sentiment", key=result.sentiment),
-            *ai_usage_increments(bucket, result.provider, "classify", result.usage),
-        ]
-        if result.needs_review:
-            increments.append(
-                RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
-            )
-        return increments
+        return classification_increments(bucket, result)
     if "draft" in run.output_data:
         draft = DraftReply.model_validate(run.output_data["draft"])
         return ai_usage_increments(bucket, draft.provider, "draft", draft.usage)

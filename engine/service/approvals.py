@@ -7,16 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.decisions import record_decision
 from engine.models import (
     Approval,
     ApprovalStatus,
     CategoryCorrection,
     Email,
-    ExecutionStatus,
 )
 from engine.nodes.approval import ApprovalConfig
 from engine.roles import Actor
-from engine.rollups import decision_increments
 from engine.service.core import ServiceCore
 from engine.service.permissions import PERMISSIONS, ControlRefused, requires
 from providers.ai.base import PRIORITY_RANK
@@ -90,14 +89,8 @@ class ApprovalOperations(ServiceCore):
         decided = approval.model_copy(
             update={**update, "decided_at": now, "decided_by": actor.name}
         )
-        if not self.store.decide_approval(decided):
+        if not record_decision(self.store, decided, now):
             raise ControlRefused(f"approval {approval.approval_id} was decided by someone else")
-        self.store.update_execution_if(
-            approval.execution_id,
-            statuses=[ExecutionStatus.WAITING],
-            changes={"status": ExecutionStatus.PENDING, "waiting_on_node": None},
-        )
-        self.store.increment_rollups(decision_increments(decided, now))
         self._audit(
             actor,
             f"approval_{decided.status.value}",

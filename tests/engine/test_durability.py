@@ -492,6 +492,39 @@ def test_a_human_decision_beats_the_timeout(
     assert escalate_due_approvals(store, providers.notifier, "w1", _later(6)) == 0
 
 
+def test_an_execution_whose_approval_was_decided_while_its_worker_died_finishes_after_the_sweep(
+    store: Store, providers: ProviderSet, settings: Settings
+) -> None:
+    waiting = _waiting_on_approval(store, providers, settings)
+    approval = store.find_approval(waiting.execution_id, "approval")
+    assert approval is not None
+    # The deciding process stores the decision, then dies before re-queueing the execution.
+    decided = approval.model_copy(
+        update={
+            "status": ApprovalStatus.APPROVED,
+            "final_subject": approval.draft.subject,
+            "final_body": approval.draft.body,
+            "decided_at": utcnow(),
+            "decided_by": "bea",
+        }
+    )
+    assert store.decide_approval(decided)
+    worker = Worker(store, providers, settings)
+
+    def status() -> ExecutionStatus | None:
+        execution = store.get_execution(waiting.execution_id)
+        return None if execution is None else execution.status
+
+    worker.run_pending()
+    assert status() == ExecutionStatus.WAITING  # nothing would ever run it again
+    assert worker.sweep_decisions() == 1
+    worker.run_pending()
+    assert status() == ExecutionStatus.COMPLETED
+    replies = store.list_outbox(OutboxKind.REPLY)
+    assert [m.execution_id for m in replies].count(waiting.execution_id) == 1
+    assert worker.sweep_decisions() == 0
+
+
 def test_reassign_needs_someone_to_reassign_to() -> None:
     from engine.nodes.approval import ApprovalConfig
 
