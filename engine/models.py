@@ -311,7 +311,7 @@ class NodeStatusCount(BaseModel):
     count: int
 
 
-# --- real mailboxes (issue 5) ------------------------------------------------------------------
+# --- real mailboxes ------------------------------------------------------------------
 
 
 class QuarantinedMessage(BaseModel):
@@ -353,7 +353,7 @@ class SourceHealth(BaseModel):
     alerted_at: datetime | None = None
 
 
-# --- AI (issue 4) ----------------------------------------------------------------------------
+# --- AI ----------------------------------------------------------------------------
 class CategoryCorrection(BaseModel):
     """An agent's correction of an email's category: training signal for the local model.
 
@@ -369,7 +369,7 @@ class CategoryCorrection(BaseModel):
     corrected_at: datetime = Field(default_factory=utcnow)
 
 
-# --- data protection (issue 8) ---------------------------------------------------------------
+# --- data protection ---------------------------------------------------------------
 class CustomerRecords(BaseModel):
     """Everything stored about one customer: their emails and what was made from them."""
 

@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         default=None, description="Where trained local models are kept; DATA_DIR/models."
     )
 
-    # --- real mailboxes and notifications (issue 5) -------------------------------------------
+    # --- real mailboxes and notifications -------------------------------------------
     email_sender: Literal["demo", "smtp", "sendgrid", "brevo", "gmail"] = Field(
         default="demo", description="Where replies are sent through."
     )
@@ -165,7 +165,7 @@ class Settings(BaseSettings):
     )
     intake_host: str = "127.0.0.1"
     intake_port: int = Field(default=8502, ge=1, le=65_535)
-    # --- observability and hostile input (issue 8) ---------------------------------------------
+    # --- observability and hostile input ---------------------------------------------
     # Requests one client (IP address) may make to an intake route a minute, and its burst.
     intake_rate_per_minute: float = Field(default=600.0, gt=0)
     intake_rate_burst: int = Field(default=60, ge=1)
@@ -188,7 +188,7 @@ class Settings(BaseSettings):
         description="Role of people signed in through the identity provider who have no "
         "account in the accounts file; unset: they are refused.",
     )
-    # --- AI providers (issue 4) -------------------------------------------------------------
+    # --- AI providers -------------------------------------------------------------
     ai_classify_chain: str = Field(
         default="local", description="Comma-separated providers tried in order to classify."
     )
@@ -222,7 +222,7 @@ class Settings(BaseSettings):
     anthropic_price_input_per_mtok: float = Field(default=1.0, ge=0)
     anthropic_price_output_per_mtok: float = Field(default=5.0, ge=0)
 
-    # --- data protection (issue 8) -------------------------------------------------------
+    # --- data protection -------------------------------------------------------
     encryption_key: SecretStr | None = Field(
         default=None,
         description="Base64 of 32 random bytes: encrypts email bodies, drafts and replies.",

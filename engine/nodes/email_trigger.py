@@ -24,7 +24,7 @@ class EmailTriggerConfig(NodeConfig):
     )
     demo_priority_mix: dict[str, float] | None = None
     demo_sentiment_mix: dict[str, float] | None = None
-    # --- real mailboxes (issue 5); secrets are never here, only the name of where they are ---
+    # --- real mailboxes; secrets are never here, only the name of where they are ---
     host: str | None = Field(default=None, description="IMAP server host name.")
     port: int | None = Field(default=None, ge=1, le=65_535, description="IMAP port (993/143).")
     security: Literal["ssl", "starttls", "none"] = "ssl"

@@ -34,7 +34,7 @@ class InboundEmail(BaseModel):
     references: list[str] = Field(default_factory=list)
     received_at: datetime
     headers: dict[str, str] = Field(default_factory=dict)
-    # --- real mailboxes (issue 5); defaults keep the demo source and stored emails valid ---
+    # --- real mailboxes; defaults keep the demo source and stored emails valid ---
     #: The body with quoted replies and signatures removed: what classification should read.
     #: ``body_text`` keeps the whole text for people.
     text_for_classification: str = ""
