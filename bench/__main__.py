@@ -12,9 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 
+from engine.cli import run
 from engine.cli.arguments import non_negative_float, non_negative_int, positive_int
-from engine.ops.logs import configure_logging
-from engine.settings import Settings, SettingsError, load_settings
+from engine.settings import Settings
 
 
 def _warm_local_model(settings: Settings) -> None:
@@ -95,15 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    configure_logging(settings)
-    result: int = args.func(settings, args)
-    return result
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

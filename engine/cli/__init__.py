@@ -31,7 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command ``args.func(settings, args)`` on the settings of the environment:
+    a bad setting exits 2 with its message, a store or provider failure exits 1 with it."""
     try:
         settings = load_settings()
     except SettingsError as exc:
