@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -237,10 +238,16 @@ def render_page(name: str) -> tuple[float, list[str]]:
     from ui.auth import SESSION_USER
 
     path = ROOT / "app.py" if name == "app" else ROOT / "pages" / f"{name}.py"
+    # Streamlit runs the page as the module __main__ and leaves it there: a process started
+    # later with multiprocessing's spawn would run the page again to import its main module.
+    main = sys.modules["__main__"]
     started = time.perf_counter()
-    at = AppTest.from_file(str(path), default_timeout=RENDER_TIMEOUT_SECONDS)
-    at.session_state[SESSION_USER] = BENCH_USER
-    at.run()
+    try:
+        at = AppTest.from_file(str(path), default_timeout=RENDER_TIMEOUT_SECONDS)
+        at.session_state[SESSION_USER] = BENCH_USER
+        at.run()
+    finally:
+        sys.modules["__main__"] = main
     elapsed = (time.perf_counter() - started) * 1000
     return elapsed, [str(e.message) for e in at.exception]
 

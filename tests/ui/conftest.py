@@ -4,6 +4,7 @@ to produce emails, executions and approvals, and AppTest runners for each page."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,13 @@ PAGE_TIMEOUT = 30.0
 
 @pytest.fixture(autouse=True)
 def _fresh_service() -> Iterator[None]:
-    """``get_service`` is cached for the process: each test must open its own store."""
+    """``get_service`` is cached for the process: each test must open its own store. AppTest
+    leaves the page as the module ``__main__``, which a spawned process would run again."""
+    main = sys.modules["__main__"]
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
