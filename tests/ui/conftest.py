@@ -3,8 +3,8 @@ to produce emails, executions and approvals, and AppTest runners for each page."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
