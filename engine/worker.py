@@ -32,7 +32,7 @@ from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.ops.privacy import run_retention
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.encryption import GENERATE_KEY_COMMAND, active_cipher
+from engine.store.encryption import GENERATE_KEY_COMMAND
 
 log = logging.getLogger(__name__)
 #: The lease that makes the retention job run once cluster-wide per period.
@@ -219,7 +219,7 @@ class Worker:
 
     def start(self) -> None:
         """Start the background scheduler (returns at once)."""
-        if active_cipher() is None:
+        if self.store.cipher is None:
             log.warning(
                 "MAILROOM_ENCRYPTION_KEY is not set: customer data is stored in clear; "
                 "generate a key with %s",

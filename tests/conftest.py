@@ -29,7 +29,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 @pytest.fixture(autouse=True)
 def _no_encryption_key_left_over() -> Iterator[None]:
-    """The store cipher is process-wide (``open_store`` installs it): no test inherits one."""
+    """``open_store`` records its cipher process-wide for ``engine.service`` (for now): no test
+    inherits one."""
     with using_cipher(None):
         yield
 

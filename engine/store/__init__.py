@@ -1,4 +1,4 @@
-"""The store: one interface, an embedded SQLite backend (default) and a MongoDB backend."""
+"""The store: one port split by aggregate, an embedded SQLite backend (default) and MongoDB."""
 
 from engine.store.base import Store, StoreError, WorkflowNotFound
 

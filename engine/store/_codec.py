@@ -8,6 +8,7 @@ stored document's microsecond-precise original still matches it).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
@@ -24,9 +25,11 @@ from engine.models import (
     ExecutionLog,
     OutboxMessage,
     QuarantinedMessage,
+    RollupIncrement,
     Workflow,
 )
 from engine.store import encryption
+from engine.store.encryption import FieldCipher
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -74,16 +77,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def to_json(model: BaseModel) -> str:
+def to_json(model: BaseModel, cipher: FieldCipher | None) -> str:
     """The model as the SQLite backend stores it: compact JSON of ``stored_document``."""
-    return json.dumps(
-        stored_document(model), default=_json_default, ensure_ascii=False, separators=(",", ":")
-    )
+    return json_text(stored_document(model, cipher))
 
 
-def from_json(model_type: type[ModelT], text: str | bytes) -> ModelT:
+def from_json(model_type: type[ModelT], text: str | bytes, cipher: FieldCipher | None) -> ModelT:
     """The model stored as ``to_json`` text, its protected fields decrypted."""
-    return model_type.model_validate(open_document(model_type, json.loads(text)))
+    return model_type.model_validate(open_document(model_type, json.loads(text), cipher))
 
 
 def normalized(model: ModelT) -> ModelT:
@@ -114,7 +115,9 @@ def validated_changes(
     return result
 
 
-def encode_fields(model_type: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+def encode_fields(
+    model_type: type[BaseModel], values: dict[str, Any], cipher: FieldCipher | None
+) -> dict[str, Any]:
     """Validated field values of ``model_type`` as ``stored_document`` would store them."""
     return seal_document(
         model_type,
@@ -122,6 +125,7 @@ def encode_fields(model_type: type[BaseModel], values: dict[str, Any]) -> dict[s
             name: plain(_field_adapter(model_type, name).dump_python(value, mode="python"))
             for name, value in values.items()
         },
+        cipher,
     )
 
 
@@ -149,10 +153,33 @@ def require_pending(approval: Approval) -> None:
         raise ValueError(f"approval {approval.approval_id!r} is decided, not pending")
 
 
-# --- encryption at rest (issue 8) -------------------------------------------------------------
-# Fields that can identify a person or hold what they wrote, encrypted in place when a key is
-# configured ("*" walks a list). Everything a query filters, sorts or indexes on stays clear:
-# ids, Message-IDs, mailbox, statuses, times, category and priority.
+def sum_rollup_increments(
+    metrics: Sequence[str],
+    since: datetime,
+    until: datetime,
+    increments: Sequence[RollupIncrement],
+) -> dict[tuple[datetime, str, str], tuple[int, float]]:
+    """``increments`` summed per (bucket, metric, key), for ``RollupStore.replace_rollups``;
+    refuses one that is not among the rows being replaced."""
+    rows: dict[tuple[datetime, str, str], tuple[int, float]] = {}
+    for increment in increments:
+        if increment.metric not in metrics or not since <= increment.bucket < until:
+            raise ValueError(
+                f"rollup {increment.metric!r} at {increment.bucket.isoformat()} is outside the "
+                f"rows being replaced ({', '.join(metrics)} from {since.isoformat()} "
+                f"to {until.isoformat()})"
+            )
+        count, total = rows.get((increment.bucket, increment.metric, increment.key), (0, 0.0))
+        rows[(increment.bucket, increment.metric, increment.key)] = (
+            count + increment.count,
+            total + increment.total,
+        )
+    return rows
+
+
+# Encryption at rest. Fields that can identify a person or hold what they wrote, encrypted in
+# place when a key is configured ("*" walks a list). Everything a query filters, sorts or
+# indexes on stays clear: ids, Message-IDs, mailbox, statuses, times, category and priority.
 SEALED_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Email: (
         "from_name",
@@ -208,7 +235,7 @@ def _map_path(value: Any, parts: list[str], change: Any) -> Any:
     return value
 
 
-def _sealer(cipher: encryption.FieldCipher, context: str) -> Any:
+def _sealer(cipher: FieldCipher, context: str) -> Any:
     def seal(value: Any) -> Any:
         if value is None or encryption.is_sealed(value):
             return value
@@ -218,7 +245,7 @@ def _sealer(cipher: encryption.FieldCipher, context: str) -> Any:
     return seal
 
 
-def _opener(cipher: encryption.FieldCipher | None, context: str) -> Any:
+def _opener(cipher: FieldCipher | None, context: str) -> Any:
     def open_(value: Any) -> Any:
         if not encryption.is_sealed(value):
             return value
@@ -232,10 +259,11 @@ def _opener(cipher: encryption.FieldCipher | None, context: str) -> Any:
     return open_
 
 
-def seal_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+def seal_document(
+    model_type: type[BaseModel], doc: dict[str, Any], cipher: FieldCipher | None
+) -> dict[str, Any]:
     """``doc`` (a plain document of ``model_type``, or some of its fields) with its protected
-    fields encrypted under the current key; unchanged when no key is configured."""
-    cipher = encryption.active_cipher()
+    fields encrypted under the cipher's current key; unchanged without a cipher."""
     if cipher is None:
         return doc
     result = dict(doc)
@@ -250,9 +278,10 @@ def seal_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str,
     return result
 
 
-def open_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
+def open_document(
+    model_type: type[BaseModel], doc: dict[str, Any], cipher: FieldCipher | None
+) -> dict[str, Any]:
     """``doc`` as stored, with every encrypted field decrypted (clear fields pass through)."""
-    cipher = encryption.active_cipher()
     result = dict(doc)
     for name in INDEXED_FIELDS.get(model_type, ()):
         sealed = result.pop(name + _SEALED_SUFFIX, None)
@@ -263,20 +292,23 @@ def open_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str,
     return result
 
 
-def reseal_document(model_type: type[BaseModel], doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` as stored, re-encrypted under the current key (``rotate-key``)."""
-    return seal_document(model_type, open_document(model_type, doc))
+def reseal_document(
+    model_type: type[BaseModel], doc: dict[str, Any], cipher: FieldCipher | None
+) -> dict[str, Any]:
+    """``doc`` as stored, re-encrypted under the cipher's current key (``rotate-key``)."""
+    return seal_document(model_type, open_document(model_type, doc, cipher), cipher)
 
 
-def stored_document(model: BaseModel) -> dict[str, Any]:
+def stored_document(model: BaseModel, cipher: FieldCipher | None) -> dict[str, Any]:
     """The model as the backends store it: ``encode``, protected fields encrypted."""
-    return seal_document(type(model), encode(model))
+    return seal_document(type(model), encode(model), cipher)
 
 
-def lookup_values(model_type: type[BaseModel], name: str, value: str) -> list[str]:
+def lookup_values(
+    model_type: type[BaseModel], name: str, value: str, cipher: FieldCipher | None
+) -> list[str]:
     """What an indexed field may hold for ``value``: the clear value (rows written before a
-    key was set) and its token under every configured key (rows not yet re-encrypted)."""
-    cipher = encryption.active_cipher()
+    key was set) and its token under every key of the cipher (rows not yet re-encrypted)."""
     values = [value]
     if cipher is not None:
         normal = index_normal(model_type, name, value)
@@ -296,15 +328,16 @@ def _key_ids(value: Any) -> set[str]:
     return set()
 
 
-def needs_reseal(model_type: type[BaseModel], doc: dict[str, Any]) -> bool:
+def needs_reseal(
+    model_type: type[BaseModel], doc: dict[str, Any], cipher: FieldCipher | None
+) -> bool:
     """Whether ``doc`` as stored holds a value in clear that should be encrypted, or one
-    encrypted (or tokenised) under a key other than the current one."""
-    cipher = encryption.active_cipher()
+    encrypted (or tokenised) under a key other than the cipher's current one."""
     if cipher is None:
         return bool(_key_ids(doc))
     if _key_ids(doc) - {cipher.current.key_id}:
         return True
-    return seal_document(model_type, doc).keys() != doc.keys() or any(
+    return seal_document(model_type, doc, cipher).keys() != doc.keys() or any(
         not encryption.is_sealed(value)
         for value in _sealed_values(model_type, doc)
         if value is not None

@@ -11,8 +11,8 @@ Two subkeys are derived from each key with HKDF (one per job): one encrypts
 works without decrypting every row. Each ciphertext is bound to the field it was written for
 (associated data), so a value cannot be moved into another field and still open.
 
-The active cipher is process-wide, like the environment it comes from: ``open_store`` installs it
-from the settings and both backends' codec reads it.
+A cipher belongs to a store: ``open_store`` builds it from the settings and gives it to the
+backend, which seals and opens every protected field with it (``Store.cipher``).
 """
 
 from __future__ import annotations
@@ -180,24 +180,27 @@ def key_id_of(value: str) -> str:
     return value.removeprefix(prefix).partition(":")[0]
 
 
-_active: FieldCipher | None = None
+# Transitional, for engine.service only: it still asks the process for the cipher, which the
+# stores no longer do. ``open_store`` records here the cipher it gives the store. Remove these
+# three once the service reads ``store.cipher``.
+_opened: FieldCipher | None = None
 
 
 def active_cipher() -> FieldCipher | None:
-    """The cipher the stores use, or None when data is stored in clear."""
-    return _active
+    """Deprecated: the cipher ``open_store`` last gave a store. Read ``store.cipher``."""
+    return _opened
 
 
 def install_cipher(cipher: FieldCipher | None) -> None:
-    """Make ``cipher`` the one every store of this process uses (None: store in clear)."""
-    global _active
-    _active = cipher
+    """Deprecated: record ``cipher`` as the one ``active_cipher`` returns."""
+    global _opened
+    _opened = cipher
 
 
 @contextmanager
 def using_cipher(cipher: FieldCipher | None) -> Iterator[FieldCipher | None]:
-    """``cipher`` active for the block, the previous one restored after (for tests, tools)."""
-    previous = _active
+    """Deprecated: ``cipher`` as ``active_cipher`` for the block, the previous one after."""
+    previous = _opened
     install_cipher(cipher)
     try:
         yield cipher

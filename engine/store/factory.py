@@ -14,15 +14,16 @@ from engine.store.sqlite import SQLiteStore
 
 
 def open_store(settings: Settings) -> Store:
-    """The MongoDB store when ``MONGODB_URI`` is set, else the SQLite file store.
+    """The MongoDB store when ``MONGODB_URI`` is set, else the SQLite file store, encrypting
+    under the settings' keys (``store.cipher``).
 
-    Nothing is created yet: call ``setup()`` on the result before first use. The settings'
-    encryption keys become the process's cipher (``engine.store.encryption``).
+    Nothing is created yet: call ``setup()`` on the result before first use.
     """
-    install_cipher(settings.field_cipher())
+    cipher = settings.field_cipher()
+    install_cipher(cipher)  # transitional: engine.service still reads active_cipher()
     if settings.mongodb_uri is not None:
         client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
             settings.mongodb_uri.get_secret_value(), tz_aware=True
         )
-        return MongoStore(client, settings.mongodb_database)
-    return SQLiteStore(settings.database_file)
+        return MongoStore(client, settings.mongodb_database, cipher)
+    return SQLiteStore(settings.database_file, cipher)

@@ -98,11 +98,12 @@ def test_no_store_statement_changes_or_deletes_audit_rows_outside_erase_and_rete
     """Append-only from the app's point of view: the only statements that touch stored audit
     entries are the privacy erase and the retention job (``MAILROOM_RETENTION_AUDIT_DAYS``)."""
     root = Path(__file__).parents[2] / "engine" / "store"
-    sqlite = (root / "sqlite.py").read_text()
-    mongo = (root / "mongo.py").read_text()
+    sqlite_modules = [path.read_text() for path in sorted((root / "sqlite").glob("*.py"))]
+    mongo = "".join(path.read_text() for path in sorted((root / "mongo").glob("*.py")))
     touching = {
-        re.findall(r"\n    def (\w+)", sqlite[: match.start()])[-1]
-        for match in re.finditer(r"(UPDATE|DELETE FROM|REPLACE INTO) audit\b", sqlite)
+        re.findall(r"\n    def (\w+)", module[: match.start()])[-1]
+        for module in sqlite_modules
+        for match in re.finditer(r"(UPDATE|DELETE FROM|REPLACE INTO) audit\b", module)
     }
     assert touching == {"erase_customer"}
     assert mongo.count("self._audit.replace_one") + mongo.count("self._audit.update") == 0

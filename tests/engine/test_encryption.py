@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import mongomock
@@ -19,7 +18,6 @@ from engine.store.encryption import (
     EncryptionError,
     FieldCipher,
     MissingKeyError,
-    active_cipher,
     new_key,
     parse_key,
     using_cipher,
@@ -43,9 +41,8 @@ def cipher(current: str, *old: str) -> FieldCipher:
 
 
 @pytest.fixture
-def key_a() -> Iterator[FieldCipher | None]:
-    with using_cipher(cipher(KEY_A)) as active:
-        yield active
+def key_a() -> FieldCipher:
+    return cipher(KEY_A)
 
 
 def email(message_id: str = "<m1@example.com>", body: str = BODY) -> Email:
@@ -83,6 +80,7 @@ def test_without_a_key_the_body_is_readable_in_the_file(tmp_path: Path) -> None:
 def test_with_a_key_a_full_run_leaves_no_customer_text_in_the_database_or_wal(
     store: Store, providers: ProviderSet, settings: Settings, key_a: FieldCipher
 ) -> None:
+    store.cipher = key_a
     background = raw_database_bytes(settings.database_file)  # the seeded workflow only
     run = run_to_sent_reply(store, providers, settings)
     raw = raw_database_bytes(settings.database_file)
@@ -103,7 +101,7 @@ def test_every_protected_record_round_trips_and_its_text_stays_out_of_the_file(
     tmp_path: Path, key_a: FieldCipher
 ) -> None:
     path = tmp_path / "m.db"
-    store = SQLiteStore(path)
+    store = SQLiteStore(path, key_a)
     store.setup()
     store.insert_email(email())
     store.save_correction(
@@ -137,7 +135,7 @@ def test_every_protected_record_round_trips_and_its_text_stays_out_of_the_file(
 
 def test_mongo_documents_hold_no_customer_text(key_a: FieldCipher) -> None:
     client: mongomock.MongoClient[dict[str, object]] = mongomock.MongoClient(tz_aware=True)
-    store = MongoStore(client, "enc")
+    store = MongoStore(client, "enc", key_a)
     store.setup()
     store.insert_email(email())
     raw = repr(list(client["enc"]["emails"].find())).lower()
@@ -149,7 +147,7 @@ def test_mongo_documents_hold_no_customer_text(key_a: FieldCipher) -> None:
 def test_a_ciphertext_moved_to_another_field_does_not_open(
     tmp_path: Path, key_a: FieldCipher
 ) -> None:
-    store = SQLiteStore(tmp_path / "t.db")
+    store = SQLiteStore(tmp_path / "t.db", key_a)
     store.setup()
     stored = email()
     store.insert_email(stored)
@@ -165,19 +163,20 @@ def test_a_ciphertext_moved_to_another_field_does_not_open(
 # --- keys and rotation ---------------------------------------------------------------------------
 def test_rotation_keeps_old_data_readable_writes_new_data_under_the_new_key(tmp_path: Path) -> None:
     path = tmp_path / "r.db"
-    store = SQLiteStore(path)
+    a = cipher(KEY_A)
+    store = SQLiteStore(path, a)
     store.setup()
     first = email("<a@x>")
-    with using_cipher(cipher(KEY_A)) as a:
-        assert a is not None
-        store.insert_email(first)
-    with (
-        using_cipher(cipher(KEY_B)),
-        pytest.raises(MissingKeyError, match="MAILROOM_ENCRYPTION_OLD_KEYS"),
-    ):
+    store.insert_email(first)
+    store.close()
+    store = SQLiteStore(path, cipher(KEY_B))
+    with pytest.raises(MissingKeyError, match="MAILROOM_ENCRYPTION_OLD_KEYS"):
         store.get_email(first.email_id)
-    with using_cipher(cipher(KEY_B, KEY_A)) as b:
-        assert b is not None
+    store.close()
+    b = cipher(KEY_B, KEY_A)
+    store = SQLiteStore(path, b)
+    # engine.service reads the process's cipher until it reads store.cipher.
+    with using_cipher(b):
         read = store.get_email(first.email_id)
         assert read is not None and read.body_text == BODY
         second = email("<b@x>", body="second message")
@@ -193,11 +192,12 @@ def test_rotation_keeps_old_data_readable_writes_new_data_under_the_new_key(tmp_
         rewritten = MailroomService(store).rotate_key(ADMIN)
         assert rewritten["emails"] == 1  # only the row under key A
         assert MailroomService(store).rotate_key(ADMIN)["emails"] == 0
-    with using_cipher(cipher(KEY_B)):  # key A retired
-        for stored in (first, second):
-            read = store.get_email(stored.email_id)
-            assert read is not None and read.thread_key == stored.thread_key
-        assert store.find_thread_by_key("support", first.thread_key, utcnow().replace(year=2000))
+    store.close()
+    store = SQLiteStore(path, cipher(KEY_B))  # key A retired
+    for stored in (first, second):
+        read = store.get_email(stored.email_id)
+        assert read is not None and read.thread_key == stored.thread_key
+    assert store.find_thread_by_key("support", first.thread_key, utcnow().replace(year=2000))
     with store._locked() as db:
         everything = "".join(doc for (doc,) in db.execute("SELECT doc FROM emails"))
     assert a.current.key_id not in everything
@@ -208,7 +208,8 @@ def test_turning_encryption_on_later_encrypts_the_clear_rows_on_rotate(tmp_path:
     store = SQLiteStore(tmp_path / "later.db")
     store.setup()
     store.insert_email(email())
-    with using_cipher(cipher(KEY_A)):
+    store.cipher = cipher(KEY_A)
+    with using_cipher(store.cipher):  # engine.service reads the process's cipher for now
         assert store.find_email_by_message_id("<m1@example.com>") is not None
         assert MailroomService(store).rotate_key(ADMIN)["emails"] == 1
         store.compact()
@@ -222,7 +223,7 @@ def test_turning_encryption_on_later_encrypts_the_clear_rows_on_rotate(tmp_path:
 def test_rotate_key_needs_a_key(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "n.db")
     store.setup()
-    with using_cipher(None), pytest.raises(ControlRefused, match="MAILROOM_ENCRYPTION_KEY"):
+    with pytest.raises(ControlRefused, match="MAILROOM_ENCRYPTION_KEY"):
         MailroomService(store).rotate_key(ADMIN)
     store.close()
 
@@ -247,11 +248,12 @@ def test_rotate_key_command_retires_the_old_key(
         assert json.loads(capsys.readouterr().out)["rewritten"]["emails"] == 1
         monkeypatch.delenv("MAILROOM_ENCRYPTION_OLD_KEYS")
         store = open_store(load_settings())
-        assert active_cipher() is not None
+        assert store.cipher is not None
+        assert store.cipher.key_ids == [cipher(KEY_B).current.key_id]
         read = store.find_email_by_message_id("<m1@example.com>")
         assert read is not None and read.body_text == BODY
         store.close()
-        audit = SQLiteStore(tmp_path / "data" / "mailroom.db").list_audit()
+        audit = SQLiteStore(tmp_path / "data" / "mailroom.db", cipher(KEY_B)).list_audit()
         assert audit[0].action == "rotate_key" and audit[0].actor.startswith("cli:")
 
 

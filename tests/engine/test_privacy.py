@@ -31,10 +31,11 @@ from tests.engine.data_protection import (
 
 
 @pytest.fixture(params=["clear", "encrypted"])
-def key_mode(request: pytest.FixtureRequest) -> Iterator[str]:
+def key_mode(request: pytest.FixtureRequest, store: Store) -> Iterator[str]:
+    """The suite's ``store`` stores in clear, then encrypted."""
     mode = str(request.param)
-    active = FieldCipher(parse_key(new_key())) if mode == "encrypted" else None
-    with using_cipher(active):
+    store.cipher = FieldCipher(parse_key(new_key())) if mode == "encrypted" else None
+    with using_cipher(store.cipher):  # engine.service reads the process's cipher for now
         yield mode
 
 

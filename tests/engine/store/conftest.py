@@ -12,7 +12,7 @@ import pymongo
 import pytest
 
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, new_key, parse_key, using_cipher
+from engine.store.encryption import FieldCipher, new_key, parse_key
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
 
@@ -29,19 +29,18 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     with data stored in clear and, for ``-encrypted``, under an encryption key."""
     backend, _, encrypted = str(request.param).partition("-")
     cipher = FieldCipher(parse_key(new_key())) if encrypted else None
-    with using_cipher(cipher):
-        yield from _store(backend, tmp_path)
+    yield from _store(backend, tmp_path, cipher)
 
 
-def _store(backend: str, tmp_path: Path) -> Iterator[Store]:
+def _store(backend: str, tmp_path: Path, cipher: FieldCipher | None) -> Iterator[Store]:
     if backend == "sqlite":
         # A missing parent folder is part of what is tested.
-        store: Store = SQLiteStore(tmp_path / "data" / "mailroom.db")
+        store: Store = SQLiteStore(tmp_path / "data" / "mailroom.db", cipher)
         store.setup()
         yield store
         store.close()
     elif backend == "mongomock":
-        store = MongoStore(mongomock.MongoClient(tz_aware=True), f"test_{uuid.uuid4().hex}")
+        store = MongoStore(mongomock.MongoClient(tz_aware=True), f"test_{uuid.uuid4().hex}", cipher)
         store.setup()
         yield store
         store.close()
@@ -52,7 +51,7 @@ def _store(backend: str, tmp_path: Path) -> Iterator[Store]:
             MONGODB_URI, tz_aware=True, serverSelectionTimeoutMS=5000
         )
         name = f"test_{uuid.uuid4().hex}"
-        store = MongoStore(client, name)
+        store = MongoStore(client, name, cipher)
         try:
             store.setup()
             yield store

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -10,6 +12,7 @@ from pathlib import Path
 import mongomock
 import pytest
 
+import engine.store.mongo
 from engine.models import ExecutionLog
 from engine.settings import Settings
 from engine.store.factory import open_store
@@ -75,4 +78,26 @@ def test_mongo_store_returns_aware_utc_times_from_a_naive_client() -> None:
     assert stored.created_at == created
     assert stored.created_at.utcoffset() is not None
     assert stored.updated_at.utcoffset() is not None
+    store.close()
+
+
+def test_mongo_setup_creates_the_indexes_every_aggregate_declares() -> None:
+    declared = [
+        index
+        for module in pkgutil.iter_modules(engine.store.mongo.__path__)
+        for index in getattr(
+            importlib.import_module(f"engine.store.mongo.{module.name}"), "INDEXES", []
+        )
+    ]
+    store = MongoStore(mongomock.MongoClient(tz_aware=True), f"test_{uuid.uuid4().hex}")
+    store.setup()
+    made = {
+        (collection, tuple(info["key"]), bool(info.get("unique")))
+        for collection in store._db.list_collection_names()
+        for info in store._db[collection].index_information().values()
+    }
+    assert {(i.collection, tuple(i.keys), i.unique) for i in declared} <= made
+    assert {"emails", "executions", "approvals", "rollups", "audit"} <= {
+        i.collection for i in declared
+    }
     store.close()

@@ -15,7 +15,7 @@ from engine.models import (
     QuarantinedMessage,
 )
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, active_cipher, new_key, parse_key, using_cipher
+from engine.store.encryption import FieldCipher, new_key, parse_key
 from tests.engine.store.test_contract import (
     T0,
     at,
@@ -121,17 +121,16 @@ def test_reseal_all_moves_every_row_to_the_current_key(store: Store) -> None:
     customer_fixture(store)
     before = store.find_customer("ann@example.com")
     secret = parse_key(new_key())
-    current = active_cipher()
-    newer = FieldCipher(secret) if current is None else current.rotated(secret)
-    with using_cipher(newer):
-        rewritten = store.reseal_all()
-        assert rewritten["emails"] == 3
-        assert rewritten["executions"] == 2
-        assert rewritten["audit"] == 2
-        assert store.reseal_all() == dict.fromkeys(rewritten, 0)
-        assert store.find_customer("ann@example.com") == before
-    with using_cipher(FieldCipher(secret)):  # every earlier key retired
-        assert store.find_customer("ann@example.com") == before
+    current = store.cipher
+    store.cipher = FieldCipher(secret) if current is None else current.rotated(secret)
+    rewritten = store.reseal_all()
+    assert rewritten["emails"] == 3
+    assert rewritten["executions"] == 2
+    assert rewritten["audit"] == 2
+    assert store.reseal_all() == dict.fromkeys(rewritten, 0)
+    assert store.find_customer("ann@example.com") == before
+    store.cipher = FieldCipher(secret)  # every earlier key retired
+    assert store.find_customer("ann@example.com") == before
 
 
 def test_delete_expired_keeps_unfinished_work(store: Store) -> None:

@@ -1,0 +1,68 @@
+"""Emails and threads on MongoDB: ``_id`` = email id, unique on (message_id, mailbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from engine.models import Email
+from engine.store import _codec as codec
+from engine.store.mongo.database import Index, MongoDatabase
+from engine.store.ports.emails import EmailStore
+
+INDEXES = [
+    # message_id first so find_email_by_message_id uses the same index.
+    Index("emails", [("message_id", ASCENDING), ("mailbox", ASCENDING)], unique=True),
+    Index(
+        "emails", [("mailbox", ASCENDING), ("thread_key", ASCENDING), ("received_at", DESCENDING)]
+    ),
+    Index("emails", [("thread_id", ASCENDING)]),
+]
+
+
+class MongoEmailStore(MongoDatabase, EmailStore):
+    def insert_email(self, email: Email) -> bool:
+        try:
+            self._emails.insert_one(self._document(email, "email_id"))
+        except DuplicateKeyError:
+            if self._emails.count_documents(
+                {"message_id": email.message_id, "mailbox": email.mailbox}, limit=1
+            ):
+                return False
+            raise
+        return True
+
+    def get_email(self, email_id: str) -> Email | None:
+        return self._model_or_none(Email, self._emails.find_one({"_id": email_id}))
+
+    def find_email_by_message_id(self, message_id: str) -> Email | None:
+        doc = self._emails.find_one({"message_id": message_id}, sort=[("mailbox", ASCENDING)])
+        return self._model_or_none(Email, doc)
+
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        doc = self._emails.find_one({"message_id": message_id, "mailbox": mailbox})
+        return self._model_or_none(Email, doc)
+
+    def count_emails(self) -> int:
+        return self._emails.count_documents({})
+
+    def find_thread_by_key(self, mailbox: str, thread_key: str, since: datetime) -> Email | None:
+        doc = self._emails.find_one(
+            {
+                "mailbox": mailbox,
+                "thread_key": {
+                    "$in": codec.lookup_values(Email, "thread_key", thread_key, self.cipher)
+                },
+                "received_at": {"$gte": codec.store_time(since)},
+            },
+            sort=[("received_at", DESCENDING)],
+        )
+        return self._model_or_none(Email, doc)
+
+    def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
+        result = self._emails.update_many(
+            {"thread_id": source_thread_id}, {"$set": {"thread_id": target_thread_id}}
+        )
+        return int(result.modified_count)

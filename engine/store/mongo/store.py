@@ -1,0 +1,46 @@
+"""The MongoDB store: every aggregate's implementation on one database, and their indexes."""
+
+from __future__ import annotations
+
+from engine.store.base import Store
+from engine.store.mongo import admin, approvals, emails, executions, outbox, rollups, workflows
+from engine.store.mongo.admin import MongoAdminStore
+from engine.store.mongo.approvals import MongoApprovalStore
+from engine.store.mongo.database import Index
+from engine.store.mongo.emails import MongoEmailStore
+from engine.store.mongo.executions import MongoExecutionStore
+from engine.store.mongo.outbox import MongoOutboxStore
+from engine.store.mongo.protection import MongoDataProtectionStore
+from engine.store.mongo.rollups import MongoRollupStore
+from engine.store.mongo.workflows import MongoWorkflowStore
+
+INDEXES: list[Index] = [
+    *workflows.INDEXES,
+    *emails.INDEXES,
+    *executions.INDEXES,
+    *approvals.INDEXES,
+    *outbox.INDEXES,
+    *rollups.INDEXES,
+    *admin.INDEXES,
+]
+
+
+class MongoStore(
+    MongoWorkflowStore,
+    MongoEmailStore,
+    MongoExecutionStore,
+    MongoApprovalStore,
+    MongoOutboxStore,
+    MongoRollupStore,
+    MongoAdminStore,
+    MongoDataProtectionStore,
+    Store,
+):
+    """The store on a MongoDB database (pymongo client, or ``mongomock`` in tests):
+    ``MongoStore(client, database, cipher)``; call ``setup()`` before first use."""
+
+    def setup(self) -> None:
+        """Create every aggregate's indexes (creating an existing index is a no-op)."""
+        # One by one: mongomock's create_indexes drops partialFilterExpression.
+        for index in INDEXES:
+            self._collection(index.collection).create_index(index.keys, **index.options())

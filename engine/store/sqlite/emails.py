@@ -1,0 +1,65 @@
+"""Emails and threads on SQLite: unique on (message_id, mailbox); thread lookups by the
+``thread_key`` and ``thread_id`` held in the document (indexed by expression)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.models import Email
+from engine.store import _codec as codec
+from engine.store.ports.emails import EmailStore
+from engine.store.sqlite.connection import SQLiteDatabase, marks, t
+
+
+class SQLiteEmailStore(SQLiteDatabase, EmailStore):
+    def insert_email(self, email: Email) -> bool:
+        with self._locked() as db:
+            inserted = db.execute(
+                "INSERT INTO emails (email_id, mailbox, message_id, doc) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (message_id, mailbox) DO NOTHING",
+                (email.email_id, email.mailbox, email.message_id, self._dump(email)),
+            ).rowcount
+        return inserted == 1
+
+    def get_email(self, email_id: str) -> Email | None:
+        return self._one(Email, "SELECT doc FROM emails WHERE email_id = ?", email_id)
+
+    def find_email_by_message_id(self, message_id: str) -> Email | None:
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE message_id = ? ORDER BY mailbox LIMIT 1",
+            message_id,
+        )
+
+    def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE message_id = ? AND mailbox = ?",
+            message_id,
+            mailbox,
+        )
+
+    def count_emails(self) -> int:
+        return self._count("SELECT COUNT(*) FROM emails")
+
+    def find_thread_by_key(self, mailbox: str, thread_key: str, since: datetime) -> Email | None:
+        keys = codec.lookup_values(Email, "thread_key", thread_key, self.cipher)
+        return self._one(
+            Email,
+            "SELECT doc FROM emails WHERE mailbox = ?"
+            f" AND json_extract(doc, '$.thread_key') IN ({marks(keys)})"
+            " AND json_extract(doc, '$.received_at') >= ?"
+            " ORDER BY json_extract(doc, '$.received_at') DESC LIMIT 1",
+            mailbox,
+            *keys,
+            t(since),
+        )
+
+    def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
+        with self._locked() as db:
+            moved = db.execute(
+                "UPDATE emails SET doc = json_set(doc, '$.thread_id', ?)"
+                " WHERE json_extract(doc, '$.thread_id') = ?",
+                (target_thread_id, source_thread_id),
+            ).rowcount
+        return int(moved)

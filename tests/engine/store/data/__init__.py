@@ -1,0 +1,1 @@
+"""Fixtures of the store tests, and the scripts that made them."""
