@@ -20,6 +20,7 @@ from random import Random
 from typing import NamedTuple, TypeVar, cast
 
 from providers.ai.base import Priority, Sentiment
+from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.email import demo_corpus as corpus
 from providers.email.base import EmailSource, FetchResult, InboundEmail
 from providers.errors import PermanentProviderError, ProviderConfigError
@@ -314,7 +315,7 @@ class DemoEmailSource(EmailSource):
         self.mailbox = mailbox
         self.seed = seed
         self._categories = _validated_mix(
-            "category_mix", category_mix, corpus.CATEGORIES, corpus.DEFAULT_CATEGORY_MIX
+            "category_mix", category_mix, SUPPORT_CATEGORIES, corpus.DEFAULT_CATEGORY_MIX
         )
         self._priorities = _validated_mix(
             "priority_mix", priority_mix, corpus.PRIORITIES, corpus.DEFAULT_PRIORITY_MIX
