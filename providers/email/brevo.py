@@ -8,7 +8,7 @@ from email.utils import parseaddr
 import httpx
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
-from providers.email.mime import bracketed, checked_address, reply_subject
+from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
 from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
 
 
@@ -36,19 +36,11 @@ class BrevoSender(EmailSender):
         )
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
-        headers = {"Message-ID": bracketed(email.message_id)}
-        if email.in_reply_to:
-            references = [bracketed(r) for r in email.references]
-            if bracketed(email.in_reply_to) not in references:
-                references.append(bracketed(email.in_reply_to))
-            headers |= {
-                "In-Reply-To": bracketed(email.in_reply_to),
-                "References": " ".join(references),
-            }
+        headers = {"Message-ID": bracketed(email.message_id), **thread_headers(email)}
         body = {
             "sender": _party(checked_address("from_address", email.from_address)),
             "to": [_party(checked_address("to_address", email.to_address))],
-            "subject": reply_subject(email.subject) if email.in_reply_to else email.subject,
+            "subject": sent_subject(email),
             "textContent": email.body_text,
             "headers": headers,
         }

@@ -23,6 +23,7 @@ from providers.ai.base import Priority, Sentiment
 from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.email import demo_corpus as corpus
 from providers.email.base import EmailSource, FetchResult, InboundEmail
+from providers.email.subjects import reply_subject
 from providers.errors import PermanentProviderError, ProviderConfigError
 
 _T = TypeVar("_T")
@@ -385,7 +386,7 @@ class DemoEmailSource(EmailSource):
             details.update(root.details)  # what the quoted subject already shows
             parent = chain[1]
             details["when"] = self._when(root.language, parent.received_at, own.received_at)
-            subject = "Re: " + root.subject
+            subject = reply_subject(root.subject)
             paragraphs, closing = self._follow_up_body(root, priority, sentiment, details)
             in_reply_to = self.message_id(parent.index)
             references = [self.message_id(link.index) for link in reversed(chain[1:])]

@@ -9,7 +9,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import CustomArg, Header, Mail
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
-from providers.email.mime import bracketed, checked_address, reply_subject
+from providers.email.mime import checked_address, sent_subject, thread_headers
 from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
 
 
@@ -25,15 +25,11 @@ class SendGridSender(EmailSender):
         mail = Mail(
             from_email=checked_address("from_address", email.from_address),
             to_emails=checked_address("to_address", email.to_address),
-            subject=reply_subject(email.subject) if email.in_reply_to else email.subject,
+            subject=sent_subject(email),
             plain_text_content=email.body_text,
         )
-        if email.in_reply_to:
-            references = [bracketed(r) for r in email.references]
-            if bracketed(email.in_reply_to) not in references:
-                references.append(bracketed(email.in_reply_to))
-            mail.header = Header("In-Reply-To", bracketed(email.in_reply_to))
-            mail.header = Header("References", " ".join(references))
+        for name, value in thread_headers(email).items():
+            mail.header = Header(name, value)
         # Our Message-ID travels as a custom arg: SendGrid assigns the header itself.
         mail.custom_arg = CustomArg("mailroom_message_id", email.message_id)
         try:
