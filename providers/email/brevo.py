@@ -9,7 +9,12 @@ import httpx
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.errors import (
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
+)
 
 
 def _party(value: str) -> dict[str, str]:
@@ -51,12 +56,11 @@ class BrevoSender(EmailSender):
         if response.status_code in (200, 201, 202):
             message_id = response.json().get("messageId") or email.message_id
             return SendReceipt(provider_message_id=str(message_id), accepted_at=datetime.now(UTC))
-        detail = response.text[:300]
-        if response.status_code == 401:
-            raise ProviderConfigError(f"Brevo refused the API key: {detail}")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientProviderError(f"Brevo answered {response.status_code}: {detail}")
-        raise PermanentProviderError(f"Brevo answered {response.status_code}: {detail}")
+        raise error_for_status(
+            response.status_code,
+            f"Brevo answered {response.status_code}: {response.text[:300]}",
+            retry_after_seconds(response.headers),
+        )
 
 
 __all__ = ["BrevoSender"]

@@ -10,7 +10,12 @@ from sendgrid.helpers.mail import CustomArg, Header, Mail
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import checked_address, sent_subject, thread_headers
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.errors import (
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
+)
 
 
 class SendGridSender(EmailSender):
@@ -34,18 +39,11 @@ class SendGridSender(EmailSender):
         mail.custom_arg = CustomArg("mailroom_message_id", email.message_id)
         try:
             response = self._client.send(mail)
-        except http_errors.UnauthorizedError as exc:
-            raise ProviderConfigError(f"SendGrid refused the API key: {exc.body!r}") from exc
-        except (
-            http_errors.TooManyRequestsError,
-            http_errors.InternalServerError,
-            http_errors.ServiceUnavailableError,
-            http_errors.GatewayTimeoutError,
-        ) as exc:
-            raise TransientProviderError(f"SendGrid answered {exc.status_code}") from exc
         except http_errors.HTTPError as exc:
-            raise PermanentProviderError(
-                f"SendGrid answered {exc.status_code}: {exc.body!r}"
+            raise error_for_status(
+                exc.status_code,
+                f"SendGrid answered {exc.status_code}: {exc.body!r}",
+                retry_after_seconds(dict(exc.headers.items()) if exc.headers else None),
             ) from exc
         except OSError as exc:
             raise TransientProviderError(f"SendGrid unreachable: {exc}") from exc
