@@ -11,17 +11,15 @@ Message-ID was delivered, which lets the engine settle a send whose outcome a cr
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import build_mime
 from providers.errors import TransientProviderError
+from providers.files import atomic_write_bytes
 
 
 class DemoOutbox(EmailSender):
@@ -40,7 +38,6 @@ class DemoOutbox(EmailSender):
         accepted_at = datetime.now(UTC)
         data = build_mime(email, accepted_at).as_bytes()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             self._deliver(self.path_for(email.message_id), data)
         except OSError as exc:
             raise TransientProviderError(f"could not write to the demo outbox: {exc}") from exc
@@ -70,24 +67,15 @@ class DemoOutbox(EmailSender):
 
     @staticmethod
     def _deliver(target: Path, data: bytes) -> None:
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.stem}.", suffix=".part"
-        )
-        # No fsync: the link already hides partial files from readers, and a demo outbox
-        # does not need to survive a power cut; bulk demo runs would pay for it per message.
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            for attempt in itertools.count(1):
-                name = target if attempt == 1 else target.with_suffix(f".dup-{attempt}.eml")
-                try:
-                    os.link(temporary, name)  # fails if the name exists: never overwrites
-                    break
-                except FileExistsError:
-                    continue
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        for attempt in itertools.count(1):
+            name = target if attempt == 1 else target.with_suffix(f".dup-{attempt}.eml")
+            try:
+                # Not durable: a demo outbox need not survive a power cut, and bulk demo runs
+                # would pay for an fsync per message.
+                atomic_write_bytes(name, data, durable=False, overwrite=False)
+                return
+            except FileExistsError:
+                continue
 
 
 __all__ = ["DemoOutbox"]
