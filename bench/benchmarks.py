@@ -36,12 +36,12 @@ from engine.models import (
     Workflow,
     WorkflowStatus,
 )
-from engine.nodes.ai_model import SUPPORT_TAXONOMY
 from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
 from engine.service import Actor, MailroomService, Role
 from engine.settings import Settings
 from engine.store.sqlite import SQLiteStore
 from engine.worker import Worker
+from providers.ai.taxonomy import support_taxonomy
 from providers.email.base import InboundEmail
 from providers.email.demo import DemoEmailSource
 
@@ -166,7 +166,7 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
     try:
         providers = build_providers(bench.settings)
         ai = providers.ai
-        taxonomy = list(SUPPORT_TAXONOMY)
+        taxonomy = support_taxonomy()
         # The CPU floor: the same AI work in a tight loop, no engine around it.
         source = DemoEmailSource(mailbox="floor@mailroom.example", seed=bench.settings.demo_seed)
         sample = source.fetch(None, emails).emails
@@ -345,7 +345,7 @@ def bench_llm(base: Settings, latency_ms: float, concurrency: int, emails: int) 
             )
             SQLiteStore(settings.database_file).setup()
             ai = build_ai_provider(settings)
-            taxonomy = list(SUPPORT_TAXONOMY)
+            taxonomy = support_taxonomy()
             source = DemoEmailSource(mailbox="llm@mailroom.example", seed=settings.demo_seed)
             sample = source.fetch(None, emails).emails
             ai.draft(sample[0], ai.classify(sample[0], taxonomy))  # connect outside the timing

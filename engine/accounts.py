@@ -8,10 +8,8 @@ its name or email. ``python -m engine users`` manages the file; the app only rea
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
-import tempfile
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import bcrypt
 
 from engine.roles import Role
+from providers.files import atomic_write_bytes
 
 #: Accounts created on first setup when there is no accounts file, one per role.
 DEFAULT_ACCOUNTS: tuple[tuple[str, Role], ...] = (
@@ -203,25 +202,11 @@ class AccountBook:
                 lines.append(f"password_hash = {_toml_string(account.password_hash)}\n")
             if account.email:
                 lines.append(f"email = {_toml_string(account.email)}\n")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".accounts-", dir=self.path.parent)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write("".join(lines))
-            os.chmod(temporary, 0o600)
-            if not exclusive:
-                os.replace(temporary, self.path)
-                return True
-            try:
-                os.link(temporary, self.path)
-            except FileExistsError:
-                return False
-            finally:
-                Path(temporary).unlink(missing_ok=True)
-            return True
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            atomic_write_bytes(self.path, "".join(lines).encode("utf-8"), overwrite=not exclusive)
+        except FileExistsError:
+            return False
+        return True
 
 
 def ensure_default_accounts(book: AccountBook) -> dict[str, str]:

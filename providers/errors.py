@@ -6,6 +6,11 @@ is it worth trying again?
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
 
 class ProviderError(Exception):
     """Base class for every error a provider raises."""
@@ -21,6 +26,18 @@ class PermanentProviderError(ProviderError):
 
 class ProviderConfigError(PermanentProviderError):
     """A provider setting is missing or invalid; the message names the setting and why."""
+
+
+class AuthenticationError(ProviderConfigError):
+    """The provider refused our credentials (HTTP 401) or what they allow (403)."""
+
+
+class BadRequestError(PermanentProviderError):
+    """The provider refused the request as it was made (another HTTP 4xx)."""
+
+
+class ServerError(TransientProviderError):
+    """The provider failed on its side (HTTP 5xx, 529 "overloaded" included)."""
 
 
 class RateLimitedError(TransientProviderError):
@@ -42,3 +59,45 @@ class InvalidModelOutputError(PermanentProviderError):
 
 class ProviderUnavailableError(TransientProviderError):
     """The provider is skipped for now: its circuit breaker is open or its rate limit is spent."""
+
+
+def error_for_status(status: int, detail: str, retry_after: float | None = None) -> ProviderError:
+    """Our error for an HTTP answer with status ``status``; ``detail`` is its message and
+    ``retry_after`` the wait a 429 asked for (see :func:`retry_after_seconds`).
+
+    408 (the server timed out waiting for us) and 409 (a conflict, such as a lock held by a
+    concurrent request) are worth another try, as openai-python retries them. Any status that
+    is no error at all (a redirect, an unexpected 2xx) is a permanent failure of the call.
+    """
+    if status == 429:
+        return RateLimitedError(detail, retry_after)
+    if status in (401, 403):
+        return AuthenticationError(detail)
+    if status == 408:
+        return ProviderTimeoutError(detail)
+    if status == 409:
+        return TransientProviderError(detail)
+    if status >= 500:
+        return ServerError(detail)
+    if status >= 400:
+        return BadRequestError(detail)
+    return PermanentProviderError(detail)
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """The wait a 429 or 503 answer asks for, in seconds: ``retry-after-ms``, else
+    ``retry-after`` as seconds or as an HTTP date; None when absent or unreadable."""
+    if not headers:
+        return None
+    lowered = {key.lower(): value for key, value in headers.items()}
+    if "retry-after-ms" in lowered:
+        with contextlib.suppress(ValueError):
+            return max(0.0, float(lowered["retry-after-ms"]) / 1000)
+    value = lowered.get("retry-after", "").strip()
+    if value.replace(".", "", 1).isdecimal():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (ValueError, TypeError):  # not a date, or one without a time zone
+        return None

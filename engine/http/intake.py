@@ -29,13 +29,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from engine.http.probes import Liveness, probe_routes
-from engine.http.rate_limit import KeyedTokenBucket
 from engine.mail.inbound import Outcome, accept_raw, start_executions
 from engine.ops import telemetry
 from engine.settings import Settings
 from engine.store.base import Store
 from providers.email.webhook_formats import brevo_raw, sendgrid_raw
 from providers.errors import PermanentProviderError, ProviderError
+from providers.rate_limit import KeyedTokenBucket
 
 log = logging.getLogger(__name__)
 

@@ -27,18 +27,8 @@ from engine.ops import telemetry
 from engine.rollups import ai_usage_increments, classification_increments, hour_bucket
 from providers.ai.base import AIProvider, Category, Classification
 from providers.ai.injection import injection_scan_text
+from providers.ai.taxonomy import SUPPORT_TAXONOMY, support_taxonomy
 from providers.errors import InvalidModelOutputError, PermanentProviderError
-
-SUPPORT_TAXONOMY: list[Category] = [
-    Category(name="technical", description="Something does not work: errors, bugs, log-in."),
-    Category(name="billing", description="Invoices, charges, payment methods, plans."),
-    Category(name="account", description="Account settings, access, closure, personal data."),
-    Category(name="feature_request", description="Ideas and requests for new functionality."),
-    Category(name="shipping", description="Delivery times, tracking, lost or damaged parcels."),
-    Category(name="refund", description="Money back, returns, cancellations with refund."),
-    Category(name="complaint", description="Dissatisfaction with service or product."),
-    Category(name="general_inquiry", description="Anything else: questions, information."),
-]
 
 
 @contextmanager
@@ -63,7 +53,7 @@ def _counted_calls(ai: AIProvider, operation: str) -> Iterator[None]:
 class AIModelConfig(NodeConfig):
     operation: Literal["classify", "draft"]
     provider: Literal["local"] = "local"
-    taxonomy: list[Category] = Field(default_factory=lambda: list(SUPPORT_TAXONOMY), min_length=1)
+    taxonomy: list[Category] = Field(default_factory=support_taxonomy, min_length=1)
 
 
 @register
@@ -111,3 +101,6 @@ class AIModel(NodeType[AIModelConfig]):
             draft = ai.draft(ctx.email, classification)
         ctx.rollups += ai_usage_increments(bucket, draft.provider, "draft", draft.usage)
         return NodeResult(output={"draft": draft.model_dump(mode="json")})
+
+
+__all__ = ["SUPPORT_TAXONOMY", "AIModel", "AIModelConfig"]

@@ -17,16 +17,12 @@ from engine.nodes.registry import register
 from engine.rollups import reply_sent_increments
 from engine.side_effects import perform_once
 from providers.email.base import OutgoingEmail
+from providers.email.subjects import reply_subject
 from providers.errors import PermanentProviderError
 
 
 class SendReplyConfig(NodeConfig):
     from_address: str | None = None
-
-
-def reply_subject(subject: str) -> str:
-    """``subject`` with one "Re: " in front."""
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
 def _reply_metrics(

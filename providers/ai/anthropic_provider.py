@@ -1,9 +1,9 @@
 """Anthropic's Messages API through the official ``anthropic`` SDK, with structured output
 (``messages.parse`` with ``output_format`` set to the pydantic answer type).
 
-Errors are mapped like the OpenAI provider's: 429 → :class:`RateLimitedError` with retry-after,
-timeouts, connection failures, 5xx and 529 (overloaded) → transient, other 4xx → permanent, output
-that does not parse → :class:`InvalidModelOutputError`.
+Errors are mapped like the OpenAI provider's: timeouts and connection failures → transient, HTTP
+errors by :func:`providers.errors.error_for_status` (429 with retry-after; 529 "overloaded" is a
+server error), output that does not parse → :class:`InvalidModelOutputError`.
 """
 
 from __future__ import annotations
@@ -15,22 +15,16 @@ from typing import Any
 import anthropic
 import pydantic
 
-from providers.ai.remote import (
-    FREE,
-    AnswerT,
-    Completion,
-    Pricing,
-    RemoteAIProvider,
-    retry_after_seconds,
-)
+from providers.ai.remote import FREE, AnswerT, Completion, Pricing, RemoteAIProvider
 from providers.errors import (
     InvalidModelOutputError,
     PermanentProviderError,
     ProviderConfigError,
     ProviderError,
     ProviderTimeoutError,
-    RateLimitedError,
     TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
 )
 
 MAX_OUTPUT_TOKENS = 2048
@@ -38,18 +32,16 @@ MAX_OUTPUT_TOKENS = 2048
 
 def map_anthropic_error(exc: Exception, provider: str) -> ProviderError:
     """Our error for an ``anthropic`` SDK exception."""
-    if isinstance(exc, anthropic.RateLimitError):
-        return RateLimitedError(
-            f"{provider}: rate limited (429)", retry_after_seconds(dict(exc.response.headers))
-        )
     if isinstance(exc, anthropic.APITimeoutError):
         return ProviderTimeoutError(f"{provider}: the request timed out")
     if isinstance(exc, anthropic.APIConnectionError):
         return TransientProviderError(f"{provider}: connection failed ({exc})")
     if isinstance(exc, anthropic.APIStatusError):
-        if exc.status_code >= 500 or exc.status_code in (408, 409):
-            return TransientProviderError(f"{provider}: HTTP {exc.status_code}")
-        return PermanentProviderError(f"{provider}: HTTP {exc.status_code} ({exc.message})")
+        return error_for_status(
+            exc.status_code,
+            f"{provider}: HTTP {exc.status_code} ({exc.message})",
+            retry_after_seconds(exc.response.headers),
+        )
     if isinstance(
         exc,
         anthropic.APIResponseValidationError | pydantic.ValidationError | json.JSONDecodeError,

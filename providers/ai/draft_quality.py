@@ -28,18 +28,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from providers.ai.base import Category, DraftReply
+from providers.ai.base import DraftReply
 from providers.ai.grounding import unsupported_facts
 from providers.ai.knowledge_base import KnowledgeBase
 from providers.ai.language import detect_language
 from providers.ai.local import LocalAIProvider
+from providers.ai.taxonomy import support_taxonomy
 from providers.ai.text_cleaning import email_body, email_classification_text
-from providers.ai.training_data import SUPPORT_CATEGORIES
 from providers.email.base import InboundEmail
 from providers.email.demo import DemoEmailSource
 
 DEMO_EMAILS = 48
-TAXONOMY = [Category(name=name) for name in SUPPORT_CATEGORIES]
 
 
 @dataclass(frozen=True)
@@ -238,8 +237,9 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
     by_language: Counter[str] = Counter()
     flagged = {"angry": 0, "injection": 0}
     totals = {"angry": 0, "injection": 0}
+    taxonomy = support_taxonomy()
     for case in cases:
-        classification = provider.classify(case.email, TAXONOMY)
+        classification = provider.classify(case.email, taxonomy)
         draft = provider.draft(case.email, classification)
         sources = [
             f"{case.email.from_name}\n{case.email.subject}\n{email_body(case.email)}",

@@ -59,7 +59,6 @@ _THANKS = {
 }
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\-])*$")  # letters, inner ' and -
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "m", "mme", "herr", "frau"})
-_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|rv|réf)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,14 +68,6 @@ class ComposedDraft:
     body: str
     article_ids: list[str]
     confidence: float
-
-
-def reply_subject(subject: str) -> str:
-    """``"Re: "`` + ``subject``, unless it already starts with a reply prefix."""
-    subject = subject.strip()
-    if not subject:
-        return "Re: your message"
-    return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}"
 
 
 def first_name(from_name: str) -> str | None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from providers.ai.base import AIProvider, Category, Classification, DraftReply
-from providers.ai.drafting import compose_draft, reply_subject
+from providers.ai.drafting import compose_draft
 from providers.ai.entities import DEFAULT_PRODUCTS, EntityExtractor
 from providers.ai.knowledge_base import DEFAULT_KNOWLEDGE_BASE_DIR, KnowledgeBase
 from providers.ai.language import detect_language
@@ -34,6 +34,7 @@ from providers.ai.sentiment import SentimentAnalyzer
 from providers.ai.text_cleaning import email_body, email_classification_text
 from providers.ai.training_data import LabelledExample, load_training_examples
 from providers.email.base import InboundEmail
+from providers.email.subjects import reply_subject
 from providers.errors import PermanentProviderError
 
 logger = logging.getLogger(__name__)

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -60,6 +58,7 @@ from providers.ai.training_data import (
     training_fingerprint,
 )
 from providers.errors import ProviderConfigError
+from providers.files import atomic_writer
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +254,6 @@ class LocalClassifierModel:
 
     def save(self, path: Path) -> None:
         """Write the model to ``path`` atomically (a reader never sees half a file)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload: dict[str, Any] = {
             "format": _FORMAT,
             "pipeline": self._pipeline,
@@ -263,14 +261,8 @@ class LocalClassifierModel:
             "encoder": ENCODER_NAME,
             "info": self.info,
         }
-        descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(descriptor)
-        try:
-            joblib.dump(payload, tmp_name, compress=3)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_writer(path) as file:
+            joblib.dump(payload, file, compress=3)
 
     @classmethod
     def load(cls, path: Path) -> LocalClassifierModel:

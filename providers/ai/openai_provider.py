@@ -1,10 +1,10 @@
 """OpenAI, Azure OpenAI and any OpenAI-compatible server (Ollama, vLLM, LM Studio), through the
 official ``openai`` SDK with structured outputs (``chat.completions.parse`` into pydantic).
 
-The SDK's exceptions are mapped to ours at the boundary, most specific first: 429 →
-:class:`RateLimitedError` (with the server's retry-after), timeouts → :class:`ProviderTimeoutError`,
-connection failures and 5xx → transient, other 4xx → permanent, output that does not parse into the
-schema → :class:`InvalidModelOutputError`.
+The SDK's exceptions are mapped to ours at the boundary, most specific first: timeouts →
+:class:`ProviderTimeoutError`, connection failures → transient, HTTP errors by
+:func:`providers.errors.error_for_status` (429 with the server's retry-after), output that does
+not parse into the schema → :class:`InvalidModelOutputError`.
 """
 
 from __future__ import annotations
@@ -16,41 +16,31 @@ from typing import Any
 import openai
 import pydantic
 
-from providers.ai.remote import (
-    FREE,
-    AnswerT,
-    Completion,
-    Pricing,
-    RemoteAIProvider,
-    retry_after_seconds,
-)
+from providers.ai.remote import FREE, AnswerT, Completion, Pricing, RemoteAIProvider
 from providers.errors import (
     InvalidModelOutputError,
     PermanentProviderError,
     ProviderConfigError,
     ProviderError,
     ProviderTimeoutError,
-    RateLimitedError,
     TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
 )
 
 
 def map_openai_error(exc: Exception, provider: str) -> ProviderError:
     """Our error for an ``openai`` SDK exception."""
-    if isinstance(exc, openai.RateLimitError):
-        return RateLimitedError(
-            f"{provider}: rate limited (429)", retry_after_seconds(dict(exc.response.headers))
-        )
     if isinstance(exc, openai.APITimeoutError):
         return ProviderTimeoutError(f"{provider}: the request timed out")
     if isinstance(exc, openai.APIConnectionError):
         return TransientProviderError(f"{provider}: connection failed ({exc})")
-    if isinstance(exc, openai.InternalServerError):
-        return TransientProviderError(f"{provider}: server error {exc.status_code}")
     if isinstance(exc, openai.APIStatusError):
-        if exc.status_code in (408, 409):
-            return TransientProviderError(f"{provider}: HTTP {exc.status_code}")
-        return PermanentProviderError(f"{provider}: HTTP {exc.status_code} ({exc.message})")
+        return error_for_status(
+            exc.status_code,
+            f"{provider}: HTTP {exc.status_code} ({exc.message})",
+            retry_after_seconds(exc.response.headers),
+        )
     if isinstance(
         exc,
         openai.LengthFinishReasonError

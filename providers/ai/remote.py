@@ -7,13 +7,10 @@ sources, usage accounting and the knowledge-base retrieval live here, once.
 
 from __future__ import annotations
 
-import email.utils
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -70,29 +67,6 @@ class Completion(Generic[AnswerT]):
     answer: AnswerT
     input_tokens: int
     output_tokens: int
-
-
-def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """The wait a 429/503 response asks for: ``retry-after-ms``, or ``retry-after`` in seconds
-    or as an HTTP date."""
-    if not headers:
-        return None
-    lowered = {k.lower(): v for k, v in headers.items()}
-    if "retry-after-ms" in lowered:
-        try:
-            return float(lowered["retry-after-ms"]) / 1000
-        except ValueError:
-            pass
-    value = lowered.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
-            return None
-        return max(0.0, (parsed - datetime.now(UTC)).total_seconds())
 
 
 class RemoteAIProvider(AIProvider):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from providers.errors import ProviderUnavailableError
+from providers.rate_limit import TokenBucket
 
 
 class BreakerStateStore(Protocol):
@@ -147,7 +148,8 @@ class CircuitBreaker:
 
 
 class RateLimiter:
-    """A token bucket: ``per_minute`` calls a minute, bursts up to ``burst``."""
+    """A token bucket for one provider: ``per_minute`` calls a minute, bursts up to ``burst``
+    (ten seconds' worth by default)."""
 
     def __init__(
         self,
@@ -156,25 +158,15 @@ class RateLimiter:
         burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if per_minute <= 0:
-            raise ValueError("per_minute must be positive")
         self.name = name
-        self.rate = per_minute / 60.0
-        self.capacity = float(burst if burst is not None else max(1, int(per_minute // 6)))
-        self._tokens = self.capacity
-        self._clock = clock
-        self._updated = clock()
-        self._lock = threading.Lock()
+        self._bucket = TokenBucket(
+            per_minute, burst if burst is not None else max(1, int(per_minute // 6)), clock
+        )
 
     def acquire(self) -> None:
         """Take one call's token, or raise :class:`ProviderUnavailableError` if none is left."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens < 1.0:
-                wait = (1.0 - self._tokens) / self.rate
-                raise ProviderUnavailableError(
-                    f"{self.name}: rate limit reached (next call in {wait:.1f} s)"
-                )
-            self._tokens -= 1.0
+        wait = self._bucket.take()
+        if wait is not None:
+            raise ProviderUnavailableError(
+                f"{self.name}: rate limit reached (next call in {wait:.1f} s)"
+            )

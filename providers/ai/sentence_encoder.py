@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -38,6 +36,7 @@ from providers.ai.minilm_encoder import DIMENSIONS as MINILM_DIMENSIONS
 from providers.ai.minilm_encoder import NAME as MINILM_NAME
 from providers.ai.minilm_encoder import MiniLMEncoder
 from providers.errors import ProviderConfigError
+from providers.files import atomic_writer
 
 logger = logging.getLogger(__name__)
 
@@ -178,22 +177,14 @@ class SentenceEncoder:
         with self._lock:
             keys = list(self._cache)
             vectors = np.stack([self._cache[k] for k in keys]) if keys else np.empty((0, 0))
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / CACHE_FILENAME
-        descriptor, tmp_name = tempfile.mkstemp(dir=directory, prefix=path.name, suffix=".tmp")
-        os.close(descriptor)
         payload = {
             "format": _CACHE_FORMAT,
             "encoder": ENCODER_NAME,
             "keys": keys,
             "vectors": vectors,
         }
-        try:
-            joblib.dump(payload, tmp_name)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_writer(directory / CACHE_FILENAME) as file:
+            joblib.dump(payload, file)
 
 
 _shared: SentenceEncoder | None = None

@@ -19,8 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-import os
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -48,6 +46,7 @@ from providers.ai.training_data import (
     training_fingerprint,
 )
 from providers.errors import ProviderConfigError
+from providers.files import atomic_writer
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +211,6 @@ class SentimentModel:
 
     def save(self, path: Path) -> None:
         """Write the model atomically."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload: dict[str, Any] = {
             "format": _FORMAT,
             "union": self._union,
@@ -220,14 +218,8 @@ class SentimentModel:
             "fingerprint": self.fingerprint,
             "minilm_mean": self._minilm_mean,
         }
-        descriptor, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(descriptor)
-        try:
-            joblib.dump(payload, tmp_name, compress=3)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_writer(path) as file:
+            joblib.dump(payload, file, compress=3)
 
     @classmethod
     def load(cls, path: Path) -> SentimentModel:

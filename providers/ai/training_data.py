@@ -20,22 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.ai.text_cleaning import strip_reply_noise
 from providers.errors import ProviderConfigError
 
 Source = Literal["banking77", "handwritten", "correction", "external"]
-
-#: The taxonomy of the default workflow; every training label is one of these.
-SUPPORT_CATEGORIES: tuple[str, ...] = (
-    "technical",
-    "billing",
-    "account",
-    "feature_request",
-    "shipping",
-    "refund",
-    "complaint",
-    "general_inquiry",
-)
 
 #: A copy of ``shared/data/banking77`` (CC BY 4.0, redistributed with its licence and credit in
 #: ``data/ATTRIBUTION.md``), shipped so that a fresh clone trains without the shared folder.

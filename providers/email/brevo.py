@@ -8,8 +8,13 @@ from email.utils import parseaddr
 import httpx
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
-from providers.email.mime import bracketed, checked_address, reply_subject
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
+from providers.errors import (
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
+)
 
 
 def _party(value: str) -> dict[str, str]:
@@ -36,19 +41,11 @@ class BrevoSender(EmailSender):
         )
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
-        headers = {"Message-ID": bracketed(email.message_id)}
-        if email.in_reply_to:
-            references = [bracketed(r) for r in email.references]
-            if bracketed(email.in_reply_to) not in references:
-                references.append(bracketed(email.in_reply_to))
-            headers |= {
-                "In-Reply-To": bracketed(email.in_reply_to),
-                "References": " ".join(references),
-            }
+        headers = {"Message-ID": bracketed(email.message_id), **thread_headers(email)}
         body = {
             "sender": _party(checked_address("from_address", email.from_address)),
             "to": [_party(checked_address("to_address", email.to_address))],
-            "subject": reply_subject(email.subject) if email.in_reply_to else email.subject,
+            "subject": sent_subject(email),
             "textContent": email.body_text,
             "headers": headers,
         }
@@ -59,12 +56,11 @@ class BrevoSender(EmailSender):
         if response.status_code in (200, 201, 202):
             message_id = response.json().get("messageId") or email.message_id
             return SendReceipt(provider_message_id=str(message_id), accepted_at=datetime.now(UTC))
-        detail = response.text[:300]
-        if response.status_code == 401:
-            raise ProviderConfigError(f"Brevo refused the API key: {detail}")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientProviderError(f"Brevo answered {response.status_code}: {detail}")
-        raise PermanentProviderError(f"Brevo answered {response.status_code}: {detail}")
+        raise error_for_status(
+            response.status_code,
+            f"Brevo answered {response.status_code}: {response.text[:300]}",
+            retry_after_seconds(response.headers),
+        )
 
 
 __all__ = ["BrevoSender"]

@@ -20,8 +20,10 @@ from random import Random
 from typing import NamedTuple, TypeVar, cast
 
 from providers.ai.base import Priority, Sentiment
+from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.email import demo_corpus as corpus
 from providers.email.base import EmailSource, FetchResult, InboundEmail
+from providers.email.subjects import reply_subject
 from providers.errors import PermanentProviderError, ProviderConfigError
 
 _T = TypeVar("_T")
@@ -314,7 +316,7 @@ class DemoEmailSource(EmailSource):
         self.mailbox = mailbox
         self.seed = seed
         self._categories = _validated_mix(
-            "category_mix", category_mix, corpus.CATEGORIES, corpus.DEFAULT_CATEGORY_MIX
+            "category_mix", category_mix, SUPPORT_CATEGORIES, corpus.DEFAULT_CATEGORY_MIX
         )
         self._priorities = _validated_mix(
             "priority_mix", priority_mix, corpus.PRIORITIES, corpus.DEFAULT_PRIORITY_MIX
@@ -384,7 +386,7 @@ class DemoEmailSource(EmailSource):
             details.update(root.details)  # what the quoted subject already shows
             parent = chain[1]
             details["when"] = self._when(root.language, parent.received_at, own.received_at)
-            subject = "Re: " + root.subject
+            subject = reply_subject(root.subject)
             paragraphs, closing = self._follow_up_body(root, priority, sentiment, details)
             in_reply_to = self.message_id(parent.index)
             references = [self.message_id(link.index) for link in reversed(chain[1:])]

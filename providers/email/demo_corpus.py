@@ -13,16 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-CATEGORIES: tuple[str, ...] = (
-    "technical",
-    "billing",
-    "account",
-    "feature_request",
-    "shipping",
-    "refund",
-    "complaint",
-    "general_inquiry",
-)
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")
 LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "es")

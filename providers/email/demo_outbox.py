@@ -1,6 +1,7 @@
 """The demo outbox: replies are "sent" by writing them as .eml files into a folder.
 
-Each file is a real RFC 5322 message that any mail client can open. The file name is derived
+Each file is the RFC 5322 message the SMTP sender would send, which any mail client can open
+(:func:`providers.email.mime.build_mime`). The file name is derived
 from the Message-ID and each file appears complete or not at all (written to a temporary name,
 then linked into place). Like a real recipient's mailbox, the outbox keeps every delivery: a
 second delivery of the same Message-ID is kept beside the first as ``<hash>.dup-<n>.eml``, so
@@ -10,32 +11,15 @@ Message-ID was delivered, which lets the engine settle a send whose outcome a cr
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
-import os
-import tempfile
 from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
-from providers.errors import PermanentProviderError, TransientProviderError
-
-
-def _checked_address(field: str, value: str) -> str:
-    _, address = parseaddr(value)
-    local, at, domain = address.rpartition("@")
-    if not (at and local and domain):
-        raise PermanentProviderError(f"{field} is not a valid email address: {value!r}")
-    return value
-
-
-def _bracketed(message_id: str) -> str:
-    message_id = message_id.strip()
-    return message_id if message_id.startswith("<") else f"<{message_id}>"
+from providers.email.mime import build_mime
+from providers.errors import TransientProviderError
+from providers.files import atomic_write_bytes
 
 
 class DemoOutbox(EmailSender):
@@ -51,12 +35,9 @@ class DemoOutbox(EmailSender):
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
         """Write ``email`` as an .eml file; a repeat delivery is kept as a ``.dup-`` file."""
-        if not email.message_id.strip():
-            raise PermanentProviderError("message_id must not be empty")
         accepted_at = datetime.now(UTC)
-        data = self._render(email, accepted_at)
+        data = build_mime(email, accepted_at).as_bytes()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             self._deliver(self.path_for(email.message_id), data)
         except OSError as exc:
             raise TransientProviderError(f"could not write to the demo outbox: {exc}") from exc
@@ -85,44 +66,16 @@ class DemoOutbox(EmailSender):
         return sorted(files, key=lambda path: (path.stat().st_mtime_ns, path.name))
 
     @staticmethod
-    def _render(email: OutgoingEmail, date: datetime) -> bytes:
-        message = EmailMessage(policy=policy.SMTP)
-        try:
-            message["From"] = _checked_address("from_address", email.from_address)
-            message["To"] = _checked_address("to_address", email.to_address)
-            message["Subject"] = email.subject
-            message["Date"] = format_datetime(date)
-            message["Message-ID"] = _bracketed(email.message_id)
-            if email.in_reply_to:
-                message["In-Reply-To"] = email.in_reply_to
-            if email.references:
-                message["References"] = " ".join(email.references)
-            message.set_content(email.body_text)
-            return message.as_bytes()
-        except (ValueError, TypeError) as exc:
-            # The email package refuses header values with line breaks and similar.
-            raise PermanentProviderError(f"cannot build the message: {exc}") from exc
-
-    @staticmethod
     def _deliver(target: Path, data: bytes) -> None:
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.stem}.", suffix=".part"
-        )
-        # No fsync: the link already hides partial files from readers, and a demo outbox
-        # does not need to survive a power cut; bulk demo runs would pay for it per message.
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            for attempt in itertools.count(1):
-                name = target if attempt == 1 else target.with_suffix(f".dup-{attempt}.eml")
-                try:
-                    os.link(temporary, name)  # fails if the name exists: never overwrites
-                    break
-                except FileExistsError:
-                    continue
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        for attempt in itertools.count(1):
+            name = target if attempt == 1 else target.with_suffix(f".dup-{attempt}.eml")
+            try:
+                # Not durable: a demo outbox need not survive a power cut, and bulk demo runs
+                # would pay for an fsync per message.
+                atomic_write_bytes(name, data, durable=False, overwrite=False)
+                return
+            except FileExistsError:
+                continue
 
 
 __all__ = ["DemoOutbox"]

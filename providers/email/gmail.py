@@ -30,7 +30,13 @@ from providers.email.base import (
 )
 from providers.email.mime import build_mime
 from providers.email.parsing import UnparseableMessage, parse_message
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.errors import (
+    PermanentProviderError,
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
+)
 
 _CURSOR_PREFIX = "gmail:v1:"
 
@@ -79,12 +85,14 @@ class GmailApi:
                 )
             except httpx.HTTPError as exc:
                 raise TransientProviderError(f"Google token endpoint: {exc}") from exc
-            if response.status_code in (400, 401):
-                raise ProviderConfigError(
-                    f"Google refused the Gmail credentials: {response.text[:200]}"
-                )
             if response.status_code != 200:
-                raise TransientProviderError(f"Google token endpoint: {response.status_code}")
+                # OAuth answers a revoked or wrong refresh token with 400 "invalid_grant".
+                status = 401 if response.status_code == 400 else response.status_code
+                raise error_for_status(
+                    status,
+                    f"Google token endpoint answered {response.status_code}: {response.text[:200]}",
+                    retry_after_seconds(response.headers),
+                )
             body = response.json()
             lifetime = float(body.get("expires_in", 3600))
             self._token = (str(body["access_token"]), self._clock() + max(0.0, lifetime - 60))
@@ -105,14 +113,14 @@ class GmailApi:
                 break
         if response.status_code in (200, 404):
             return response
-        detail = f"Gmail API {method} {path}: {response.status_code} {response.text[:200]}"
-        if response.status_code == 401:
-            raise ProviderConfigError(detail)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise TransientProviderError(detail)
-        if response.status_code == 403 and "rateLimitExceeded" in response.text:
-            raise TransientProviderError(detail)
-        raise PermanentProviderError(detail)
+        status = response.status_code
+        if status == 403 and "ratelimitexceeded" in response.text.lower():
+            status = 429  # Gmail reports its usage limits as 403 (user)rateLimitExceeded
+        raise error_for_status(
+            status,
+            f"Gmail API {method} {path}: {response.status_code} {response.text[:200]}",
+            retry_after_seconds(response.headers),
+        )
 
     def close(self) -> None:
         self._http.close()

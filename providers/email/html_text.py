@@ -1,30 +1,10 @@
-"""HTML bodies: sanitised before anyone may render them, and turned into plain text."""
+"""HTML bodies turned into plain text."""
 
 from __future__ import annotations
 
 import html2text
-import nh3
 
-# Tags a support agent needs to read a customer's HTML mail; everything else (scripts, styles,
-# forms, iframes, event handlers, remote images) is removed by the sanitiser.
-_ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead", "tr",
-    "u", "ul",
-}  # fmt: skip
-_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}}
-_URL_SCHEMES = {"http", "https", "mailto"}
-
-
-def sanitise_html(markup: str) -> str:
-    """``markup`` reduced to harmless formatting: safe to render in the app."""
-    return nh3.clean(
-        markup,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes=_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-    )
+from providers.email.sanitise import sanitise_html
 
 
 def html_to_text(markup: str) -> str:
@@ -40,4 +20,4 @@ def html_to_text(markup: str) -> str:
     return "\n".join(lines).strip()
 
 
-__all__ = ["html_to_text", "sanitise_html"]
+__all__ = ["html_to_text"]

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from providers.email.base import OutgoingEmail
+from providers.email.subjects import reply_subject
 from providers.errors import PermanentProviderError
 
 
@@ -25,9 +26,23 @@ def bracketed(message_id: str) -> str:
     return message_id if message_id.startswith("<") else f"<{message_id}>"
 
 
-def reply_subject(subject: str) -> str:
-    """``subject`` with one "Re: " in front."""
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+def sent_subject(email: OutgoingEmail) -> str:
+    """The subject ``email`` goes out with: a reply's subject carries one reply prefix."""
+    return reply_subject(email.subject) if email.in_reply_to else email.subject
+
+
+def thread_headers(email: OutgoingEmail) -> dict[str, str]:
+    """``In-Reply-To`` and ``References`` that keep ``email`` on its thread (none for a first
+    message); the parent is added to the references when they lack it."""
+    headers: dict[str, str] = {}
+    references = [bracketed(r) for r in email.references if r.strip()]
+    if email.in_reply_to:
+        headers["In-Reply-To"] = bracketed(email.in_reply_to)
+        if headers["In-Reply-To"] not in references:
+            references.append(headers["In-Reply-To"])
+    if references:
+        headers["References"] = " ".join(references)
+    return headers
 
 
 def build_mime(email: OutgoingEmail, date: datetime) -> EmailMessage:
@@ -38,16 +53,11 @@ def build_mime(email: OutgoingEmail, date: datetime) -> EmailMessage:
     try:
         message["From"] = checked_address("from_address", email.from_address)
         message["To"] = checked_address("to_address", email.to_address)
-        message["Subject"] = reply_subject(email.subject) if email.in_reply_to else email.subject
+        message["Subject"] = sent_subject(email)
         message["Date"] = format_datetime(date)
         message["Message-ID"] = bracketed(email.message_id)
-        if email.in_reply_to:
-            message["In-Reply-To"] = bracketed(email.in_reply_to)
-        references = [bracketed(r) for r in email.references if r.strip()]
-        if email.in_reply_to and bracketed(email.in_reply_to) not in references:
-            references.append(bracketed(email.in_reply_to))
-        if references:
-            message["References"] = " ".join(references)
+        for name, value in thread_headers(email).items():
+            message[name] = value
         # Our own replies are automatic in the RFC 3834 sense only when nobody approved them;
         # they are approved by a person, so no Auto-Submitted header.
         message.set_content(email.body_text)
@@ -56,4 +66,4 @@ def build_mime(email: OutgoingEmail, date: datetime) -> EmailMessage:
     return message
 
 
-__all__ = ["bracketed", "build_mime", "checked_address", "reply_subject"]
+__all__ = ["bracketed", "build_mime", "checked_address", "sent_subject", "thread_headers"]

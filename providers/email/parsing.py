@@ -22,7 +22,8 @@ from mailparser_reply import EmailReplyParser
 
 from providers.email.autoreply import auto_reply_reason
 from providers.email.base import AttachmentInfo, InboundEmail
-from providers.email.html_text import html_to_text, sanitise_html
+from providers.email.html_text import html_to_text
+from providers.email.sanitise import sanitise_html
 from providers.email.threading_keys import thread_key
 from providers.errors import PermanentProviderError
 

@@ -9,8 +9,13 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import CustomArg, Header, Mail
 
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
-from providers.email.mime import bracketed, checked_address, reply_subject
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.email.mime import checked_address, sent_subject, thread_headers
+from providers.errors import (
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
+)
 
 
 class SendGridSender(EmailSender):
@@ -25,31 +30,20 @@ class SendGridSender(EmailSender):
         mail = Mail(
             from_email=checked_address("from_address", email.from_address),
             to_emails=checked_address("to_address", email.to_address),
-            subject=reply_subject(email.subject) if email.in_reply_to else email.subject,
+            subject=sent_subject(email),
             plain_text_content=email.body_text,
         )
-        if email.in_reply_to:
-            references = [bracketed(r) for r in email.references]
-            if bracketed(email.in_reply_to) not in references:
-                references.append(bracketed(email.in_reply_to))
-            mail.header = Header("In-Reply-To", bracketed(email.in_reply_to))
-            mail.header = Header("References", " ".join(references))
+        for name, value in thread_headers(email).items():
+            mail.header = Header(name, value)
         # Our Message-ID travels as a custom arg: SendGrid assigns the header itself.
         mail.custom_arg = CustomArg("mailroom_message_id", email.message_id)
         try:
             response = self._client.send(mail)
-        except http_errors.UnauthorizedError as exc:
-            raise ProviderConfigError(f"SendGrid refused the API key: {exc.body!r}") from exc
-        except (
-            http_errors.TooManyRequestsError,
-            http_errors.InternalServerError,
-            http_errors.ServiceUnavailableError,
-            http_errors.GatewayTimeoutError,
-        ) as exc:
-            raise TransientProviderError(f"SendGrid answered {exc.status_code}") from exc
         except http_errors.HTTPError as exc:
-            raise PermanentProviderError(
-                f"SendGrid answered {exc.status_code}: {exc.body!r}"
+            raise error_for_status(
+                exc.status_code,
+                f"SendGrid answered {exc.status_code}: {exc.body!r}",
+                retry_after_seconds(dict(exc.headers.items()) if exc.headers else None),
             ) from exc
         except OSError as exc:
             raise TransientProviderError(f"SendGrid unreachable: {exc}") from exc

@@ -8,18 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from providers.errors import TransientProviderError
+from providers.errors import RateLimitedError, TransientProviderError
 
 log = logging.getLogger("providers.notify")
 T = TypeVar("T")
-
-
-class RetryAfter(TransientProviderError):
-    """Transient, and the server said how long to wait (seconds)."""
-
-    def __init__(self, message: str, seconds: float | None) -> None:
-        super().__init__(message)
-        self.seconds = seconds
 
 
 @dataclass(frozen=True)
@@ -50,7 +42,9 @@ def with_retries(
             if number == backoff.attempts:
                 log.warning("delivery to %s failed for good (attempt %d): %s", channel, number, exc)
                 raise
-            delay = exc.seconds if isinstance(exc, RetryAfter) and exc.seconds else wait
+            delay = (
+                exc.retry_after if isinstance(exc, RateLimitedError) and exc.retry_after else wait
+            )
             delay = min(delay, backoff.max_seconds)
             log.info(
                 "delivery to %s: attempt %d failed (%s), next in %.1fs", channel, number, exc, delay
@@ -66,12 +60,4 @@ def with_retries(
     raise AssertionError("unreachable")
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header in seconds (only the delta-seconds form is used by these APIs)."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
-
-
-__all__ = ["DEFAULT_BACKOFF", "Backoff", "RetryAfter", "retry_after_seconds", "with_retries"]
+__all__ = ["DEFAULT_BACKOFF", "Backoff", "with_retries"]

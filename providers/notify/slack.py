@@ -11,23 +11,29 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.errors import (
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
+    retry_after_seconds,
+)
 from providers.notify.base import DeliveryReceipt, Notification, Notifier
 from providers.notify.demo import slack_payload
-from providers.notify.retry import (
-    DEFAULT_BACKOFF,
-    Backoff,
-    RetryAfter,
-    retry_after_seconds,
-    with_retries,
-)
+from providers.notify.retry import DEFAULT_BACKOFF, Backoff, with_retries
 
-_TRANSIENT_ERRORS = {
-    "ratelimited",
-    "service_unavailable",
-    "internal_error",
-    "fatal_error",
-    "request_timeout",
+# Slack answers most failures with HTTP 200 and an error name; these names mean what an HTTP
+# status would (any other name is a permanent failure).
+_ERROR_STATUS = {
+    "invalid_auth": 401,
+    "not_authed": 401,
+    "token_revoked": 401,
+    "account_inactive": 401,
+    "missing_scope": 403,
+    "ratelimited": 429,
+    "service_unavailable": 503,
+    "internal_error": 500,
+    "fatal_error": 500,
+    "request_timeout": 408,
 }
 
 
@@ -55,16 +61,11 @@ class SlackWebhookNotifier(Notifier):
                 response = self._client.send(text=payload["text"], blocks=payload["blocks"])
             except (SlackClientError, OSError) as exc:
                 raise TransientProviderError(f"Slack webhook: {exc}") from exc
-            if response.status_code == 429:
-                raise RetryAfter(
-                    "Slack webhook: rate limited",
-                    retry_after_seconds(_header(response.headers, "retry-after")),
-                )
-            if response.status_code >= 500:
-                raise TransientProviderError(f"Slack webhook answered {response.status_code}")
             if response.status_code != 200:
-                raise PermanentProviderError(
-                    f"Slack webhook answered {response.status_code}: {response.body[:200]}"
+                raise error_for_status(
+                    response.status_code,
+                    f"Slack webhook answered {response.status_code}: {response.body[:200]}",
+                    retry_after_seconds(_headers(response.headers)),
                 )
 
         with_retries(self.channel, attempt, self._backoff, self._sleep)
@@ -100,14 +101,11 @@ class SlackBotNotifier(Notifier):
                 )
             except SlackApiError as exc:
                 error = str(exc.response.get("error", ""))
-                if exc.response.status_code == 429 or error == "ratelimited":
-                    raise RetryAfter(
-                        "Slack: rate limited",
-                        retry_after_seconds(_header(exc.response.headers, "retry-after")),
-                    ) from exc
-                if error in _TRANSIENT_ERRORS or exc.response.status_code >= 500:
-                    raise TransientProviderError(f"Slack chat.postMessage: {error}") from exc
-                raise PermanentProviderError(f"Slack chat.postMessage: {error}") from exc
+                raise error_for_status(
+                    _ERROR_STATUS.get(error, exc.response.status_code),
+                    f"Slack chat.postMessage: {error}",
+                    retry_after_seconds(_headers(exc.response.headers)),
+                ) from exc
             except (SlackClientError, OSError) as exc:
                 raise TransientProviderError(f"Slack chat.postMessage: {exc}") from exc
             return f"{response.get('channel')}:{response.get('ts')}"
@@ -118,13 +116,14 @@ class SlackBotNotifier(Notifier):
         )
 
 
-def _header(headers: object, name: str) -> str | None:
+def _headers(headers: object) -> dict[str, str]:
+    """The SDK's response headers as plain strings (it may keep a list of values per name)."""
     if not isinstance(headers, dict):
-        return None
-    for key, value in headers.items():
-        if str(key).lower() == name:
-            return str(value[0] if isinstance(value, list) else value)
-    return None
+        return {}
+    return {
+        str(name): str(value[0] if isinstance(value, list) and value else value)
+        for name, value in headers.items()
+    }
 
 
 __all__ = ["SlackBotNotifier", "SlackWebhookNotifier"]

@@ -17,15 +17,14 @@ from datetime import UTC, datetime
 
 import httpx
 
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
-from providers.notify.retry import (
-    DEFAULT_BACKOFF,
-    Backoff,
-    RetryAfter,
+from providers.errors import (
+    ProviderConfigError,
+    TransientProviderError,
+    error_for_status,
     retry_after_seconds,
-    with_retries,
 )
+from providers.notify.base import DeliveryReceipt, Notification, Notifier
+from providers.notify.retry import DEFAULT_BACKOFF, Backoff, with_retries
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -73,15 +72,12 @@ class WebhookNotifier(Notifier):
                 response = self._http.post(self._url, content=body, headers=headers)
             except httpx.HTTPError as exc:
                 raise TransientProviderError(f"webhook {self._url}: {exc}") from exc
-            if response.status_code == 429:
-                raise RetryAfter(
-                    "webhook: rate limited",
-                    retry_after_seconds(response.headers.get("retry-after")),
-                )
-            if response.status_code >= 500 or response.status_code == 408:
-                raise TransientProviderError(f"webhook answered {response.status_code}")
             if response.status_code >= 300:
-                raise PermanentProviderError(f"webhook answered {response.status_code}")
+                raise error_for_status(
+                    response.status_code,
+                    f"webhook answered {response.status_code}",
+                    retry_after_seconds(response.headers),
+                )
 
         with_retries(self.channel, attempt, self._backoff, self._sleep)
         return DeliveryReceipt(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,20 @@ def test_default_accounts_are_created_once(book: AccountBook) -> None:
         assert account is not None and account.role == Role(name)
     assert ensure_default_accounts(book) == {}
     assert book.authenticate("admin", created["admin"]) is not None
+
+
+def test_the_accounts_file_is_private_and_never_left_half_written(
+    book: AccountBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = ensure_default_accounts(book)
+    assert stat.S_IMODE(book.path.stat().st_mode) == 0o600
+    book.path.chmod(0o644)  # widened by hand: the next write makes it private again
+    book.add("bea", Role.AGENT, "correct horse")
+    assert stat.S_IMODE(book.path.stat().st_mode) == 0o600
+    assert [p.name for p in book.path.parent.iterdir()] == ["accounts.toml"]
+    assert book.authenticate("admin", created["admin"]) is not None
+    # Another process created the file between the check and the write: it is kept.
+    before = book.path.read_bytes()
+    monkeypatch.setattr(book, "exists", lambda: False)
+    assert ensure_default_accounts(book) == {}
+    assert book.path.read_bytes() == before

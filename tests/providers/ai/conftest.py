@@ -11,7 +11,7 @@ import pytest
 from providers.ai.base import Category
 from providers.ai.local import LocalAIProvider
 from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel, load_or_train
-from providers.ai.training_data import SUPPORT_CATEGORIES
+from providers.ai.taxonomy import support_taxonomy
 from providers.email.base import InboundEmail
 
 EmailFactory = Callable[..., InboundEmail]
@@ -39,7 +39,7 @@ def provider(ai_models_dir: Path) -> LocalAIProvider:
 
 @pytest.fixture(scope="session")
 def taxonomy() -> list[Category]:
-    return [Category(name=name) for name in SUPPORT_CATEGORIES]
+    return support_taxonomy()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from providers.ai.base import KnowledgeArticle
 from providers.ai.knowledge_base import KnowledgeBase, article_sections, parse_article
-from providers.ai.training_data import SUPPORT_CATEGORIES
+from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.errors import ProviderConfigError
 
 

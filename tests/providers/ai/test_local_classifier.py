@@ -17,8 +17,8 @@ from providers.ai.local_classifier import (
     fingerprint,
     load_or_train,
 )
+from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.ai.training_data import (
-    SUPPORT_CATEGORIES,
     LabelledExample,
     load_banking77_examples,
     load_support_examples,

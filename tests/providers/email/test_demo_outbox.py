@@ -75,6 +75,18 @@ def test_a_first_message_has_no_threading_headers(tmp_path: Path) -> None:
     assert sent["In-Reply-To"] is None and sent["References"] is None
 
 
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [("Order 12", "Re: Order 12"), ("AW: Bestellung", "AW: Bestellung"), ("", "Re: your message")],
+)
+def test_a_reply_is_written_with_the_reply_subject_every_sender_uses(
+    tmp_path: Path, subject: str, expected: str
+) -> None:
+    outbox = DemoOutbox(tmp_path)
+    outbox.send(_reply(subject=subject))
+    assert _parse(outbox.list_sent()[0])["Subject"] == expected
+
+
 def test_a_second_delivery_of_a_message_id_is_kept_and_counted(tmp_path: Path) -> None:
     outbox = DemoOutbox(tmp_path)
     assert outbox.find_sent("<reply-1@mailroom.example>") is None

@@ -22,7 +22,12 @@ from engine.settings import Settings
 from engine.store.base import Store
 from providers.email.base import OutgoingEmail
 from providers.email.gmail import GmailApi, GmailSender, GmailSource
-from providers.errors import ProviderConfigError
+from providers.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ProviderConfigError,
+    RateLimitedError,
+)
 from tests.loopback_http import LoopbackServer, Reply, Request, loopback_server
 
 
@@ -268,8 +273,32 @@ def test_tokens_are_renewed_on_401_and_bad_credentials_are_a_config_error(
     fake.tokens.clear()  # revoked
     assert client.call("GET", "/profile").status_code == 200
     assert len(fake.tokens) == 1
-    with pytest.raises(ProviderConfigError, match="refused"):
+    with pytest.raises(ProviderConfigError, match="invalid_grant"):
         api(server, refresh_token="wrong").call("GET", "/profile")
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (Reply(403, {"error": {"code": 403, "errors": [{"reason": "rateLimitExceeded"}]}}),
+         RateLimitedError),
+        (Reply(403, {"error": {"code": 403, "errors": [{"reason": "userRateLimitExceeded"}]}}),
+         RateLimitedError),
+        (Reply(429, {"error": {"code": 429}}, {"Retry-After": "2"}), RateLimitedError),
+        (Reply(403, {"error": {"code": 403, "errors": [{"reason": "insufficientPermissions"}]}}),
+         AuthenticationError),
+        (Reply(400, {"error": {"code": 400, "message": "Invalid label"}}), BadRequestError),
+    ],
+)  # fmt: skip
+def test_gmail_errors_are_mapped_by_what_a_retry_can_do(
+    gmail: tuple[FakeGmail, LoopbackServer], reply: Reply, error: type[Exception]
+) -> None:
+    fake, server = gmail
+    server.answer(lambda request: fake.handle(request) if request.path == "/token" else reply)
+    client = api(server)
+    with pytest.raises(error):
+        client.call("GET", "/profile")
     client.close()
 
 

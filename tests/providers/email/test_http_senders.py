@@ -10,7 +10,12 @@ import pytest
 from providers.email.base import OutgoingEmail
 from providers.email.brevo import BrevoSender
 from providers.email.sendgrid import SendGridSender
-from providers.errors import PermanentProviderError, ProviderConfigError, TransientProviderError
+from providers.errors import (
+    AuthenticationError,
+    BadRequestError,
+    RateLimitedError,
+    ServerError,
+)
 from tests.loopback_http import LoopbackServer, Reply, Request, loopback_server
 
 REPLY = OutgoingEmail(
@@ -64,10 +69,21 @@ def test_sendgrid_mail_send_carries_the_thread_headers(server: LoopbackServer) -
 
 def test_sendgrid_errors(server: LoopbackServer) -> None:
     server.answer(sendgrid_api)
-    with pytest.raises(ProviderConfigError, match="API key"):
+    with pytest.raises(AuthenticationError, match="401"):
         SendGridSender("SG.bad", host=server.url).send(REPLY)
-    server.answer(lambda request: Reply(429, {"errors": [{"message": "too many requests"}]}))
-    with pytest.raises(TransientProviderError, match="429"):
+    server.answer(
+        lambda request: Reply(
+            429, {"errors": [{"message": "too many requests"}]}, {"Retry-After": "5"}
+        )
+    )
+    with pytest.raises(RateLimitedError, match="429") as limited:
+        SendGridSender("SG.good", host=server.url).send(REPLY)
+    assert limited.value.retry_after == 5.0
+    server.answer(lambda request: Reply(502, {"errors": [{"message": "bad gateway"}]}))
+    with pytest.raises(ServerError, match="502"):
+        SendGridSender("SG.good", host=server.url).send(REPLY)
+    server.answer(lambda request: Reply(400, {"errors": [{"message": "bad"}]}))
+    with pytest.raises(BadRequestError, match="400"):
         SendGridSender("SG.good", host=server.url).send(REPLY)
 
 
@@ -100,11 +116,19 @@ def test_brevo_transactional_email_carries_the_thread_headers(server: LoopbackSe
 
 def test_brevo_errors(server: LoopbackServer) -> None:
     server.answer(brevo_api)
-    with pytest.raises(ProviderConfigError):
+    with pytest.raises(AuthenticationError, match="Key not found"):
         BrevoSender("nope", base_url=f"{server.url}/v3").send(REPLY)
-    server.answer(lambda request: Reply(429, {"code": "too_many_requests", "message": "slow down"}))
-    with pytest.raises(TransientProviderError):
+    server.answer(
+        lambda request: Reply(
+            429, {"code": "too_many_requests", "message": "slow down"}, {"Retry-After": "3"}
+        )
+    )
+    with pytest.raises(RateLimitedError) as limited:
+        BrevoSender("xkeysib-good", base_url=f"{server.url}/v3").send(REPLY)
+    assert limited.value.retry_after == 3.0
+    server.answer(lambda request: Reply(503, {"code": "unavailable", "message": "later"}))
+    with pytest.raises(ServerError, match="503"):
         BrevoSender("xkeysib-good", base_url=f"{server.url}/v3").send(REPLY)
     server.answer(lambda request: Reply(400, {"code": "invalid_parameter", "message": "bad"}))
-    with pytest.raises(PermanentProviderError, match="400"):
+    with pytest.raises(BadRequestError, match="400"):
         BrevoSender("xkeysib-good", base_url=f"{server.url}/v3").send(REPLY)

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from providers.email.parsing import ParseLimits, UnparseableMessage, decode_text, parse_message
-from providers.email.threading_keys import normalise_subject, thread_key
+from providers.email.threading_keys import thread_key
 
 HEAD = b"From: a@customer.example\r\nSubject: files\r\nMessage-ID: <f@c>\r\nMIME-Version: 1.0\r\n"
 
@@ -51,22 +51,6 @@ def test_a_message_over_the_size_limit_is_refused_with_the_reason() -> None:
             source="t",
             limits=ParseLimits(max_message_bytes=100),
         )
-
-
-@pytest.mark.parametrize(
-    ("subject", "expected"),
-    [
-        ("Re: Order 12", "order 12"),
-        ("RE: AW: Fwd:  Order   12", "order 12"),
-        ("Re[2]: [Ticket #991] Order 12", "order 12"),
-        ("SV: VS: Antw: order 12", "order 12"),
-        ("Réf: TR: Order 12", "order 12"),
-        ("Order 12: Re: not a prefix", "order 12: re: not a prefix"),
-        ("", ""),
-    ],
-)
-def test_subjects_are_normalised(subject: str, expected: str) -> None:
-    assert normalise_subject(subject) == expected
 
 
 def test_the_thread_key_is_sender_and_subject() -> None:

@@ -73,8 +73,18 @@ def test_subject_gets_one_re_prefix_only_on_replies(smtp_server: SmtpServer) -> 
     sender.send(OutgoingEmail(message_id="<a@m>", subject="Order", in_reply_to="<p@c>", **base))
     sender.send(OutgoingEmail(message_id="<b@m>", subject="Re: Order", in_reply_to="p@c", **base))
     sender.send(OutgoingEmail(message_id="<c@m>", subject="Fresh start", **base))
+    sender.send(
+        OutgoingEmail(message_id="<d@m>", subject="AW: Bestellung", in_reply_to="p", **base)
+    )
+    sender.send(OutgoingEmail(message_id="<e@m>", subject="Fwd: Invoice", in_reply_to="p", **base))
     subjects = [m["Subject"] for m in smtp_server.recorder.messages]
-    assert subjects == ["Re: Order", "Re: Order", "Fresh start"]
+    assert subjects == [
+        "Re: Order",
+        "Re: Order",
+        "Fresh start",
+        "AW: Bestellung",
+        "Re: Fwd: Invoice",
+    ]
     assert smtp_server.recorder.messages[1]["In-Reply-To"] == "<p@c>"
     assert smtp_server.recorder.messages[2]["In-Reply-To"] is None
 

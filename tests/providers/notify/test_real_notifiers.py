@@ -10,7 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from providers.errors import PermanentProviderError, TransientProviderError
+from providers.errors import (
+    AuthenticationError,
+    PermanentProviderError,
+    TransientProviderError,
+)
 from providers.notify.base import Notification
 from providers.notify.retry import Backoff
 from providers.notify.slack import SlackBotNotifier, SlackWebhookNotifier
@@ -77,7 +81,7 @@ def test_chat_post_message_with_a_bot_token(server: LoopbackServer) -> None:
     assert request.path == "/api/chat.postMessage"
     sent = request.json()
     assert sent["channel"] == "#support-urgent" and sent["blocks"][0]["type"] == "header"
-    with pytest.raises(PermanentProviderError, match="invalid_auth"):
+    with pytest.raises(AuthenticationError, match="invalid_auth"):
         SlackBotNotifier("xoxb-wrong", "#x", base_url=f"{server.url}/api/").notify(NOTE)
 
 
@@ -95,7 +99,8 @@ def test_chat_post_message_ratelimited_is_retried(server: LoopbackServer) -> Non
 
 
 def test_webhooks_are_signed_and_retried_with_backoff(server: LoopbackServer) -> None:
-    server.answer(scripted(Reply(503), Reply(500), Reply(204)))  # type: ignore[arg-type]
+    limited = Reply(429, "", {"Retry-After": "4"})
+    server.answer(scripted(limited, Reply(503), Reply(408), Reply(204)))  # type: ignore[arg-type]
     waits: list[float] = []
     notifier = WebhookNotifier(
         f"{server.url}/hook",
@@ -105,8 +110,8 @@ def test_webhooks_are_signed_and_retried_with_backoff(server: LoopbackServer) ->
         clock=lambda: 1715000000.0,
     )
     receipt = notifier.notify(NOTE)
-    assert waits == [0.5, 1.0]
-    assert len(server.requests) == 3
+    assert waits == [4.0, 1.0, 2.0]  # the wait a 429 asked for, then the backoff
+    assert len(server.requests) == 4
     deliveries = {r.headers["x-mailroom-delivery"] for r in server.requests}
     assert deliveries == {receipt.delivery_id}
     for request in server.requests:
@@ -130,5 +135,8 @@ def test_webhook_gives_up_after_its_attempts_and_a_4xx_is_permanent(server: Loop
     server.answer(lambda request: Reply(410))
     with pytest.raises(PermanentProviderError):
         notifier.notify(NOTE)
-    assert len(server.requests) == 4
+    server.answer(lambda request: Reply(401))
+    with pytest.raises(AuthenticationError):
+        notifier.notify(NOTE)
+    assert len(server.requests) == 5
     notifier.close()

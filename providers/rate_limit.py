@@ -1,4 +1,9 @@
-"""A token bucket per key (a client of the intake service): how many requests it may make."""
+"""Token buckets: how many calls may be made now, refilled at a steady rate.
+
+A bucket holds up to ``burst`` tokens and gains ``per_minute / 60`` a second; each call takes
+one. :class:`KeyedTokenBucket` keeps one bucket per key (a client, a route); :class:`TokenBucket`
+is a single one.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ PRUNE_ABOVE = 10_000
 
 
 class KeyedTokenBucket:
-    """``per_minute`` requests a minute per key, in bursts of up to ``burst``."""
+    """``per_minute`` calls a minute per key, in bursts of up to ``burst``."""
 
     def __init__(
         self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic
@@ -29,8 +34,7 @@ class KeyedTokenBucket:
         """Take one token for ``key``: None if allowed, else the seconds until one is free."""
         with self._lock:
             now = self._clock()
-            tokens, updated = self._buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - updated) * self.rate)
+            tokens = self._tokens(key, now)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
                 return (1.0 - tokens) / self.rate
@@ -39,14 +43,26 @@ class KeyedTokenBucket:
                 self._prune(now)
             return None
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, updated = self._buckets.get(key, (self.capacity, now))
+        return min(self.capacity, tokens + (now - updated) * self.rate)
+
     def _prune(self, now: float) -> None:
-        full = [
-            key
-            for key, (tokens, updated) in self._buckets.items()
-            if tokens + (now - updated) * self.rate >= self.capacity
-        ]
-        for key in full:
+        for key in [key for key in self._buckets if self._tokens(key, now) >= self.capacity]:
             del self._buckets[key]
 
 
-__all__ = ["KeyedTokenBucket"]
+class TokenBucket:
+    """One bucket: ``per_minute`` calls a minute, in bursts of up to ``burst``."""
+
+    def __init__(
+        self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._bucket = KeyedTokenBucket(per_minute, burst, clock)
+
+    def take(self) -> float | None:
+        """Take one token: None if allowed, else the seconds until one is free."""
+        return self._bucket.take("")
+
+
+__all__ = ["PRUNE_ABOVE", "KeyedTokenBucket", "TokenBucket"]
