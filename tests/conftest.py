@@ -12,7 +12,6 @@ from engine.adapters import ProviderSet, build_providers
 from engine.seed import seed
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.encryption import using_cipher
 from engine.store.sqlite import SQLiteStore
 from providers.ai.base import AIProvider
 from providers.ai.local import LocalAIProvider
@@ -25,14 +24,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in ("MONGODB_URI", "MAILROOM_MONGODB_URI", "MAILROOM_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MAILROOM_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-
-
-@pytest.fixture(autouse=True)
-def _no_encryption_key_left_over() -> Iterator[None]:
-    """``open_store`` records its cipher process-wide for ``engine.service`` (for now): no test
-    inherits one."""
-    with using_cipher(None):
-        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

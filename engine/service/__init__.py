@@ -22,7 +22,6 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
-from engine.nodes.ai_model import SUPPORT_TAXONOMY
 from engine.nodes.base import NodeCategory, NodeType
 from engine.ops.backfill import BackfillProgress, BackfillRefused
 from engine.ops.retrain import RetrainReport
@@ -53,6 +52,8 @@ from engine.workflow_edit import (
     without_node,
 )
 from providers.ai.base import PRIORITY_RANK
+from providers.ai.taxonomy import SUPPORT_TAXONOMY
+from providers.email.sanitise import sanitise_html
 
 __all__ = [
     "DRAFT_EDIT_SHARE",
@@ -99,6 +100,7 @@ __all__ = [
     "allowed",
     "compose",
     "load_settings",
+    "sanitise_html",
     "utcnow",
     "with_connection",
     "with_node_added",

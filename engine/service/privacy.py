@@ -9,7 +9,7 @@ from engine.roles import Actor
 from engine.service.core import ServiceCore
 from engine.service.permissions import ControlRefused, requires
 from engine.settings import Settings
-from engine.store.encryption import GENERATE_KEY_COMMAND, active_cipher
+from engine.store.encryption import GENERATE_KEY_COMMAND
 
 
 class PrivacyOperations(ServiceCore):
@@ -17,7 +17,7 @@ class PrivacyOperations(ServiceCore):
 
     def _customer_target(self, address: str) -> str:
         """How the audit log names a customer: their lookup token, never the address."""
-        cipher = active_cipher()
+        cipher = self.store.cipher
         if cipher is None:
             return "customer"
         return "customer:" + cipher.token(address.strip().casefold(), "Email.from_address")
@@ -51,7 +51,7 @@ class PrivacyOperations(ServiceCore):
     @requires("manage_privacy")
     def rotate_key(self, actor: Actor) -> dict[str, int]:
         """Re-encrypt every protected value under the current key; return rows rewritten."""
-        cipher = active_cipher()
+        cipher = self.store.cipher
         if cipher is None:
             raise ControlRefused(
                 "no encryption key is configured: set MAILROOM_ENCRYPTION_KEY (generate one with "
@@ -70,7 +70,7 @@ class PrivacyOperations(ServiceCore):
     @requires("view_settings")
     def data_protection(self, actor: Actor, settings: Settings) -> dict[str, Any]:
         """For the Settings page: encryption state, retention policy and its last run."""
-        cipher = active_cipher()
+        cipher = self.store.cipher
         return {
             "encrypted": cipher is not None,
             "key_id": None if cipher is None else cipher.current.key_id,

@@ -22,8 +22,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -178,31 +177,3 @@ def key_id_of(value: str) -> str:
     """The key id a sealed value or token was made under."""
     prefix = SEALED_PREFIX if is_sealed(value) else TOKEN_PREFIX
     return value.removeprefix(prefix).partition(":")[0]
-
-
-# Transitional, for engine.service only: it still asks the process for the cipher, which the
-# stores no longer do. ``open_store`` records here the cipher it gives the store. Remove these
-# three once the service reads ``store.cipher``.
-_opened: FieldCipher | None = None
-
-
-def active_cipher() -> FieldCipher | None:
-    """Deprecated: the cipher ``open_store`` last gave a store. Read ``store.cipher``."""
-    return _opened
-
-
-def install_cipher(cipher: FieldCipher | None) -> None:
-    """Deprecated: record ``cipher`` as the one ``active_cipher`` returns."""
-    global _opened
-    _opened = cipher
-
-
-@contextmanager
-def using_cipher(cipher: FieldCipher | None) -> Iterator[FieldCipher | None]:
-    """Deprecated: ``cipher`` as ``active_cipher`` for the block, the previous one after."""
-    previous = _opened
-    install_cipher(cipher)
-    try:
-        yield cipher
-    finally:
-        install_cipher(previous)

@@ -8,7 +8,6 @@ import pymongo
 
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.encryption import install_cipher
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
 
@@ -20,7 +19,6 @@ def open_store(settings: Settings) -> Store:
     Nothing is created yet: call ``setup()`` on the result before first use.
     """
     cipher = settings.field_cipher()
-    install_cipher(cipher)  # transitional: engine.service still reads active_cipher()
     if settings.mongodb_uri is not None:
         client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
             settings.mongodb_uri.get_secret_value(), tz_aware=True

@@ -20,7 +20,6 @@ from engine.store.encryption import (
     MissingKeyError,
     new_key,
     parse_key,
-    using_cipher,
 )
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
@@ -175,23 +174,21 @@ def test_rotation_keeps_old_data_readable_writes_new_data_under_the_new_key(tmp_
     store.close()
     b = cipher(KEY_B, KEY_A)
     store = SQLiteStore(path, b)
-    # engine.service reads the process's cipher until it reads store.cipher.
-    with using_cipher(b):
-        read = store.get_email(first.email_id)
-        assert read is not None and read.body_text == BODY
-        second = email("<b@x>", body="second message")
-        store.insert_email(second)
-        with store._locked() as db:
-            docs = dict(db.execute("SELECT message_id, doc FROM emails").fetchall())
-        assert f"enc:v1:{a.current.key_id}:" in docs["<a@x>"]
-        assert f"enc:v1:{b.current.key_id}:" in docs["<b@x>"]
-        assert a.current.key_id not in docs["<b@x>"]
-        # The thread lookup still finds the row whose token was made under the old key.
-        found = store.find_thread_by_key("support", first.thread_key, utcnow().replace(year=2000))
-        assert found is not None
-        rewritten = MailroomService(store).rotate_key(ADMIN)
-        assert rewritten["emails"] == 1  # only the row under key A
-        assert MailroomService(store).rotate_key(ADMIN)["emails"] == 0
+    read = store.get_email(first.email_id)
+    assert read is not None and read.body_text == BODY
+    second = email("<b@x>", body="second message")
+    store.insert_email(second)
+    with store._locked() as db:
+        docs = dict(db.execute("SELECT message_id, doc FROM emails").fetchall())
+    assert f"enc:v1:{a.current.key_id}:" in docs["<a@x>"]
+    assert f"enc:v1:{b.current.key_id}:" in docs["<b@x>"]
+    assert a.current.key_id not in docs["<b@x>"]
+    # The thread lookup still finds the row whose token was made under the old key.
+    found = store.find_thread_by_key("support", first.thread_key, utcnow().replace(year=2000))
+    assert found is not None
+    rewritten = MailroomService(store).rotate_key(ADMIN)
+    assert rewritten["emails"] == 1  # only the row under key A
+    assert MailroomService(store).rotate_key(ADMIN)["emails"] == 0
     store.close()
     store = SQLiteStore(path, cipher(KEY_B))  # key A retired
     for stored in (first, second):
@@ -209,14 +206,13 @@ def test_turning_encryption_on_later_encrypts_the_clear_rows_on_rotate(tmp_path:
     store.setup()
     store.insert_email(email())
     store.cipher = cipher(KEY_A)
-    with using_cipher(store.cipher):  # engine.service reads the process's cipher for now
-        assert store.find_email_by_message_id("<m1@example.com>") is not None
-        assert MailroomService(store).rotate_key(ADMIN)["emails"] == 1
-        store.compact()
-        assert b"quillington" not in raw_database_bytes(tmp_path / "later.db")
-        assert store.get_email(email().email_id) is None  # a new id; look up by Message-ID
-        read = store.find_email_by_message_id("<m1@example.com>")
-        assert read is not None and read.body_text == BODY
+    assert store.find_email_by_message_id("<m1@example.com>") is not None
+    assert MailroomService(store).rotate_key(ADMIN)["emails"] == 1
+    store.compact()
+    assert b"quillington" not in raw_database_bytes(tmp_path / "later.db")
+    assert store.get_email(email().email_id) is None  # a new id; look up by Message-ID
+    read = store.find_email_by_message_id("<m1@example.com>")
+    assert read is not None and read.body_text == BODY
     store.close()
 
 
@@ -233,28 +229,27 @@ def test_rotate_key_command_retires_the_old_key(
 ) -> None:
     monkeypatch.setenv("MAILROOM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MAILROOM_ENCRYPTION_KEY", KEY_A)
-    with using_cipher(None):
-        assert main(["status"]) == 0
-        from engine.store.factory import open_store
+    assert main(["status"]) == 0
+    from engine.store.factory import open_store
 
-        store = open_store(load_settings())
-        store.setup()
-        store.insert_email(email())
-        store.close()
-        monkeypatch.setenv("MAILROOM_ENCRYPTION_KEY", KEY_B)
-        monkeypatch.setenv("MAILROOM_ENCRYPTION_OLD_KEYS", KEY_A)
-        capsys.readouterr()
-        assert main(["privacy", "rotate-key"]) == 0
-        assert json.loads(capsys.readouterr().out)["rewritten"]["emails"] == 1
-        monkeypatch.delenv("MAILROOM_ENCRYPTION_OLD_KEYS")
-        store = open_store(load_settings())
-        assert store.cipher is not None
-        assert store.cipher.key_ids == [cipher(KEY_B).current.key_id]
-        read = store.find_email_by_message_id("<m1@example.com>")
-        assert read is not None and read.body_text == BODY
-        store.close()
-        audit = SQLiteStore(tmp_path / "data" / "mailroom.db", cipher(KEY_B)).list_audit()
-        assert audit[0].action == "rotate_key" and audit[0].actor.startswith("cli:")
+    store = open_store(load_settings())
+    store.setup()
+    store.insert_email(email())
+    store.close()
+    monkeypatch.setenv("MAILROOM_ENCRYPTION_KEY", KEY_B)
+    monkeypatch.setenv("MAILROOM_ENCRYPTION_OLD_KEYS", KEY_A)
+    capsys.readouterr()
+    assert main(["privacy", "rotate-key"]) == 0
+    assert json.loads(capsys.readouterr().out)["rewritten"]["emails"] == 1
+    monkeypatch.delenv("MAILROOM_ENCRYPTION_OLD_KEYS")
+    store = open_store(load_settings())
+    assert store.cipher is not None
+    assert store.cipher.key_ids == [cipher(KEY_B).current.key_id]
+    read = store.find_email_by_message_id("<m1@example.com>")
+    assert read is not None and read.body_text == BODY
+    store.close()
+    audit = SQLiteStore(tmp_path / "data" / "mailroom.db", cipher(KEY_B)).list_audit()
+    assert audit[0].action == "rotate_key" and audit[0].actor.startswith("cli:")
 
 
 @pytest.mark.parametrize(

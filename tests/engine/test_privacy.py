@@ -17,7 +17,7 @@ from engine.ops.privacy import PrivacyError
 from engine.service import MailroomService, PermissionDenied
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, new_key, parse_key, using_cipher
+from engine.store.encryption import FieldCipher, new_key, parse_key
 from engine.store.sqlite import SQLiteStore
 from engine.worker import Worker
 from providers.email.base import InboundEmail
@@ -35,8 +35,7 @@ def key_mode(request: pytest.FixtureRequest, store: Store) -> Iterator[str]:
     """The suite's ``store`` stores in clear, then encrypted."""
     mode = str(request.param)
     store.cipher = FieldCipher(parse_key(new_key())) if mode == "encrypted" else None
-    with using_cipher(store.cipher):  # engine.service reads the process's cipher for now
-        yield mode
+    yield mode
 
 
 def every_stored_text(store: SQLiteStore) -> str:
