@@ -27,7 +27,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from engine.store.encryption import FieldCipher, parse_key
+from engine.encryption import FieldCipher, parse_key
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.

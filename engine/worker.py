@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.adapters import ProviderSet
 from engine.decisions import sweep_decided_waits
+from engine.encryption import GENERATE_KEY_COMMAND
 from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
 from engine.http.probes import Liveness, ProbeServer
@@ -32,7 +33,6 @@ from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.ops.privacy import run_retention
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.encryption import GENERATE_KEY_COMMAND
 
 log = logging.getLogger(__name__)
 #: The lease that makes the retention job run once cluster-wide per period.

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from engine.cli.arguments import SubParsers
 from engine.cli.users import cli_actor
+from engine.encryption import EncryptionError
 from engine.ops.privacy import PrivacyError, run_retention
 from engine.service import ControlRefused, MailroomService, compose
 from engine.settings import Settings
-from engine.store.encryption import EncryptionError
 
 
 def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:

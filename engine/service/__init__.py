@@ -8,6 +8,7 @@ permission declared once (:mod:`engine.service.permissions`).
 """
 
 from engine.accounts import AccountBook
+from engine.encryption import GENERATE_KEY_COMMAND
 from engine.mail.bulk_import import ImportRefused
 from engine.models import (
     Approval,
@@ -42,7 +43,6 @@ from engine.service.permissions import (
 )
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError
-from engine.store.encryption import GENERATE_KEY_COMMAND
 from engine.workflow_edit import (
     WorkflowRejected,
     with_connection,

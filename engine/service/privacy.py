@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.encryption import GENERATE_KEY_COMMAND
 from engine.ops import privacy
 from engine.roles import Actor
 from engine.service.core import ServiceCore
 from engine.service.permissions import ControlRefused, requires
 from engine.settings import Settings
-from engine.store.encryption import GENERATE_KEY_COMMAND
 
 
 class PrivacyOperations(ServiceCore):

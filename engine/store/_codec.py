@@ -16,6 +16,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
+from engine import encryption
+from engine.encryption import FieldCipher
 from engine.models import (
     Approval,
     ApprovalStatus,
@@ -28,8 +30,6 @@ from engine.models import (
     RollupIncrement,
     Workflow,
 )
-from engine.store import encryption
-from engine.store.encryption import FieldCipher
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

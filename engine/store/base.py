@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from engine.store.encryption import FieldCipher
+from engine.encryption import FieldCipher
 from engine.store.errors import SchemaTooNew, StoreError, WorkflowNotFound
 from engine.store.ports import (
     AdminStore,

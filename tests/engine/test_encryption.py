@@ -10,17 +10,17 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.cli import main
-from engine.models import AuditEntry, CategoryCorrection, Email, utcnow
-from engine.service import ControlRefused, MailroomService
-from engine.settings import Settings, SettingsError, load_settings
-from engine.store.base import Store
-from engine.store.encryption import (
+from engine.encryption import (
     EncryptionError,
     FieldCipher,
     MissingKeyError,
     new_key,
     parse_key,
 )
+from engine.models import AuditEntry, CategoryCorrection, Email, utcnow
+from engine.service import ControlRefused, MailroomService
+from engine.settings import Settings, SettingsError, load_settings
+from engine.store.base import Store
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
 from tests.engine.data_protection import (

@@ -12,12 +12,12 @@ import pytest
 
 from engine.adapters import ProviderSet
 from engine.cli import main
+from engine.encryption import FieldCipher, new_key, parse_key
 from engine.models import ApprovalStatus, Email, ExecutionStatus, QuarantinedMessage
 from engine.ops.privacy import PrivacyError
 from engine.service import MailroomService, PermissionDenied
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, new_key, parse_key
 from engine.store.sqlite import SQLiteStore
 from engine.worker import Worker
 from providers.email.base import InboundEmail

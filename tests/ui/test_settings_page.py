@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.accounts import AccountBook
+from engine.encryption import FieldCipher, new_key, parse_key
 from engine.models import (
     CategoryCorrection,
     ExecutionLog,
@@ -21,7 +22,6 @@ from engine.roles import Role
 from engine.rollups import hour_bucket
 from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import MailroomService
-from engine.store.encryption import FieldCipher, new_key, parse_key
 from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel
 from providers.ai.training_data import load_training_examples
 from ui.context import app_settings

@@ -16,8 +16,8 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from engine.encryption import FieldCipher
 from engine.store import _codec as codec
-from engine.store.encryption import FieldCipher
 
 Document = dict[str, Any]
 ModelT = TypeVar("ModelT", bound=BaseModel)

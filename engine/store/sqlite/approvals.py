@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.encryption import FieldCipher
 from engine.models import Approval, ApprovalStatus, CategoryCorrection
 from engine.store import _codec as codec
-from engine.store.encryption import FieldCipher
 from engine.store.ports.approvals import ApprovalStore
 from engine.store.sqlite.connection import SQLiteDatabase, Where, t, value_of
 

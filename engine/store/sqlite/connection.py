@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from engine.encryption import FieldCipher
 from engine.store import _codec as codec
-from engine.store.encryption import FieldCipher
 
 BUSY_TIMEOUT_MS = 10_000
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from engine.encryption import FieldCipher
 from engine.models import (
     ExecutionLog,
     ExecutionStatus,
@@ -19,7 +20,6 @@ from engine.models import (
     utcnow,
 )
 from engine.store import _codec as codec
-from engine.store.encryption import FieldCipher
 from engine.store.ports.executions import ExecutionStore
 from engine.store.sqlite.connection import SQLiteDatabase, Where, t, t_opt
 from engine.store.sqlite.rollups import add_rollups

@@ -11,8 +11,8 @@ import mongomock
 import pymongo
 import pytest
 
+from engine.encryption import FieldCipher, new_key, parse_key
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, new_key, parse_key
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engine.encryption import FieldCipher, new_key, parse_key
 from engine.models import (
     ApprovalStatus,
     AuditEntry,
@@ -15,7 +16,6 @@ from engine.models import (
     QuarantinedMessage,
 )
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, new_key, parse_key
 from tests.engine.store.test_contract import (
     T0,
     at,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from engine.encryption import FieldCipher, parse_key
 from engine.models import (
     Approval,
     AuditEntry,
@@ -24,7 +25,6 @@ from engine.models import (
     Workflow,
 )
 from engine.store.base import Store
-from engine.store.encryption import FieldCipher, parse_key
 from engine.store.errors import SchemaTooNew
 from engine.store.sqlite import SQLiteStore
 from engine.store.sqlite.migrations import LATEST_VERSION, MIGRATIONS, Migration, migrate
