@@ -21,7 +21,7 @@ import pymongo
 import pytest
 from pymongo.errors import PyMongoError
 
-from engine.store.encryption import FieldCipher
+from engine.encryption import FieldCipher
 from engine.store.mongo import MongoStore
 
 STARTUP_TIMEOUT_SECONDS = 60.0
