@@ -137,26 +137,38 @@ class Settings(BaseSettings):
     notifier: Literal["demo", "slack_webhook", "slack", "webhook", "email"] = Field(
         default="demo", description="Where notifications go."
     )
-    imap_password: SecretStr | None = None
+    imap_password: SecretStr | None = Field(default=None, description="IMAP mailbox password.")
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65_535)
     smtp_security: Literal["ssl", "starttls", "none"] = "starttls"
     smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    sendgrid_api_key: SecretStr | None = None
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    sendgrid_api_key: SecretStr | None = Field(
+        default=None, description="SendGrid API key (sending, and the inbound parse webhook)."
+    )
     sendgrid_api_base: str = "https://api.sendgrid.com"
-    brevo_api_key: SecretStr | None = None
+    brevo_api_key: SecretStr | None = Field(default=None, description="Brevo API key.")
     brevo_api_base: str = "https://api.brevo.com/v3"
-    slack_webhook_url: SecretStr | None = None
-    slack_bot_token: SecretStr | None = None
+    slack_webhook_url: SecretStr | None = Field(
+        default=None, description="Slack incoming-webhook URL for notifications."
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="Slack bot token for notifications."
+    )
     slack_channel: str = "#support-urgent"
     slack_api_base: str = "https://slack.com/api/"
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret that signs the notification webhook's requests."
+    )
     notify_email_to: str | None = None
     gmail_client_id: str | None = None
-    gmail_client_secret: SecretStr | None = None
-    gmail_refresh_token: SecretStr | None = None
+    gmail_client_secret: SecretStr | None = Field(
+        default=None, description="Gmail OAuth client secret."
+    )
+    gmail_refresh_token: SecretStr | None = Field(
+        default=None, description="Gmail OAuth refresh token."
+    )
     gmail_user: str = "me"
     gmail_api_base: str = "https://gmail.googleapis.com/gmail/v1"
     gmail_token_url: str = "https://oauth2.googleapis.com/token"
@@ -202,21 +214,25 @@ class Settings(BaseSettings):
     ai_circuit_cooldown_seconds: float = Field(default=60.0, gt=0)
     ai_review_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     ai_review_max_frustration: float = Field(default=0.6, ge=0.0, le=1.0)
-    openai_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = Field(default=None, description="OpenAI API key.")
     openai_model: str = "gpt-4o-mini"
     openai_base_url: str | None = None
     openai_price_input_per_mtok: float = Field(default=0.15, ge=0)
     openai_price_output_per_mtok: float = Field(default=0.60, ge=0)
     azure_openai_endpoint: str | None = None
-    azure_openai_api_key: SecretStr | None = None
+    azure_openai_api_key: SecretStr | None = Field(
+        default=None, description="Azure OpenAI API key."
+    )
     azure_openai_deployment: str | None = None
     azure_openai_api_version: str = "2024-10-21"
     azure_price_input_per_mtok: float = Field(default=0.15, ge=0)
     azure_price_output_per_mtok: float = Field(default=0.60, ge=0)
     compatible_base_url: str | None = None
     compatible_model: str = "llama3.1"
-    compatible_api_key: SecretStr | None = None
-    anthropic_api_key: SecretStr | None = None
+    compatible_api_key: SecretStr | None = Field(
+        default=None, description="API key of the OpenAI-compatible server, if it asks for one."
+    )
+    anthropic_api_key: SecretStr | None = Field(default=None, description="Anthropic API key.")
     anthropic_model: str = "claude-haiku-4-5"
     anthropic_base_url: str | None = None
     anthropic_price_input_per_mtok: float = Field(default=1.0, ge=0)

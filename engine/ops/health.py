@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import AliasChoices, SecretStr
 
 from engine.models import WorkflowStatus, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
@@ -17,19 +19,28 @@ from engine.settings import SECRETS_FILE, Settings
 from engine.store.base import Store, StoreError
 from providers.ai.local_classifier import MODEL_FILENAME
 
+
 #: Secrets Mailroom reads (now or with the providers of later issues): shown set or missing.
-KNOWN_SECRETS: tuple[tuple[str, str], ...] = (
-    ("MONGODB_URI", "MongoDB connection string (with its password)"),
-    ("MAILROOM_ENCRYPTION_KEY", "encryption of customer data at rest"),
-    ("MAILROOM_ENCRYPTION_OLD_KEYS", "earlier encryption keys, until rotate-key ran"),
-    ("OPENAI_API_KEY", "OpenAI"),
-    ("ANTHROPIC_API_KEY", "Anthropic"),
-    ("SENDGRID_API_KEY", "SendGrid"),
-    ("BREVO_API_KEY", "Brevo"),
-    ("MAILROOM_IMAP_PASSWORD", "IMAP mailbox password"),
-    ("MAILROOM_SMTP_PASSWORD", "SMTP password"),
-    ("SLACK_WEBHOOK_URL", "Slack notifications"),
-)
+def known_secrets() -> list[tuple[str, str]]:
+    """``(environment variable, what it is for)`` of every secret setting, read from the
+    settings model itself, so the names are the ones the engine reads."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    secrets = []
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if annotation is not SecretStr and SecretStr not in get_args(annotation):
+            continue
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+            variable = alias.choices[0]
+        elif isinstance(alias, str):
+            variable = alias
+        else:
+            variable = f"{prefix}{name}".upper()
+        secrets.append((variable, (field.description or name.replace("_", " ")).rstrip(".")))
+    return secrets
+
+
 #: Keys of ``[auth]`` in ``.streamlit/secrets.toml`` that ``st.login`` needs.
 AUTH_SECRETS = ("client_secret", "cookie_secret")
 
@@ -66,7 +77,7 @@ def secrets_presence() -> list[tuple[str, str, bool]]:
     stored = _secrets_file()
     rows = [
         (name, purpose, bool(os.environ.get(name) or stored.get(name)))
-        for name, purpose in KNOWN_SECRETS
+        for name, purpose in known_secrets()
     ]
     auth = stored.get("auth")
     auth = auth if isinstance(auth, dict) else {}

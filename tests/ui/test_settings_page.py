@@ -35,16 +35,16 @@ def _cells(at: AppTest, index: int) -> list[str]:
 def test_health_and_secrets_never_show_a_value(
     open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-value")
+    monkeypatch.setenv("MAILROOM_OPENAI_API_KEY", "sk-very-secret-value")
     at = open_page("settings")
     assert not at.exception
     health = _cells(at, 0)
     assert any("SQLite" in cell for cell in health)
     assert "error" in health  # no worker is alive
     secrets = at.dataframe[1].value
-    row = secrets[secrets["secret"] == "OPENAI_API_KEY"].iloc[0]
+    row = secrets[secrets["secret"] == "MAILROOM_OPENAI_API_KEY"].iloc[0]
     assert row["set"] == "set"
-    assert secrets[secrets["secret"] == "ANTHROPIC_API_KEY"].iloc[0]["set"] == "missing"
+    assert secrets[secrets["secret"] == "MAILROOM_ANTHROPIC_API_KEY"].iloc[0]["set"] == "missing"
     shown = [cell for i in range(len(at.dataframe)) for cell in _cells(at, i)]
     shown += [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert not any("sk-very-secret-value" in text for text in shown)
