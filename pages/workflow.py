@@ -88,6 +88,8 @@ if flash is not None:
     level, message = flash
     if level == "error":
         st.error(escape_markdown(message), icon=":material/block:")
+    elif level == "info":
+        st.info(escape_markdown(message), icon=":material/info:")
     else:
         st.success(escape_markdown(message), icon=":material/check_circle:")
         st.toast(escape_markdown(message), icon=":material/check_circle:")
@@ -178,7 +180,12 @@ else:
                 st.session_state[ERRORS_KEY] = {form_key: problems}
             else:
                 st.session_state.pop(ERRORS_KEY, None)
-                actions.flash("success", f"Saved {name}: the workflow is now version {version}.")
+                if version == workflow.version:
+                    actions.flash("info", f"Nothing changed: the workflow stays version {version}.")
+                else:
+                    actions.flash(
+                        "success", f"Saved {name}: the workflow is now version {version}."
+                    )
             st.rerun()
 
 with st.expander("Add or remove nodes and connections", icon=":material/edit:"):

@@ -49,9 +49,12 @@ class WorkflowOperations(ServiceCore):
     @requires("edit_workflow")
     def save_workflow(self, actor: Actor, workflow: Workflow, change: str) -> Workflow:
         """Store an edited workflow as a new version, if every node's settings and the graph
-        are valid (``WorkflowRejected`` says what is not). ``change`` describes the edit."""
+        are valid (``WorkflowRejected`` says what is not). ``change`` describes the edit. An
+        edit that changes nothing returns the current version: no new version, no audit."""
         validate_workflow(workflow)
         before = self.store.get_workflow(workflow.workflow_id)
+        if _definition(workflow) == _definition(before):
+            return before  # nothing to version: the same graph and settings, saved again
         saved = self.store.save_workflow(workflow)
         self._audit(
             actor,
@@ -82,3 +85,18 @@ class WorkflowOperations(ServiceCore):
     def node_type(self, node_type_id: str) -> NodeType[Any]:
         """One node type (``UnknownNodeType`` when none has that id)."""
         return get_node_type(node_type_id)
+
+
+def _definition(workflow: Workflow) -> dict[str, Any]:
+    """What a version defines: its name, description, type, tags and graph, each node's
+    settings as its config model reads them (a setting left at its default and one written out
+    are the same); not its status, counters or times, which change without a new version."""
+    definition = workflow.model_dump(
+        mode="json", include={"name", "description", "workflow_type", "tags", "visual_data"}
+    )
+    for node, dumped in zip(
+        workflow.visual_data.nodes, definition["visual_data"]["nodes"], strict=True
+    ):
+        model = get_node_type(node.node_type_id).config_model
+        dumped["config"] = model.model_validate(node.config).model_dump(mode="json")
+    return definition

@@ -122,6 +122,18 @@ def test_editing_a_node_setting_saves_a_new_version(
     assert json.loads(approval_row["settings"])["sla_hours"] == 4
 
 
+def test_saving_unchanged_settings_makes_no_new_version(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "approval", 1)
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
+    assert any("Nothing changed" in i.value for i in at.info)
+    assert not any(e.action == "save_workflow" for e in service.store.list_audit())
+
+
 def test_an_invalid_setting_shows_its_message_next_to_the_field(
     open_page: Callable[..., AppTest], service: MailroomService
 ) -> None:
