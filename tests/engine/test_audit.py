@@ -34,9 +34,11 @@ def test_each_human_action_is_audited_with_actor_time_and_before_after(
     service.approve(AGENT, first.approval_id, body=first.draft.body + "\nEdited by Alice.")
     service.reject(AGENT, second.approval_id, reason="answered by phone")
     workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
-    node = workflow.visual_data.nodes[0]
+    approval_node = workflow.visual_data.node("approval")
     service.save_workflow(
-        MANAGER, with_node_config(workflow, node.node_id, node.config), "same settings, saved"
+        MANAGER,
+        with_node_config(workflow, "approval", {**approval_node.config, "sla_hours": 8}),
+        "a longer SLA",
     )
     service.set_workflow_active(MANAGER, DEFAULT_WORKFLOW_ID, False)
     manual = ExecutionLog(
