@@ -16,6 +16,9 @@ from engine.store.base import Store
 
 #: How many waiting executions one sweep looks at.
 SWEEP_LIMIT = 10_000
+#: How often each worker sweeps. A lost re-queue needs a process to die between two writes; a
+#: sweep reads every waiting execution, so it runs far less often than the approval checks.
+SWEEP_INTERVAL_SECONDS = 60.0
 
 
 def requeue_waiting(store: Store, execution_id: str) -> ExecutionLog | None:

@@ -21,7 +21,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from engine.adapters import ProviderSet
-from engine.decisions import sweep_decided_waits
+from engine.decisions import SWEEP_INTERVAL_SECONDS, sweep_decided_waits
 from engine.encryption import GENERATE_KEY_COMMAND
 from engine.escalation import escalate_due_approvals
 from engine.executor import Executor, LeaseLost
@@ -231,7 +231,7 @@ class Worker:
         add(self.heartbeat, "interval", seconds=s.worker_heartbeat_seconds, id="heartbeat")
         add(self.check_run_requests, "interval", seconds=1.0, id="run-now")
         add(self.escalate_approvals, "interval", seconds=s.approval_check_seconds, id="escalate")
-        add(self.sweep_decisions, "interval", seconds=s.approval_check_seconds, id="sweep")
+        add(self.sweep_decisions, "interval", seconds=SWEEP_INTERVAL_SECONDS, id="sweep")
         add(self.reap, "interval", seconds=max(1.0, s.worker_lease_seconds / 3), id="reap")
         add(
             self.apply_retention,
