@@ -293,9 +293,8 @@ class Settings(BaseSettings):
             )
         return ",".join(dict.fromkeys(names))
 
-    def ai_chain_problems(self) -> list[str]:
-        """Settings a provider named in an AI chain needs but lacks, as messages."""
-        problems: list[str] = []
+    def ai_provider_problems(self, name: str) -> list[str]:
+        """The settings provider ``name`` needs but lacks, as "VARIABLE: why" messages."""
         needed: dict[str, list[tuple[str, object]]] = {
             "openai": [("openai_api_key", self.openai_api_key)],
             "azure": [
@@ -306,13 +305,23 @@ class Settings(BaseSettings):
             "compatible": [("compatible_base_url", self.compatible_base_url)],
             "anthropic": [("anthropic_api_key", self.anthropic_api_key)],
         }
+        return [
+            f"MAILROOM_{field.upper()}: required by the {name} provider"
+            for field, value in needed.get(name, [])
+            if not value
+        ]
+
+    def configured_ai_providers(self) -> list[str]:
+        """The AI providers whose settings are complete (``local`` always is)."""
+        return [name for name in AI_PROVIDER_NAMES if not self.ai_provider_problems(name)]
+
+    def ai_chain_problems(self) -> list[str]:
+        """Settings a provider named in an AI chain needs but lacks, as messages."""
+        problems: list[str] = []
         for chain in (self.ai_classify_chain, self.ai_draft_chain):
             for name in chain.split(","):
-                missing = [field for field, value in needed.get(name, []) if not value]
-                for field in missing:
-                    problem = (
-                        f"MAILROOM_{field.upper()}: required by the {name} provider in an AI chain"
-                    )
+                for problem in self.ai_provider_problems(name):
+                    problem = f"{problem} in an AI chain"
                     if problem not in problems:
                         problems.append(problem)
         return problems

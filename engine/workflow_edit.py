@@ -13,6 +13,7 @@ from engine.models import Connection, Position, Workflow, WorkflowNode, new_id
 from engine.nodes import get_node_type
 from engine.nodes.base import NodeCategory
 from engine.nodes.registry import UnknownNodeType
+from engine.settings import Settings
 
 #: Horizontal distance between nodes added at the end of the graph.
 NEW_NODE_SPACING = 250.0
@@ -189,3 +190,19 @@ def without_connection(workflow: Workflow, connection_id: str) -> Workflow:
     if len(kept) == len(workflow.visual_data.connections):
         raise KeyError(connection_id)
     return _with(workflow, connections=kept)
+
+
+def unconfigured_ai_providers(workflow: Workflow, settings: Settings) -> dict[str, dict[str, str]]:
+    """Per AI node that chose a remote provider this engine has no settings for, why."""
+    fields: dict[str, dict[str, str]] = {}
+    for node in workflow.visual_data.nodes:
+        if node.node_type_id != "ai_model":
+            continue
+        choice = str(node.config.get("provider", "default"))
+        problems = settings.ai_provider_problems(choice)
+        if problems:
+            fields[node.node_id] = {
+                "provider": f"{choice} is not configured ({'; '.join(problems)}); choose one of "
+                + ", ".join(["default", *settings.configured_ai_providers()])
+            }
+    return fields

@@ -15,7 +15,7 @@ from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
 from ui.format import ago, code, escape_markdown, timestamp, workflow_status_badge
 from ui.graph import build_graph, counts_by_node
-from ui.node_form import collect, render_node_form, specs_for
+from ui.node_form import collect, narrowed, render_node_form, specs_for
 
 LIVE_WINDOW = timedelta(hours=1)
 ERRORS_KEY = "node-form-errors"
@@ -167,7 +167,10 @@ else:
         st.markdown(f"**Settings** (version {workflow.version})")
         form_key = f"node-form-{workflow_id}-{node_id}-v{workflow.version}"
         errors: dict[str, str] = st.session_state.get(ERRORS_KEY, {}).get(form_key, {})
-        specs = specs_for(service.node_type(node.node_type_id))
+        specs = narrowed(
+            specs_for(service.node_type(node.node_type_id)),
+            service.node_field_choices(actor, node.node_type_id),
+        )
         submitted, name, raw = render_node_form(node, specs, form_key, errors)
         if submitted:
             config, problems = collect(specs, raw, node.config)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Union, get_args, get_origin
 
 import streamlit as st
@@ -72,6 +72,17 @@ def specs_for(node_type: NodeType[Any]) -> list[FieldSpec]:
     """One field spec per setting of the node type's config model."""
     model = node_type.config_model
     return [field_spec(name, info) for name, info in model.model_fields.items()]
+
+
+def narrowed(specs: list[FieldSpec], choices: dict[str, list[str]]) -> list[FieldSpec]:
+    """``specs`` with the choices of some fields limited to ``choices`` (what the engine is
+    configured for); a stored value outside them stays shown so the save can say why."""
+    return [
+        replace(spec, choices=tuple(c for c in spec.choices if c in choices[spec.name]))
+        if spec.kind == "choice" and spec.name in choices
+        else spec
+        for spec in specs
+    ]
 
 
 def _shown(spec: FieldSpec, value: Any) -> Any:
@@ -139,6 +150,8 @@ def render_node_form(
                 raw[spec.name] = st.checkbox(label, value=bool(value), key=key, help=spec.help)
             elif spec.kind == "choice":
                 options = list(spec.choices)
+                if value is not None and value not in options:
+                    options.append(value)
                 index = options.index(value) if value in options else 0
                 raw[spec.name] = st.selectbox(label, options, index=index, key=key, help=spec.help)
             elif spec.kind == "json":

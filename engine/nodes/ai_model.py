@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from engine.ai_guard import (
     GuardThresholds,
@@ -50,10 +50,35 @@ def _counted_calls(ai: AIProvider, operation: str) -> Iterator[None]:
             telemetry.provider_call("ai", ai.name, operation, outcome)
 
 
+#: ``default`` is the engine's chains (MAILROOM_AI_CLASSIFY_CHAIN / MAILROOM_AI_DRAFT_CHAIN); a
+#: remote provider named here is tried first and the local one takes over when it fails.
+AIProviderChoice = Literal["default", "local", "openai", "azure", "compatible", "anthropic"]
+
+
 class AIModelConfig(NodeConfig):
     operation: Literal["classify", "draft"]
-    provider: Literal["local"] = "local"
+    provider: AIProviderChoice = Field(
+        default="default",
+        description="default: the engine's AI chains; local: the offline models only; a remote "
+        "provider: tried first, the local models take over when it fails. A remote provider "
+        "must be configured (its key and address) to be chosen.",
+    )
+    model: str = Field(
+        default="",
+        max_length=200,
+        description="Model of the remote provider (for Azure, the deployment); empty: the "
+        "one configured for the provider.",
+    )
     taxonomy: list[Category] = Field(default_factory=support_taxonomy, min_length=1)
+
+    @model_validator(mode="after")
+    def _model_needs_a_remote_provider(self) -> AIModelConfig:
+        if self.model.strip() and self.provider in ("default", "local"):
+            raise ValueError(
+                f"a model can only be chosen for a remote provider (openai, azure, compatible, "
+                f"anthropic), not for {self.provider!r}"
+            )
+        return self
 
 
 @register
@@ -68,7 +93,7 @@ class AIModel(NodeType[AIModelConfig]):
     def run(self, ctx: NodeContext, config: AIModelConfig) -> NodeResult:
         if ctx.email is None:
             raise PermanentProviderError("the AI Model node needs an email to work on")
-        ai = ctx.providers.ai
+        ai = ctx.providers.ai_for(config.provider, config.model.strip())
         bucket = hour_bucket(ctx.now())
         if config.operation == "classify":
             try:

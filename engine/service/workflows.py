@@ -16,7 +16,7 @@ from engine.nodes.registry import all_node_types, get_node_type
 from engine.roles import Actor
 from engine.service.core import ServiceCore
 from engine.service.permissions import ControlRefused, requires, unrestricted
-from engine.workflow_edit import validate_workflow
+from engine.workflow_edit import WorkflowRejected, unconfigured_ai_providers, validate_workflow
 
 
 class WorkflowOperations(ServiceCore):
@@ -52,6 +52,9 @@ class WorkflowOperations(ServiceCore):
         are valid (``WorkflowRejected`` says what is not). ``change`` describes the edit. An
         edit that changes nothing returns the current version: no new version, no audit."""
         validate_workflow(workflow)
+        unconfigured = unconfigured_ai_providers(workflow, self.settings)
+        if unconfigured:
+            raise WorkflowRejected(unconfigured)
         before = self.store.get_workflow(workflow.workflow_id)
         if _definition(workflow) == _definition(before):
             return before  # nothing to version: the same graph and settings, saved again
@@ -80,6 +83,14 @@ class WorkflowOperations(ServiceCore):
     def node_types(self) -> list[NodeType[Any]]:
         """Every registered node type, with its config model and outputs."""
         return all_node_types()
+
+    @requires("edit_workflow")
+    def node_field_choices(self, actor: Actor, node_type_id: str) -> dict[str, list[str]]:
+        """Settings of a node type whose choices depend on this engine's configuration (an AI
+        node's provider: ``default``, ``local`` and the remote providers that are configured)."""
+        if node_type_id == "ai_model":
+            return {"provider": ["default", *self.settings.configured_ai_providers()]}
+        return {}
 
     @unrestricted("the catalogue of node types is the same for everyone")
     def node_type(self, node_type_id: str) -> NodeType[Any]:

@@ -223,3 +223,18 @@ def test_run_now_and_pause_all(
         "resume_all",
         "pause_all",
     ]
+
+
+def test_the_ai_node_offers_only_the_configured_providers(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "classify", 1)
+    provider = at.selectbox(key=f"{form}-provider")
+    # No remote provider has its settings here: the engine's default chain or the local models.
+    assert provider.value == "default" and provider.options == ["default", "local"]
+    provider.set_value("local")
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    stored = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert stored.version == 2 and stored.visual_data.node("classify").config["provider"] == "local"
