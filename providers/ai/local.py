@@ -192,7 +192,9 @@ class LocalAIProvider(AIProvider):
         query = email_classification_text(email)
         # Semantic similarity in a multilingual space: a French email finds the English article
         # that answers it, and none is cited when none does.
-        matches = knowledge_base.search(query, category=classification.category)
+        matches = knowledge_base.search(
+            query, category=classification.category, language=classification.language
+        )
         match = matches[0] if matches else None
         section = knowledge_base.best_section(match.article, query) if match else None
         composed = compose_draft(
