@@ -278,7 +278,11 @@ with right_column:
         if draft.article_ids:
             st.markdown("**Cites:** " + " ".join(code(article) for article in draft.article_ids))
         else:
-            st.caption("The draft cites no knowledge-base article.")
+            st.warning(
+                "No article matched: no knowledge-base article answers this email, so the "
+                "draft is a holding reply. Answer it yourself or reject it.",
+                icon=":material/search_off:",
+            )
         st.caption(
             f"Draft confidence {draft.confidence:.0%} · {escape_markdown(draft.provider)} / "
             f"{escape_markdown(draft.model)}"

@@ -69,6 +69,9 @@ class KnowledgeArticle(BaseModel):
     title: str
     category: str
     body: str
+    #: The article answers every email of its category (how feature requests or complaints are
+    #: handled), so it is cited for any of them however little the words overlap.
+    whole_category: bool = False
 
 
 class DraftReply(BaseModel):

@@ -1,4 +1,4 @@
-"""The fixed sentences of a draft in English, French, German and Spanish.
+"""The fixed sentences of a draft in seven languages: en, fr, de, es, pt, it and nl.
 
 None contains a number, date, amount, time frame or policy: every fact in a draft comes from the
 email or the cited article. The article itself is quoted as written (in English).
@@ -73,24 +73,81 @@ ACKNOWLEDGEMENTS: dict[str, dict[str, str]] = {
         ),
         "general_inquiry": "Gracias por su pregunta.",
     },
+    "pt": {
+        "technical": "Obrigado por nos informar sobre este problema técnico.",
+        "billing": (
+            "Obrigado pela sua mensagem sobre a faturação. Queremos que cada cobrança lhe seja "
+            "clara."
+        ),
+        "account": "Obrigado por entrar em contacto connosco sobre a sua conta.",
+        "feature_request": "Obrigado por dedicar o seu tempo a partilhar a sua sugestão connosco.",
+        "shipping": "Obrigado por nos contactar sobre a sua entrega.",
+        "refund": "Obrigado por nos contactar sobre a sua devolução e reembolso.",
+        "complaint": (
+            "Obrigado por nos contar a sua experiência. Lamento que o tenhamos desiludido e quero "
+            "garantir que o seu caso é analisado com atenção."
+        ),
+        "general_inquiry": "Obrigado pela sua pergunta.",
+    },
+    "it": {
+        "technical": "Grazie per averci segnalato questo problema tecnico.",
+        "billing": (
+            "Grazie per il suo messaggio sulla fatturazione. Vogliamo che ogni addebito le sia "
+            "chiaro."
+        ),
+        "account": "Grazie per averci contattato riguardo al suo account.",
+        "feature_request": "Grazie per aver dedicato del tempo a condividere il suo suggerimento.",
+        "shipping": "Grazie per averci contattato riguardo alla sua consegna.",
+        "refund": "Grazie per averci contattato riguardo al suo reso e al rimborso.",
+        "complaint": (
+            "Grazie per averci raccontato la sua esperienza. Mi dispiace di averla delusa e voglio "
+            "assicurarmi che il suo caso venga esaminato con attenzione."
+        ),
+        "general_inquiry": "Grazie per la sua domanda.",
+    },
+    "nl": {
+        "technical": "Bedankt dat u ons op dit technische probleem wijst.",
+        "billing": (
+            "Bedankt voor uw bericht over de facturering. We willen dat elke afschrijving voor u "
+            "duidelijk is."
+        ),
+        "account": "Bedankt dat u contact met ons opneemt over uw account.",
+        "feature_request": "Bedankt dat u de tijd neemt om uw suggestie met ons te delen.",
+        "shipping": "Bedankt voor uw bericht over uw levering.",
+        "refund": "Bedankt voor uw bericht over uw retour en terugbetaling.",
+        "complaint": (
+            "Bedankt dat u uw ervaring met ons deelt. Het spijt me dat we u hebben teleurgesteld, "
+            "en ik zorg ervoor dat uw zaak zorgvuldig wordt bekeken."
+        ),
+        "general_inquiry": "Bedankt voor uw vraag.",
+    },
 }
 DEFAULT_ACKNOWLEDGEMENT = {
     "en": "Thank you for contacting us.",
     "fr": "Merci de nous avoir contactés.",
     "de": "Vielen Dank für Ihre Nachricht.",
     "es": "Gracias por ponerse en contacto con nosotros.",
+    "pt": "Obrigado por nos contactar.",
+    "it": "Grazie per averci contattato.",
+    "nl": "Bedankt voor uw bericht.",
 }
 SORRY = {
     "en": "I am sorry for the inconvenience this has caused.",
     "fr": "Je suis désolé pour la gêne occasionnée.",
     "de": "Es tut mir leid für die Unannehmlichkeiten.",
     "es": "Lamento las molestias que esto le ha causado.",
+    "pt": "Lamento o incómodo que isto lhe causou.",
+    "it": "Mi scuso per il disagio che questo le ha causato.",
+    "nl": "Het spijt me voor het ongemak dat dit heeft veroorzaakt.",
 }
 NO_ARTICLE = {
     "en": "A member of our team will look into your message and reply to you personally.",
     "fr": "Un membre de notre équipe va examiner votre message et vous répondre personnellement.",
     "de": "Ein Mitglied unseres Teams prüft Ihre Nachricht und antwortet Ihnen persönlich.",
     "es": "Un miembro de nuestro equipo revisará su mensaje y le responderá personalmente.",
+    "pt": "Um membro da nossa equipa vai analisar a sua mensagem e responder-lhe pessoalmente.",
+    "it": "Un membro del nostro team esaminerà il suo messaggio e le risponderà personalmente.",
+    "nl": "Een medewerker van ons team bekijkt uw bericht en antwoordt u persoonlijk.",
 }
 FOLLOW_UP = {
     "en": "If this does not solve it, simply reply to this email and we will help you further.",
@@ -99,8 +156,11 @@ FOLLOW_UP = {
     "de": "Falls das Ihr Anliegen nicht löst, antworten Sie einfach auf diese E-Mail; wir helfen "
     "Ihnen gerne weiter.",
     "es": "Si esto no lo resuelve, responda a este correo y le ayudaremos.",
+    "pt": "Se isto não resolver, basta responder a este e-mail e ajudamos com todo o gosto.",
+    "it": "Se questo non risolve il problema, risponda pure a questa e-mail e la aiuteremo.",
+    "nl": "Lost dit het niet op, beantwoord dan gewoon deze e-mail en we helpen u verder.",
 }
-#: For a customer writing in French, German or Spanish the English article is cited by its title
+#: For a customer writing in another language than English the English article is cited by its title
 #: and id, not quoted: a quoted English article would make most of the reply English.
 ARTICLE_CITATION = {
     "fr": 'Vous trouverez la réponse détaillée dans notre article d\'aide "{title}" '
@@ -109,6 +169,12 @@ ARTICLE_CITATION = {
     "(Kennung {article_id}, auf Englisch); gerne erklären wir es Ihnen auch auf Deutsch.",
     "es": 'Encontrará la respuesta detallada en nuestro artículo de ayuda "{title}" '
     "(referencia {article_id}, en inglés); con gusto se lo explicamos también en español.",
+    "pt": 'Encontrará a resposta detalhada no nosso artigo de ajuda "{title}" '
+    "(referência {article_id}, em inglês); teremos todo o gosto em explicá-la em português.",
+    "it": 'Trova la risposta dettagliata nel nostro articolo di assistenza "{title}" '
+    "(riferimento {article_id}, in inglese); saremo lieti di spiegargliela anche in italiano.",
+    "nl": 'U vindt het uitgebreide antwoord in ons helpartikel "{title}" '
+    "(kenmerk {article_id}, in het Engels); we leggen het u ook graag in het Nederlands uit.",
 }
 #: Introduces the quoted (English) article; ``{title}`` is its title.
 ARTICLE_INTRO = {
@@ -116,6 +182,9 @@ ARTICLE_INTRO = {
     "fr": 'Notre article d\'aide "{title}" (en anglais) explique :',
     "de": 'Unser Hilfeartikel "{title}" (auf Englisch) erklärt:',
     "es": 'Nuestro artículo de ayuda "{title}" (en inglés) explica:',
+    "pt": 'O nosso artigo de ajuda "{title}" (em inglês) explica:',
+    "it": 'Il nostro articolo di assistenza "{title}" (in inglese) spiega:',
+    "nl": 'Ons helpartikel "{title}" (in het Engels) legt uit:',
 }
 #: "For reference, you mentioned {what}." and the words for orders and amounts.
 REFERENCE = {
@@ -150,5 +219,29 @@ REFERENCE = {
         "el importe",
         "los importes",
         "y",
+    ),
+    "pt": (
+        "Para referência, mencionou {what}.",
+        "a encomenda",
+        "as encomendas",
+        "o montante",
+        "os montantes",
+        "e",
+    ),
+    "it": (
+        "Per riferimento, ha indicato {what}.",
+        "l'ordine",
+        "gli ordini",
+        "l'importo",
+        "gli importi",
+        "e",
+    ),
+    "nl": (
+        "Ter referentie: u noemde {what}.",
+        "bestelling",
+        "bestellingen",
+        "het bedrag",
+        "de bedragen",
+        "en",
     ),
 }

@@ -8,11 +8,13 @@ numbers, dates, amounts, time frames or policies), it only contains
 * the cited article's title, its introduction and its section most relevant to the email, quoted
   word for word — so any policy or time frame in the draft is the article's.
 
-The template sentences are in the customer's language for English, French, German and Spanish
-(:mod:`.draft_phrases`). The articles are English: an English customer gets the article quoted; a
-French, German or Spanish one gets it cited by title and id (a quoted English article outweighed
-the rest and made most of the reply English), which the agent can attach or explain. Other
-languages get the English template and the quote.
+The template sentences are in the customer's language for English, French, German, Spanish,
+Portuguese, Italian and Dutch (:mod:`.draft_phrases`). The articles are English: an English
+customer gets the article quoted; the others get it cited by title and id (a quoted English
+article outweighed the rest and made most of the reply English), which the agent can attach or
+explain. Other languages get the English template and the quote. Without an article that answers
+the email (retrieval below its measured floor) the draft cites nothing and says an agent will
+reply personally.
 """
 
 from __future__ import annotations
@@ -35,8 +37,6 @@ from providers.ai.draft_phrases import (
 )
 from providers.ai.knowledge_base import ArticleMatch, ArticleSection, article_sections
 
-#: Similarity at which retrieval is considered fully reliable for the confidence.
-FULL_RETRIEVAL_SIMILARITY = 0.25
 SIGNATURE = "Mailroom Demo Shop Support"
 
 _GREETING_WITH_NAME = {
@@ -44,18 +44,35 @@ _GREETING_WITH_NAME = {
     "fr": "Bonjour {name},",
     "de": "Hallo {name},",
     "es": "Hola {name},",
+    "pt": "Olá {name},",
+    "it": "Gentile {name},",
+    "nl": "Beste {name},",
 }
-_GREETING = {"en": "Hi there,", "fr": "Bonjour,", "de": "Guten Tag,", "es": "Hola,"}
+_GREETING = {
+    "en": "Hi there,",
+    "fr": "Bonjour,",
+    "de": "Guten Tag,",
+    "es": "Hola,",
+    "pt": "Olá,",
+    "it": "Buongiorno,",
+    "nl": "Goedendag,",
+}
 _CLOSING = {
     "en": "Best regards,",
     "fr": "Cordialement,",
     "de": "Mit freundlichen Grüßen,",
     "es": "Saludos cordiales,",
+    "pt": "Com os melhores cumprimentos,",
+    "it": "Cordiali saluti,",
+    "nl": "Met vriendelijke groet,",
 }
 _THANKS = {
     "fr": "Merci pour votre message.",
     "de": "Vielen Dank für Ihre Nachricht.",
     "es": "Gracias por su mensaje.",
+    "pt": "Obrigado pela sua mensagem.",
+    "it": "Grazie per il suo messaggio.",
+    "nl": "Bedankt voor uw bericht.",
 }
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|['\-])*$")  # letters, inner ' and -
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "m", "mme", "herr", "frau"})
@@ -130,14 +147,13 @@ def _article_block(
 def draft_confidence(category_confidence: float, match: ArticleMatch | None) -> float:
     """Geometric mean of the category confidence and a retrieval score.
 
-    The retrieval score is the article's similarity relative to
-    :data:`FULL_RETRIEVAL_SIMILARITY` (capped at 1), reduced by a fifth for an article of
-    another category. Without an article the draft is a holding reply: a quarter of the
-    category confidence.
+    The retrieval score is the match's reliability (its similarity relative to the level at which
+    it counts as fully reliable), reduced by a fifth for an article of another category. Without
+    an article the draft is a holding reply: a quarter of the category confidence.
     """
     if match is None:
         return round(0.25 * category_confidence, 3)
-    retrieval = min(1.0, match.similarity / FULL_RETRIEVAL_SIMILARITY)
+    retrieval = match.reliability
     if not match.in_category:
         retrieval *= 0.8
     return round(min(1.0, math.sqrt(category_confidence * retrieval)), 3)

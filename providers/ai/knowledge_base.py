@@ -1,4 +1,4 @@
-"""Knowledge-base articles on disk and TF-IDF retrieval over them.
+"""Knowledge-base articles on disk and retrieval over them.
 
 Each article is a markdown file with a front matter block::
 
@@ -6,22 +6,31 @@ Each article is a markdown file with a front matter block::
     id: kb-password-reset
     title: Resetting your password
     category: account
+    answers: whole category      (optional: cite it for every email of its category)
     ---
     An introductory paragraph.
 
     ## A section
     1. A step.
 
-Retrieval is cosine similarity between TF-IDF vectors (word 1-2-grams plus character 3-5-grams,
-so "crash" finds "crashes") of the email and of each article's title and body, preferring articles
-of the email's category: another category's article is used only when the category has none that
-reaches its (low) floor, and then only with a much higher floor.
+Retrieval prefers articles of the email's category: another category's article is used only when
+the category has none that reaches its floor, and then only with a higher floor. Similarity is
+
+* semantic when the knowledge base is given an embedder (the local provider passes the
+  multilingual sentence encoder): the cosine of the email's vector with the best of each article's
+  title and sections, so a French email finds the English article that answers it;
+* otherwise cosine similarity between TF-IDF vectors (word 1-2-grams plus character 3-5-grams, so
+  "crash" finds "crashes") of the email and of each article's title and body.
+
+The floors are measured, not guessed: :mod:`.evaluate_retrieval` scores them on real customer
+queries (BANKING77) labelled with the article that answers them, or none. Below its floor no
+article is cited and the draft says an agent will follow up.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,14 +45,29 @@ from providers.errors import ProviderConfigError
 
 #: ``<repo>/knowledge_base``.
 DEFAULT_KNOWLEDGE_BASE_DIR: Path = Path(__file__).resolve().parents[2] / "knowledge_base"
-#: Floor for an article of the email's category. The category is itself evidence (feature
-#: requests and complaints share few words with the article on how they are handled), so an
-#: in-category article only needs to share something with the email; the similarity still
-#: lowers the draft's confidence.
-MIN_SIMILARITY = 0.01
-#: An article of another category needs more evidence (short or non-English emails otherwise
-#: "match" unrelated articles through shared character n-grams).
-MIN_CROSS_CATEGORY_SIMILARITY = 0.12
+#: TF-IDF floors for an article of the email's category and of another category: the pair with
+#: the best F1 of "cites the answering article, or nothing" on half of the labelled BANKING77
+#: queries (:mod:`.evaluate_retrieval`; 0.01 before, which made every draft cite something).
+MIN_SIMILARITY = 0.10
+MIN_CROSS_CATEGORY_SIMILARITY = 0.20
+#: The same two floors for semantic similarity (multilingual sentence vectors).
+MIN_SEMANTIC_SIMILARITY = 0.30
+MIN_CROSS_CATEGORY_SEMANTIC_SIMILARITY = 0.52
+#: An email in another language than the (English) articles sits further from them in the
+#: multilingual space even when it says the same: the mean cosine between an English sentence and
+#: its translation is 0.74-0.83 (fr 0.83, es 0.81, pt 0.82, it 0.77, de 0.75, nl 0.74, over the
+#: drafts' parallel template sentences), so for such an email the semantic floors and the level
+#: of full reliability are scaled by their mean.
+CROSS_LINGUAL_FACTOR = 0.78
+#: Similarity at which a match counts as fully reliable for the draft's confidence: about the
+#: 75th percentile of correct matches on the labelled queries.
+FULL_TFIDF_SIMILARITY = 0.25
+FULL_SEMANTIC_SIMILARITY = 0.50
+#: Characters of a section embedded (the encoder reads the start of a text).
+_SECTION_CHARS = 600
+
+#: Texts to L2-normalised vectors, one row per text.
+Embedder = Callable[[Sequence[str]], np.ndarray]
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.DOTALL)
 _HEADING = re.compile(r"^#{1,6}\s+(.*\S)\s*$")
@@ -60,11 +84,16 @@ class ArticleSection:
 
 @dataclass(frozen=True)
 class ArticleMatch:
-    """An article retrieved for a query, with its similarity in [0, 1]."""
+    """An article retrieved for a query, with its similarity and how reliable that is.
+
+    ``reliability`` in [0, 1] is the similarity relative to the level at which the kind of
+    similarity used (semantic or TF-IDF) counts as fully reliable.
+    """
 
     article: KnowledgeArticle
     similarity: float
     in_category: bool
+    reliability: float = 1.0
 
 
 def parse_article(text: str, source: str = "<string>") -> KnowledgeArticle:
@@ -86,8 +115,17 @@ def parse_article(text: str, source: str = "<string>") -> KnowledgeArticle:
     body = match.group(2).strip()
     if not body:
         raise ProviderConfigError(f"{source}: the article body is empty")
+    answers = fields.get("answers", "").strip().lower()
+    if answers not in ("", "whole category"):
+        raise ProviderConfigError(
+            f"{source}: 'answers' must be 'whole category' (or be left out), not {answers!r}"
+        )
     return KnowledgeArticle(
-        article_id=fields["id"], title=fields["title"], category=fields["category"], body=body
+        article_id=fields["id"],
+        title=fields["title"],
+        category=fields["category"],
+        body=body,
+        whole_category=answers == "whole category",
     )
 
 
@@ -139,9 +177,9 @@ def _cosine(scorer: FastScorer, query: str) -> np.ndarray:
 
 
 class KnowledgeBase:
-    """A fixed set of articles, searchable by TF-IDF cosine similarity."""
+    """A fixed set of articles, searchable by semantic (with an ``embed``) or TF-IDF similarity."""
 
-    def __init__(self, articles: Sequence[KnowledgeArticle]) -> None:
+    def __init__(self, articles: Sequence[KnowledgeArticle], embed: Embedder | None = None) -> None:
         ids = [a.article_id for a in articles]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -151,13 +189,20 @@ class KnowledgeBase:
         self._scorer: FastScorer | None = None
         # Per article, its sections and a scorer of a query against each (articles are fixed).
         self._section_scorers: dict[str, tuple[list[ArticleSection], FastScorer]] = {}
+        self._embed = embed
+        # Per article, the rows of its title and sections in the chunk matrix (built lazily: the
+        # encoder loads on first use).
+        self._chunk_vectors: np.ndarray | None = None
+        self._chunk_owner: np.ndarray | None = None
         if self.articles:
             self._vectorizer = _build_vectorizer()
             documents = [f"{a.title}\n{a.title}\n{a.body}" for a in self.articles]
             self._scorer = _scorer(self._vectorizer, self._vectorizer.fit_transform(documents))
 
     @classmethod
-    def from_directory(cls, directory: Path = DEFAULT_KNOWLEDGE_BASE_DIR) -> KnowledgeBase:
+    def from_directory(
+        cls, directory: Path = DEFAULT_KNOWLEDGE_BASE_DIR, embed: Embedder | None = None
+    ) -> KnowledgeBase:
         """Load every ``*.md`` file of ``directory`` (sorted by name)."""
         if not directory.is_dir():
             raise ProviderConfigError(f"knowledge-base directory {directory} does not exist")
@@ -165,38 +210,97 @@ class KnowledgeBase:
             [
                 parse_article(path.read_text(encoding="utf-8"), str(path))
                 for path in sorted(directory.glob("*.md"))
-            ]
+            ],
+            embed,
         )
 
     def get(self, article_id: str) -> KnowledgeArticle | None:
         """The article with ``article_id``, if any."""
         return next((a for a in self.articles if a.article_id == article_id), None)
 
+    @property
+    def semantic(self) -> bool:
+        """Whether similarity is semantic (an embedder was given) rather than TF-IDF."""
+        return self._embed is not None
+
+    def similarities(self, query: str) -> np.ndarray:
+        """The similarity of ``query`` to each article (semantic if an embedder was given)."""
+        if self._embed is None:
+            assert self._scorer is not None
+            return _cosine(self._scorer, query)
+        vectors, owner = self._chunks(self._embed)
+        chunk_scores = np.asarray(self._embed([query]), dtype=np.float32)[0] @ vectors.T
+        best = np.full(len(self.articles), -1.0)
+        np.maximum.at(best, owner, chunk_scores)
+        return best
+
+    def _chunks(self, embed: Embedder) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of every article's title and of each section under its title."""
+        if self._chunk_vectors is None or self._chunk_owner is None:
+            texts: list[str] = []
+            owner: list[int] = []
+            for index, article in enumerate(self.articles):
+                texts.append(article.title)
+                owner.append(index)
+                for section in article_sections(article):
+                    heading = f"{section.heading}. " if section.heading else ""
+                    texts.append(f"{article.title}. {heading}{section.text}"[:_SECTION_CHARS])
+                    owner.append(index)
+            self._chunk_vectors = np.asarray(embed(texts), dtype=np.float32)
+            self._chunk_owner = np.asarray(owner)
+        return self._chunk_vectors, self._chunk_owner
+
     def search(
         self,
         query: str,
         category: str | None = None,
         limit: int = 1,
-        min_similarity: float = MIN_SIMILARITY,
-        min_cross_category_similarity: float = MIN_CROSS_CATEGORY_SIMILARITY,
+        min_similarity: float | None = None,
+        min_cross_category_similarity: float | None = None,
+        language: str = "en",
     ) -> list[ArticleMatch]:
         """Up to ``limit`` articles most similar to ``query``, preferring ``category``'s.
 
-        Articles of ``category`` with at least ``min_similarity`` come first; only when there is
-        none are other articles with at least ``min_cross_category_similarity`` returned.
+        Articles of ``category`` with at least ``min_similarity`` (or that answer the whole
+        category) come first; only when there is none are other articles with at least
+        ``min_cross_category_similarity`` returned. The floors default to the measured ones for
+        the kind of similarity used, and semantic ones are lowered for an email not in English
+        (``language``, an ISO 639-1 code), see :data:`CROSS_LINGUAL_FACTOR`.
         """
         if self._scorer is None or not query.strip():
             return []
-        scores = _cosine(self._scorer, query)
+        if min_similarity is None:
+            min_similarity = MIN_SEMANTIC_SIMILARITY if self.semantic else MIN_SIMILARITY
+        if min_cross_category_similarity is None:
+            min_cross_category_similarity = (
+                MIN_CROSS_CATEGORY_SEMANTIC_SIMILARITY
+                if self.semantic
+                else MIN_CROSS_CATEGORY_SIMILARITY
+            )
+        full = FULL_SEMANTIC_SIMILARITY if self.semantic else FULL_TFIDF_SIMILARITY
+        if self.semantic and not language.startswith("en"):
+            min_similarity *= CROSS_LINGUAL_FACTOR
+            min_cross_category_similarity *= CROSS_LINGUAL_FACTOR
+            full *= CROSS_LINGUAL_FACTOR
+        scores = self.similarities(query)
         ranked = sorted(
             (
-                ArticleMatch(article, float(score), article.category == category)
+                ArticleMatch(
+                    article,
+                    float(score),
+                    article.category == category,
+                    reliability=float(min(1.0, max(0.0, score) / full)),
+                )
                 for article, score in zip(self.articles, scores, strict=True)
             ),
             key=lambda m: m.similarity,
             reverse=True,
         )
-        preferred = [m for m in ranked if m.in_category and m.similarity >= min_similarity]
+        preferred = [
+            m
+            for m in ranked
+            if m.in_category and (m.similarity >= min_similarity or m.article.whole_category)
+        ]
         if preferred:
             return preferred[:limit]
         return [m for m in ranked if m.similarity >= min_cross_category_similarity][:limit]

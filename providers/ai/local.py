@@ -17,11 +17,12 @@ It composes small parts, each in its own module:
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from providers.ai.base import AIProvider, Category, Classification, DraftReply
 from providers.ai.drafting import compose_draft
@@ -30,6 +31,7 @@ from providers.ai.knowledge_base import DEFAULT_KNOWLEDGE_BASE_DIR, KnowledgeBas
 from providers.ai.language import detect_language
 from providers.ai.local_classifier import LocalClassifierModel, fingerprint, load_or_train
 from providers.ai.priority import assess_priority
+from providers.ai.sentence_encoder import USE_PART, shared_encoder
 from providers.ai.sentiment import SentimentAnalyzer
 from providers.ai.text_cleaning import email_body, email_classification_text
 from providers.ai.training_data import LabelledExample, load_training_examples
@@ -38,6 +40,15 @@ from providers.email.subjects import reply_subject
 from providers.errors import PermanentProviderError
 
 logger = logging.getLogger(__name__)
+
+
+def multilingual_vectors(texts: Sequence[str]) -> np.ndarray:
+    """The multilingual (USE) part of the shared encoder's vectors: unit length, 16 languages.
+
+    The email's vector is usually the one classification just computed (the encoder keeps the
+    last few), so retrieval costs one matrix product.
+    """
+    return shared_encoder().encode(texts)[:, USE_PART]
 
 
 class LocalAIProvider(AIProvider):
@@ -128,7 +139,9 @@ class LocalAIProvider(AIProvider):
     def _ready_knowledge_base(self) -> KnowledgeBase:
         with self._lock:
             if self._knowledge_base is None:
-                self._knowledge_base = KnowledgeBase.from_directory(self.knowledge_base_dir)
+                self._knowledge_base = KnowledgeBase.from_directory(
+                    self.knowledge_base_dir, embed=multilingual_vectors
+                )
             return self._knowledge_base
 
     @property
@@ -177,17 +190,11 @@ class LocalAIProvider(AIProvider):
         """Draft a reply from the best knowledge-base article for the email's category."""
         knowledge_base = self._ready_knowledge_base()
         query = email_classification_text(email)
-        if classification.language.startswith("en"):
-            matches = knowledge_base.search(query, category=classification.category)
-        else:
-            # The articles are English: similarity to another language is mostly noise, so
-            # cite the category's best article whatever its score (the confidence shows it).
-            matches = knowledge_base.search(
-                query,
-                category=classification.category,
-                min_similarity=0.0,
-                min_cross_category_similarity=math.inf,
-            )
+        # Semantic similarity in a multilingual space: a French email finds the English article
+        # that answers it, and none is cited when none does.
+        matches = knowledge_base.search(
+            query, category=classification.category, language=classification.language
+        )
         match = matches[0] if matches else None
         section = knowledge_base.best_section(match.article, query) if match else None
         composed = compose_draft(
@@ -204,5 +211,5 @@ class LocalAIProvider(AIProvider):
             confidence=composed.confidence,
             language=classification.language,
             provider=self.name,
-            model=f"template+tfidf-retrieval/{classification.model}",
+            model=f"template+semantic-retrieval/{classification.model}",
         )

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from providers.ai.base import Category, Classification, DraftReply, Entities
-from providers.ai.drafting import first_name
+from providers.ai.drafting import compose_draft, first_name
 from providers.ai.entities import EntityExtractor
-from providers.ai.knowledge_base import KnowledgeBase, article_sections
+from providers.ai.knowledge_base import ArticleMatch, KnowledgeBase, article_sections
 from providers.ai.language import detect_language
 from providers.ai.local import LocalAIProvider
 from providers.email.base import InboundEmail
@@ -142,8 +142,15 @@ def test_drafts_cite_existing_articles_with_a_bounded_confidence(
             article = kb.get(article_id)
             assert article is not None
             assert f'"{article.title}"' in draft.body
-    cited = [d for _, c, d in drafts if d.article_ids]
-    assert len(cited) >= len(drafts) - 2
+    cited = {e.subject: d.article_ids for e, _, d in drafts}
+    # An article is cited where one answers the email, in any language...
+    assert cited["Charged twice"] == ["kb-double-charge"]
+    assert cited["Re: Password reset"] == ["kb-password-reset"]
+    assert cited["Doppelte Abbuchung"] == ["kb-double-charge"]
+    assert cited["Reembolso"] == ["kb-refund-policy"]
+    # ...and none where none does (no article says whether a backpack fits a 16-inch laptop).
+    assert cited["Backpack"] == [] and cited[""] == []
+    assert sum(1 for ids in cited.values() if ids) >= 10
 
 
 def test_draft_quotes_the_order_number_of_the_email(
@@ -251,3 +258,57 @@ def test_empty_knowledge_base_gives_a_holding_reply(
     assert draft.article_ids == []
     assert "ORD-123456" in draft.body and "€20" in draft.body
     assert draft.confidence <= 0.25
+
+
+def _classified(language: str, category: str = "refund") -> Classification:
+    return Classification(
+        category=category,
+        category_confidence=0.9,
+        priority="normal",
+        priority_confidence=0.8,
+        sentiment="neutral",
+        sentiment_confidence=0.8,
+        language=language,
+        language_confidence=0.9,
+        provider="local",
+        model="test",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "closing"),
+    [
+        ("pt", "Olá Rita,", "Com os melhores cumprimentos,"),
+        ("it", "Gentile Rita,", "Cordiali saluti,"),
+        ("nl", "Beste Rita,", "Met vriendelijke groet,"),
+    ],
+)
+def test_portuguese_italian_and_dutch_drafts_are_written_in_the_language(
+    kb: KnowledgeBase, language: str, greeting: str, closing: str
+) -> None:
+    article = kb.get("kb-refund-policy")
+    assert article is not None
+    match = ArticleMatch(article, 0.4, in_category=True, reliability=0.8)
+    composed = compose_draft(
+        from_name="Rita Sousa",
+        email_text="Refund",
+        classification=_classified(language),
+        match=match,
+        section=None,
+    )
+    assert composed.body.startswith(f"{greeting}\n") and closing in composed.body
+    assert f'"{article.title}"' in composed.body and composed.article_ids == [article.article_id]
+    assert detect_language(composed.body).code == language
+
+
+def test_without_a_matching_article_the_draft_promises_a_person_and_cites_nothing() -> None:
+    composed = compose_draft(
+        from_name="Ann",
+        email_text="How do I activate my card?",
+        classification=_classified("en", "technical"),
+        match=None,
+        section=None,
+    )
+    assert composed.article_ids == []
+    assert "A member of our team will look into your message" in composed.body
+    assert composed.confidence <= 0.25

@@ -8,6 +8,7 @@ import pytest
 
 from providers.ai.base import KnowledgeArticle
 from providers.ai.knowledge_base import KnowledgeBase, article_sections, parse_article
+from providers.ai.local import multilingual_vectors
 from providers.ai.taxonomy import SUPPORT_CATEGORIES
 from providers.errors import ProviderConfigError
 
@@ -90,3 +91,71 @@ def test_best_section(kb: KnowledgeBase) -> None:
     assert article is not None
     section = kb.best_section(article, "the reset email does not arrive, nothing in spam")
     assert section is not None and section.heading == "If the reset email does not arrive"
+
+
+def test_whole_category_articles_are_cited_however_little_the_words_overlap(
+    kb: KnowledgeBase,
+) -> None:
+    article = kb.get("kb-feature-requests")
+    assert article is not None and article.whole_category
+    assert [
+        m.article.article_id for m in kb.search("Could you add export to Excel?", "feature_request")
+    ] == ["kb-feature-requests"]
+    # The same words under a category whose articles must answer the question: nothing.
+    assert kb.search("Could you add export to Excel?", category="account") == []
+
+
+def test_the_answers_field_is_checked() -> None:
+    header = "---\nid: a1\ntitle: T\ncategory: billing\n"
+    assert parse_article(header + "answers: Whole Category\n---\nbody").whole_category
+    assert not parse_article(header + "---\nbody").whole_category
+    with pytest.raises(ProviderConfigError, match="'answers' must be"):
+        parse_article(header + "answers: everything\n---\nbody", "bad.md")
+
+
+@pytest.fixture(scope="module")
+def semantic_kb() -> KnowledgeBase:
+    return KnowledgeBase.from_directory(embed=multilingual_vectors)
+
+
+@pytest.mark.parametrize(
+    ("query", "category", "expected"),
+    [
+        ("I forgot my password and the reset email never arrives", "account", "kb-password-reset"),
+        (
+            "J'ai oublié mon mot de passe et je ne reçois pas l'e-mail",
+            "account",
+            "kb-password-reset",
+        ),
+        ("Me cobraron dos veces el mismo pedido", "billing", "kb-double-charge"),
+        (
+            "Das Paket ist als zugestellt markiert, aber nicht angekommen",
+            "shipping",
+            "kb-lost-parcel",
+        ),
+        ("The app crashes every time I open it", "technical", "kb-app-troubleshooting"),
+    ],
+)
+def test_semantic_search_finds_the_answer_in_any_language(
+    semantic_kb: KnowledgeBase, query: str, category: str, expected: str
+) -> None:
+    matches = semantic_kb.search(query, category=category)
+    assert [m.article.article_id for m in matches] == [expected]
+    assert 0 < matches[0].reliability <= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [
+        # Real BANKING77 queries whose answer is in no article of this shop's knowledge base.
+        ("How do I activate my new card?", "technical"),
+        ("What is the exchange rate for euros?", "billing"),
+        ("Can I get a virtual card?", "account"),
+    ],
+)
+def test_semantic_search_cites_nothing_that_does_not_answer(
+    semantic_kb: KnowledgeBase, query: str, category: str
+) -> None:
+    assert semantic_kb.search(query, category=category) == []
+    # The old floor cited whatever shared a word or two.
+    assert semantic_kb.search(query, category=category, min_similarity=0.01) != []
