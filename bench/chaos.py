@@ -37,7 +37,7 @@ from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
 from engine.service import Actor, ControlRefused, MailroomService, Role
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.factory import open_store
+from engine.store.factory import mongo_client_options, open_store
 from providers.email.demo_outbox import DemoOutbox
 
 log = logging.getLogger(__name__)
@@ -217,6 +217,8 @@ def run_chaos(
     env.pop("MAILROOM_SQLITE_PATH", None)
     env.pop("MAILROOM_OUTBOX_DIR", None)
     if base.mongodb_uri is not None:
+        # Every worker on the same server as this process (the URI may come from secrets.toml).
+        env["MONGODB_URI"] = base.mongodb_uri.get_secret_value()
         env["MAILROOM_MONGODB_DATABASE"] = f"mailroom_chaos_{uuid.uuid4().hex[:12]}"
     settings = Settings(
         data_dir=folder / "data",
@@ -278,7 +280,7 @@ def _drop_database(settings: Settings) -> None:
 
     assert settings.mongodb_uri is not None
     client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-        settings.mongodb_uri.get_secret_value()
+        settings.mongodb_uri.get_secret_value(), **mongo_client_options(settings)
     )
     try:
         client.drop_database(settings.mongodb_database)
