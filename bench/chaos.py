@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bench.mongo import drop_database
 from engine.models import (
     FINAL_EXECUTION_STATUSES,
     ExecutionStatus,
@@ -37,7 +38,7 @@ from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
 from engine.service import Actor, ControlRefused, MailroomService, Role
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.store.factory import mongo_client_options, open_store
+from engine.store.factory import open_store
 from providers.email.demo_outbox import DemoOutbox
 
 log = logging.getLogger(__name__)
@@ -269,23 +270,10 @@ def run_chaos(
     if report.ok and workdir is None:
         shutil.rmtree(folder, ignore_errors=True)
         if settings.mongodb_uri is not None:
-            _drop_database(settings)
+            drop_database(settings)
     else:
         report.problems.append(f"the store, outbox and worker logs are kept in {folder}")
     return report
-
-
-def _drop_database(settings: Settings) -> None:
-    import pymongo
-
-    assert settings.mongodb_uri is not None
-    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-        settings.mongodb_uri.get_secret_value(), **mongo_client_options(settings)
-    )
-    try:
-        client.drop_database(settings.mongodb_database)
-    finally:
-        client.close()
 
 
 def seed_store(store: Store, emails: int, seed_value: int) -> None:
