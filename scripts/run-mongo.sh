@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 port="${MAILROOM_MONGODB_PORT:-27817}"
-coproc server { exec .venv/bin/python -m bench.mongo --storage data/secantus --port "$port"; }
+# Its own session: a Ctrl-C reaches the app and the worker, which stop first; then the trap
+# stops the server, so the worker can still sign off.
+coproc server { exec setsid .venv/bin/python -m bench.mongo --storage data/secantus --port "$port"; }
 server_pid=$server_PID
 
 stop_server() {
