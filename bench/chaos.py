@@ -54,6 +54,9 @@ WORKER_ENV = {
     "MAILROOM_WORKER_SHUTDOWN_GRACE_SECONDS": "5",
 }
 
+#: The workers' lease on MongoDB (see run_chaos).
+MONGODB_LEASE_SECONDS = "10"
+
 
 @dataclass
 class ChaosReport:
@@ -220,6 +223,9 @@ def run_chaos(
     if base.mongodb_uri is not None:
         # Every worker on the same server as this process (the URI may come from secrets.toml).
         env["MONGODB_URI"] = base.mongodb_uri.get_secret_value()
+        # Every renewal is a round trip to the server; on a loaded machine (or secantusdb)
+        # one can take a second, and a 3 s lease is then lost to another worker over and over.
+        env["MAILROOM_WORKER_LEASE_SECONDS"] = MONGODB_LEASE_SECONDS
         env["MAILROOM_MONGODB_DATABASE"] = f"mailroom_chaos_{uuid.uuid4().hex[:12]}"
     settings = Settings(
         data_dir=folder / "data",
