@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt constraints.txt scripts/install-debian-packages.sh | sha256sum | cut -c1-12)
 
-.PHONY: run test lint setup worker install install-dev bench
+.PHONY: run run-mongo test lint setup worker install install-dev bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ setup: install
 ## Start the app on http://localhost:8501 and one engine worker beside it (Ctrl-C stops both).
 run: setup
 	bash scripts/run.sh
+
+## The same on MongoDB: a local secantusdb server (data/secantus), the app and a worker on it.
+run-mongo: install-dev
+	bash scripts/run-mongo.sh
 
 worker: setup
 	$(PY) -m engine worker

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from bench.mongo import drop_database
 from engine.adapters import build_ai_provider, build_providers
 from engine.mail.triggers import poll_trigger, trigger_nodes
 from engine.models import (
@@ -39,6 +41,8 @@ from engine.models import (
 from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node, seed
 from engine.service import Actor, MailroomService, Role
 from engine.settings import Settings
+from engine.store.base import Store
+from engine.store.factory import open_store
 from engine.store.sqlite import SQLiteStore
 from engine.worker import Worker
 from providers.ai.taxonomy import support_taxonomy
@@ -64,23 +68,32 @@ def percentile(values: list[float], share: float) -> float:
 class _Bench:
     folder: Path
     settings: Settings
-    store: SQLiteStore
+    store: Store
 
     @classmethod
     def fresh(cls, base: Settings, concurrency: int) -> _Bench:
+        """A fresh store: SQLite in a temporary folder, or a database of its own on the
+        MongoDB of ``MONGODB_URI`` when it is set (dropped by ``close``)."""
         folder = Path(tempfile.mkdtemp(prefix="mailroom-bench-"))
         settings = Settings(
             data_dir=folder,
             models_dir=base.model_store_dir.resolve(),
             worker_concurrency=concurrency,
+            mongodb_uri=base.mongodb_uri,
+            mongodb_database=f"mailroom_bench_{uuid.uuid4().hex[:12]}",
         )
-        store = SQLiteStore(settings.database_file)
+        store = open_store(settings)
         store.setup()
         seed(store)
         return cls(folder, settings, store)
 
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.settings.mongodb_uri is None else "mongodb"
+
     def close(self) -> None:
         self.store.close()
+        drop_database(self.settings)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -150,6 +163,7 @@ def bench_empty(base: Settings, executions: int, concurrency: int = 2) -> dict[s
         worker.executor.close()
         return {
             "benchmark": "empty",
+            "backend": bench.backend,
             "executions": executions,
             "executions_per_second": round(executions / seconds, 1),
             "ingest_emails_per_second": round(executions / ingest_seconds, 1),
@@ -228,6 +242,7 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
         overhead_ms = max(0.0, (seconds - floor_seconds) / emails / nodes_run * 1000 * concurrency)
         return {
             "benchmark": "pipeline",
+            "backend": bench.backend,
             "emails": emails,
             "emails_per_second": round(rate, 1),
             "ingest_emails_per_second": round(emails / ingest_seconds, 1),

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bench.mongo import drop_database
 from engine.models import (
     FINAL_EXECUTION_STATUSES,
     ExecutionStatus,
@@ -52,6 +53,9 @@ WORKER_ENV = {
     "MAILROOM_WORKER_RELOAD_SECONDS": "2",
     "MAILROOM_WORKER_SHUTDOWN_GRACE_SECONDS": "5",
 }
+
+#: The workers' lease on MongoDB (see run_chaos).
+MONGODB_LEASE_SECONDS = "10"
 
 
 @dataclass
@@ -217,6 +221,11 @@ def run_chaos(
     env.pop("MAILROOM_SQLITE_PATH", None)
     env.pop("MAILROOM_OUTBOX_DIR", None)
     if base.mongodb_uri is not None:
+        # Every worker on the same server as this process (the URI may come from secrets.toml).
+        env["MONGODB_URI"] = base.mongodb_uri.get_secret_value()
+        # Every renewal is a round trip to the server; on a loaded machine (or secantusdb)
+        # one can take a second, and a 3 s lease is then lost to another worker over and over.
+        env["MAILROOM_WORKER_LEASE_SECONDS"] = MONGODB_LEASE_SECONDS
         env["MAILROOM_MONGODB_DATABASE"] = f"mailroom_chaos_{uuid.uuid4().hex[:12]}"
     settings = Settings(
         data_dir=folder / "data",
@@ -267,23 +276,10 @@ def run_chaos(
     if report.ok and workdir is None:
         shutil.rmtree(folder, ignore_errors=True)
         if settings.mongodb_uri is not None:
-            _drop_database(settings)
+            drop_database(settings)
     else:
         report.problems.append(f"the store, outbox and worker logs are kept in {folder}")
     return report
-
-
-def _drop_database(settings: Settings) -> None:
-    import pymongo
-
-    assert settings.mongodb_uri is not None
-    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-        settings.mongodb_uri.get_secret_value()
-    )
-    try:
-        client.drop_database(settings.mongodb_database)
-    finally:
-        client.close()
 
 
 def seed_store(store: Store, emails: int, seed_value: int) -> None:

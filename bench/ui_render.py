@@ -33,6 +33,7 @@ from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.service import MailroomService
 from engine.settings import Settings
 from engine.store._codec import time_text
+from engine.store.sqlite import SQLiteStore
 from engine.worker import Worker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,8 +172,11 @@ def fill_history(bench: _Bench, emails: int) -> dict[str, int]:
     clones = max(0, emails - TEMPLATE_EMAILS - WAITING_EMAILS)
     span = HISTORY_DAYS * 86400.0
     now = utcnow()
-    db = bench.store._connection()  # the bench owns this store; bulk SQL, not the Store port
-    with bench.store._lock:
+    store = bench.store
+    if not isinstance(store, SQLiteStore):
+        raise TypeError("the history is filled with bulk SQL: bench ui runs on SQLite")
+    db = store._connection()  # the bench owns this store; bulk SQL, not the Store port
+    with store._lock:
         julian_now = db.execute("SELECT julianday(?)", (time_text(now)[:23],)).fetchone()[0]
         if julian_now is None:
             raise ValueError(f"SQLite could not read the time {time_text(now)!r}")
@@ -260,7 +264,7 @@ def bench_ui(base: Settings, emails: int, renders: int = 5) -> dict[str, Any]:
     for name in logging.root.manager.loggerDict:
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
-    bench = _Bench.fresh(base, 2)
+    bench = _Bench.fresh(base.model_copy(update={"mongodb_uri": None}), 2)  # SQLite only
     try:
         _make_templates(bench)
         started = time.perf_counter()

@@ -34,6 +34,7 @@ SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRET_FIELDS = frozenset(
     {
         "mongodb_uri",
+        "mongodb_password",
         "imap_password",
         "smtp_password",
         "sendgrid_api_key",
@@ -102,6 +103,33 @@ class Settings(BaseSettings):
         description="When set, the MongoDB backend is used instead of SQLite.",
     )
     mongodb_database: str = "mailroom"
+    # Production MongoDB (a replica set or Atlas): the URI may carry all of these as options;
+    # a setting here wins over the URI's, so the URI can stay free of the password.
+    mongodb_write_concern: str = Field(
+        default="majority",
+        pattern=r"^(majority|[1-9][0-9]?)$",
+        description="Acknowledgement every write waits for: majority (the default) or a count.",
+    )
+    mongodb_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="How long an operation waits for a reachable server before failing.",
+    )
+    mongodb_username: str | None = Field(default=None, description="MongoDB user (SCRAM).")
+    mongodb_password: SecretStr | None = Field(default=None, description="MongoDB password.")
+    mongodb_auth_source: str | None = Field(
+        default=None, description="Database holding the MongoDB user (admin when unset)."
+    )
+    mongodb_tls: bool | None = Field(
+        default=None, description="Require TLS to MongoDB (mongodb+srv:// turns it on already)."
+    )
+    mongodb_tls_ca_file: Path | None = Field(
+        default=None, description="CA bundle that signed the MongoDB servers' certificates."
+    )
+    mongodb_tls_certificate_key_file: Path | None = Field(
+        default=None, description="Client certificate and key (PEM) for x.509 authentication."
+    )
 
     worker_lease_seconds: float = Field(default=30.0, gt=0)
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
@@ -279,6 +307,20 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
+
+    @field_validator("mongodb_tls_ca_file", "mongodb_tls_certificate_key_file")
+    @classmethod
+    def _readable_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("no such file")
+        return value
+
+    @model_validator(mode="after")
+    def _mongodb_user_has_a_password(self) -> Settings:
+        # The password alone is fine: the user may be named in the URI.
+        if self.mongodb_username is not None and self.mongodb_password is None:
+            raise ValueError("MAILROOM_MONGODB_USERNAME is set without MAILROOM_MONGODB_PASSWORD")
+        return self
 
     @field_validator("ai_classify_chain", "ai_draft_chain")
     @classmethod

@@ -1,5 +1,6 @@
 """Factories shared by the whole suite: settings on a temporary folder, a real SQLite store,
-the default providers (with the local model trained once per session)."""
+the default providers (with the local model trained once per session), and the session's
+MongoDB server."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from engine.store.sqlite import SQLiteStore
 from providers.ai.base import AIProvider
 from providers.ai.local import LocalAIProvider
 from providers.ai.sentence_encoder import shared_encoder
+from tests.mongo_server import EXTERNAL_MONGODB_URI, secantus_server
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +99,14 @@ def make_providers(settings: Settings, local_ai: LocalAIProvider) -> Callable[..
 @pytest.fixture
 def providers(make_providers: Callable[..., ProviderSet]) -> ProviderSet:
     return make_providers()
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The MongoDB the ``mongodb`` cases run on: MONGODB_URI when set, otherwise a secantusdb
+    wire-protocol server started for the session (and stopped at its end)."""
+    if EXTERNAL_MONGODB_URI:
+        yield EXTERNAL_MONGODB_URI
+        return
+    with secantus_server(tmp_path_factory.mktemp("secantusdb")) as uri:
+        yield uri

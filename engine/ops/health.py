@@ -94,7 +94,9 @@ def database_check(store: Store, settings: Settings) -> Check:
     try:
         emails = store.count_emails()
         executions = sum(store.count_executions_by_status().values())
-    except (StoreError, OSError) as exc:
+    except StoreError as exc:  # the store's own messages name no password or URI
+        return Check("database", name, Health.ERROR, f"cannot read: {exc}")
+    except OSError as exc:
         return Check("database", name, Health.ERROR, f"cannot read: {type(exc).__name__}")
     return Check("database", name, Health.OK, f"{emails} emails, {executions} executions")
 
@@ -145,10 +147,9 @@ def worker_checks(store: Store, within_seconds: float = 30.0) -> list[Check]:
 
 
 def system_health(store: Store, settings: Settings) -> list[Check]:
-    """Every check, database first."""
-    return [
-        database_check(store, settings),
-        *worker_checks(store),
-        *ai_checks(settings),
-        *mailbox_checks(store),
-    ]
+    """Every check, database first. While the database cannot be read, the workers and
+    mailboxes (which are read from it) are not listed: the outage is the one thing shown."""
+    database = database_check(store, settings)
+    if database.health == Health.ERROR:
+        return [database, *ai_checks(settings)]
+    return [database, *worker_checks(store), *ai_checks(settings), *mailbox_checks(store)]

@@ -58,6 +58,7 @@ class MetricsOperations(ServiceCore):
     def status_summary(self) -> dict[str, Any]:
         """Counts for ``python -m engine status``: emails, executions, approvals, replies."""
         by_status = self.store.count_executions_by_status()
+        workers = self.live_workers()
         return {
             "emails": self.store.count_emails(),
             "executions": {
@@ -70,7 +71,12 @@ class MetricsOperations(ServiceCore):
             "notifications_sent": self.store.count_outbox(
                 OutboxKind.NOTIFICATION, OutboxStatus.SENT
             ),
-            "workers_alive": len(self.live_workers()),
+            "workers_alive": len(workers),
+            # Where they run: one entry per host, with the worker processes alive there.
+            "workers_by_host": {
+                host: sorted(w.pid for w in workers if w.hostname == host)
+                for host in sorted({w.hostname for w in workers})
+            },
         }
 
     @requires("view_metrics")

@@ -12,7 +12,13 @@ from __future__ import annotations
 from abc import abstractmethod
 
 from engine.encryption import FieldCipher
-from engine.store.errors import SchemaTooNew, StoreError, WorkflowNotFound
+from engine.store.errors import (
+    SchemaTooNew,
+    StoreError,
+    StoreOperationFailed,
+    StoreUnavailable,
+    WorkflowNotFound,
+)
 from engine.store.ports import (
     AdminStore,
     ApprovalStore,
@@ -24,7 +30,14 @@ from engine.store.ports import (
     WorkflowStore,
 )
 
-__all__ = ["SchemaTooNew", "Store", "StoreError", "WorkflowNotFound"]
+__all__ = [
+    "SchemaTooNew",
+    "Store",
+    "StoreError",
+    "StoreOperationFailed",
+    "StoreUnavailable",
+    "WorkflowNotFound",
+]
 
 
 class Store(

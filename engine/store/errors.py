@@ -27,3 +27,17 @@ class SchemaTooNew(StoreError):
         )
         self.found = found
         self.known = known
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached (down, restarting, network cut) after the driver's own
+    retry: nothing was changed that the caller can rely on; try again later."""
+
+
+class StoreOperationFailed(StoreError):
+    """The database answered with an error the driver does not retry (``code`` when it gave
+    one): the operation was not applied."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code

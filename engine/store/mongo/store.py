@@ -9,6 +9,7 @@ from engine.store.mongo.approvals import MongoApprovalStore
 from engine.store.mongo.database import Index
 from engine.store.mongo.emails import MongoEmailStore
 from engine.store.mongo.executions import MongoExecutionStore
+from engine.store.mongo.faults import translate_errors
 from engine.store.mongo.outbox import MongoOutboxStore
 from engine.store.mongo.protection import MongoDataProtectionStore
 from engine.store.mongo.rollups import MongoRollupStore
@@ -44,3 +45,7 @@ class MongoStore(
         # One by one: mongomock's create_indexes drops partialFilterExpression.
         for index in INDEXES:
             self._collection(index.collection).create_index(index.keys, **index.options())
+
+
+# Every Store operation reports the driver's failures as the store's own errors.
+translate_errors(MongoStore, frozenset(Store.__abstractmethods__))

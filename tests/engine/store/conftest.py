@@ -7,7 +7,6 @@ otherwise on a secantusdb server the session starts. A test marked
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +18,12 @@ from engine.encryption import FieldCipher, new_key, parse_key
 from engine.store.base import Store
 from engine.store.mongo import MongoStore
 from engine.store.sqlite import SQLiteStore
-from tests.mongo_server import mongodb_store, secantus_server
-
-# Read at import: the suite's autouse fixture removes MONGODB_URI from the environment so that
-# no other test reaches a developer's database by accident.
-MONGODB_URI = os.environ.get("MONGODB_URI")
+from tests.mongo_server import EXTERNAL_MONGODB_URI, mongodb_store
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Turn ``wire_server_limitation`` into a strict xfail where the test runs on secantusdb."""
-    if MONGODB_URI:
+    if EXTERNAL_MONGODB_URI:
         return
     for item in items:
         marker = item.get_closest_marker("wire_server_limitation")
@@ -41,17 +36,6 @@ def _on_mongodb(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
     backend = str(callspec.params.get("store", "")) if callspec is not None else ""
     return backend.startswith("mongodb") or "mongodb_uri" in getattr(item, "fixturenames", ())
-
-
-@pytest.fixture(scope="session")
-def mongodb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The MongoDB the ``mongodb`` cases run on: MONGODB_URI when set, otherwise a secantusdb
-    wire-protocol server started for the session (and stopped at its end)."""
-    if MONGODB_URI:
-        yield MONGODB_URI
-        return
-    with secantus_server(tmp_path_factory.mktemp("secantusdb")) as uri:
-        yield uri
 
 
 @pytest.fixture(
