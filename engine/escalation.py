@@ -100,6 +100,7 @@ def _notify(
         ),
         severity="urgent" if approval.priority in ("urgent", "high") else "warning",
         fields={"Approval": approval.approval_id, "Category": approval.classification.category},
+        channel=channel,
     )
     message = OutboxMessage(
         idempotency_key=f"escalation:{approval.approval_id}",
