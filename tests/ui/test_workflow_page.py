@@ -50,9 +50,14 @@ def test_toggling_off_and_on_changes_the_stored_status(
     at = open_page("workflow")
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(False).run()
     assert not at.exception
-    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.DRAFT
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.OFF
     assert at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").value is False
     assert at.success
+    # Off is shown and audited as "off", not as "draft".
+    [status] = [md.value for md in at.markdown if md.value.startswith("**Status**")]
+    assert "[off]" in status and "draft" not in status
+    [toggled] = [e for e in service.store.list_audit() if e.action == "toggle_workflow"]
+    assert toggled.before == {"status": "active"} and toggled.after == {"status": "off"}
 
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(True).run()
     assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.ACTIVE
