@@ -23,7 +23,7 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
-from engine.nodes.base import NodeCategory, NodeType
+from engine.nodes.base import APPLIES_WHEN, NodeCategory, NodeType
 from engine.ops.backfill import BackfillProgress, BackfillRefused
 from engine.ops.retrain import RetrainReport
 from engine.roles import Actor, Role
@@ -56,6 +56,7 @@ from providers.ai.taxonomy import SUPPORT_TAXONOMY
 from providers.email.sanitise import sanitise_html
 
 __all__ = [
+    "APPLIES_WHEN",
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
