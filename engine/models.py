@@ -29,6 +29,10 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+#: Who acts when the engine itself decides or audits something (an approval timed out).
+SYSTEM_ACTOR = "mailroom"
+
+
 class WorkflowStatus(StrEnum):
     """On (new emails start executions), off, or archived."""
 
