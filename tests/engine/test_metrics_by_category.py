@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from engine.models import SYSTEM_ACTOR, Approval, ApprovalStatus, RollupIncrement, utcnow
+from engine.models import (
+    SYSTEM_ACTOR,
+    Approval,
+    ApprovalStatus,
+    RollupIncrement,
+    RollupRow,
+    utcnow,
+)
 from engine.rollups import (
     AUTOMATIC,
     BY_PERSON,
@@ -43,14 +50,14 @@ def _approval(category: str, **fields: object) -> Approval:
             model="test",
         ),
         draft=DraftReply(subject="Re: x", body="Hello", confidence=0.8, provider="t", model="t"),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
-def _sums(rows: list[object]) -> dict[str, int]:
+def _sums(rows: list[RollupRow]) -> dict[str, int]:
     sums: dict[str, int] = {}
     for row in rows:
-        sums[row.key] = sums.get(row.key, 0) + row.count  # type: ignore[attr-defined]
+        sums[row.key] = sums.get(row.key, 0) + row.count
     return sums
 
 
