@@ -127,3 +127,46 @@ def test_ai_usage_by_provider() -> None:
         {"provider": "openai", "calls": 3, "tokens": 1200.0, "cost_usd": 0}
     ]
     assert by_provider({}).empty
+
+
+def test_sla_counts_drafts_waiting_past_due_and_automation_rate_shows(
+    open_page: Callable[..., AppTest], store: Store
+) -> None:
+    from engine.rollups import reply_sent_increments
+    from tests.engine.test_metrics_by_category import _approval
+
+    now = datetime.now(UTC)
+    store.increment_rollups(
+        reply_sent_increments(  # sent in time, no person: automatic
+            received_at=now - timedelta(minutes=20),
+            sent_at=now - timedelta(minutes=10),
+            category="billing",
+            due_at=now + timedelta(hours=1),
+        )
+        + reply_sent_increments(  # sent in time, approved by a person
+            received_at=now - timedelta(minutes=20),
+            sent_at=now - timedelta(minutes=10),
+            category="shipping",
+            due_at=now + timedelta(hours=1),
+            decided_by="bea",
+        )
+    )
+    store.increment_rollups(
+        [
+            RollupIncrement(bucket=now, metric="emails_by_category", key=category)
+            for category in ("billing", "shipping")
+        ]
+    )
+    store.create_approval(_approval("billing", node_id="a1", due_at=now - timedelta(minutes=1)))
+    store.create_approval(_approval("billing", node_id="a2", due_at=now + timedelta(hours=3)))
+
+    at = open_page("metrics", user="ann")
+    assert not at.exception
+    metrics = {metric.label: metric.value for metric in at.metric}
+    # Two sent in time and one draft waiting past its due time; the draft not yet due is not
+    # counted.
+    assert metrics["SLA met"] == "67%"
+    assert metrics["Automation rate"] == "50%"
+    at.multiselect(key="metrics-categories").set_value(["shipping"]).run()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["SLA met"] == "100%" and metrics["Automation rate"] == "0%"
