@@ -210,7 +210,9 @@ def render_node_form(
             if spec in leading or not applies(spec, values):
                 continue
             key = f"{form_key}-{spec.name}"
-            raw[spec.name] = _widget(spec, _shown(spec, values[spec.name]), key)
+            # A JSON setting left unset stays empty (its default may not be JSON as such).
+            value = node.config.get(spec.name) if spec.kind == "json" else values[spec.name]
+            raw[spec.name] = _widget(spec, _shown(spec, value), key)
             _error(spec, errors)
         unknown = [k for k in errors if k and k not in raw]
         for key in unknown:
