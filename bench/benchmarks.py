@@ -139,7 +139,7 @@ def bench_empty(base: Settings, executions: int, concurrency: int = 2) -> dict[s
     """A trigger → no-op workflow: how many executions a worker finishes per second."""
     bench = _Bench.fresh(base, concurrency)
     try:
-        bench.store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
+        bench.store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.OFF)
         nodes = [
             _node("trigger", "email_trigger", "Mail", 0, 0, batch_size=500),
             _node("noop", "transform", "No-op", 200, 0),

@@ -285,7 +285,7 @@ def run_chaos(
 def seed_store(store: Store, emails: int, seed_value: int) -> None:
     """The chaos workflow on, the default one off (workers seed it when they start)."""
     seed(store)
-    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
+    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.OFF)
     store.save_workflow(chaos_workflow(emails, seed_value))
 
 

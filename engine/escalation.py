@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from engine.decisions import record_decision
 from engine.models import (
+    SYSTEM_ACTOR,
     Approval,
     ApprovalStatus,
     AuditEntry,
@@ -25,7 +26,6 @@ from providers.notify.base import Notification, Notifier
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "approval-escalations"
-SYSTEM_ACTOR = "mailroom"
 DEFAULT_CHANNEL = "#support-escalations"
 
 
@@ -100,6 +100,7 @@ def _notify(
         ),
         severity="urgent" if approval.priority in ("urgent", "high") else "warning",
         fields={"Approval": approval.approval_id, "Category": approval.classification.category},
+        channel=channel,
     )
     message = OutboxMessage(
         idempotency_key=f"escalation:{approval.approval_id}",

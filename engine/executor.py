@@ -42,7 +42,12 @@ from engine.nodes import get_node_type
 from engine.nodes.base import NodeContext
 from engine.ops import telemetry
 from engine.ops.logs import correlation
-from engine.rollups import hour_bucket, node_latency_increment
+from engine.rollups import (
+    execution_category,
+    hour_bucket,
+    node_latency_increment,
+    split_by_category,
+)
 from engine.settings import Settings
 from engine.store.base import Store
 
@@ -356,17 +361,15 @@ class _Run:
         run.completed_at = self.x.clock()
         run.active_outputs = list(result.fired_outputs)
         self.execution.metrics.total_runtime_ms += outcome.elapsed_ms
-        self.rollups.append(
-            RollupIncrement(
-                bucket=hour_bucket(run.completed_at),
-                metric="node_runtime_ms",
-                key=node.node_id,
-                total=outcome.elapsed_ms,
-            )
+        runtime = RollupIncrement(
+            bucket=hour_bucket(run.completed_at),
+            metric="node_runtime_ms",
+            key=node.node_id,
+            total=outcome.elapsed_ms,
         )
-        self.rollups.append(
-            node_latency_increment(node.node_id, run.completed_at, outcome.elapsed_ms)
-        )
+        latency = node_latency_increment(node.node_id, run.completed_at, outcome.elapsed_ms)
+        category = execution_category(self.execution)
+        self.rollups.extend(split_by_category([runtime, latency], category))
 
     def _fail(self, run: NodeExecution, error: str) -> None:
         run.status = NodeStatus.FAILED
@@ -467,17 +470,16 @@ class _Run:
         execution.metrics.emails_processed = 1 if execution.email_id else 0
         execution.metrics.success_rate = done / (done + failed) if done + failed else 0.0
         bucket = hour_bucket(now)
-        self.rollups.append(
-            RollupIncrement(bucket=bucket, metric="executions_by_status", key=status)
-        )
-        self.rollups.append(
+        finished = [
+            RollupIncrement(bucket=bucket, metric="executions_by_status", key=status),
             RollupIncrement(
                 bucket=bucket,
                 metric="execution_runtime_ms",
                 key=execution.workflow_id,
                 total=execution.metrics.total_runtime_ms,
-            )
-        )
+            ),
+        ]
+        self.rollups.extend(split_by_category(finished, execution_category(execution)))
         self._write_last()
         telemetry.execution_finished(status)
         log.info("execution %s after %d nodes (%d failed)", status, done, failed)

@@ -29,10 +29,25 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex}"
 
 
+#: Who acts when the engine itself decides or audits something (an approval timed out).
+SYSTEM_ACTOR = "mailroom"
+
+
 class WorkflowStatus(StrEnum):
+    """On (new emails start executions), off, or archived."""
+
     ACTIVE = "active"
-    DRAFT = "draft"
+    OFF = "off"
     ARCHIVED = "archived"
+
+    @classmethod
+    def _missing_(cls, value: object) -> WorkflowStatus | None:
+        # Versions before issue 27 stored a workflow switched off as "draft"; it means off.
+        return cls.OFF if value == "draft" else None
+
+    def stored_as(self) -> list[str]:
+        """Every value a store may hold for this status (older versions wrote "draft")."""
+        return [self.value, "draft"] if self is WorkflowStatus.OFF else [self.value]
 
 
 class ExecutionStatus(StrEnum):
@@ -111,7 +126,7 @@ class Workflow(BaseModel):
     name: str
     description: str = ""
     workflow_type: str = "email_automation"
-    status: WorkflowStatus = WorkflowStatus.DRAFT
+    status: WorkflowStatus = WorkflowStatus.OFF
     tags: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -13,7 +13,14 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from engine.models import Approval, ApprovalStatus, RollupIncrement
+from engine.models import (
+    SYSTEM_ACTOR,
+    Approval,
+    ApprovalStatus,
+    ExecutionLog,
+    NodeStatus,
+    RollupIncrement,
+)
 from providers.ai.base import Classification, Usage
 
 #: Upper bounds (ms, inclusive) of the latency histogram's buckets; the last one is open.
@@ -40,12 +47,67 @@ NODE_LATENCY_HISTOGRAM = "node_latency_hist"
 FIRST_RESPONSE = "first_response_s"
 SLA = "sla"
 DRAFT_EDIT_SHARE = "draft_edit_share"
+#: Replies sent, keyed ``automatic`` (no person decided: no approval node, or approved by the
+#: system) or ``person``: the automation rate.
+REPLIES_SENT = "replies_sent"
+AUTOMATIC, BY_PERSON = "automatic", "person"
 KEY_SEPARATOR = "|"
+#: Metrics whose key is already the email's category.
+CATEGORY_KEYED = frozenset({"emails_by_category", DRAFT_EDIT_SHARE, FIRST_RESPONSE})
+#: Every other metric is also written split by category: ``<metric>@category`` with keys
+#: ``<category>|<key>``, so any figure can be filtered by category from the rollups alone.
+CATEGORY_SPLIT_SUFFIX = "@category"
+#: The category of an email not (yet) classified: nodes that ran before classification, an
+#: execution that failed or was cancelled before it.
+UNCATEGORISED = "uncategorised"
 
 
 def hour_bucket(at: datetime) -> datetime:
     """The start of the UTC hour containing ``at``."""
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def by_category(metric: str) -> str:
+    """The name of ``metric`` split by category."""
+    return f"{metric}{CATEGORY_SPLIT_SUFFIX}"
+
+
+def split_by_category(
+    increments: Iterable[RollupIncrement], category: str
+) -> list[RollupIncrement]:
+    """``increments`` and, for each one whose metric is not keyed by category already, its twin
+    in the metric split by category (key ``category|key``)."""
+    kept = list(increments)
+    twins = [
+        increment.model_copy(
+            update={
+                "metric": by_category(increment.metric),
+                "key": f"{category}{KEY_SEPARATOR}{increment.key}",
+            }
+        )
+        for increment in kept
+        if increment.metric not in CATEGORY_KEYED
+    ]
+    return kept + twins
+
+
+def split_category_key(key: str) -> tuple[str, str]:
+    """``("billing", "urgent")`` from the split key ``"billing|urgent"``."""
+    category, _, rest = key.partition(KEY_SEPARATOR)
+    return category, rest
+
+
+def execution_category(execution: ExecutionLog) -> str:
+    """The category the execution's email was classified in (its latest classification), or
+    ``UNCATEGORISED`` before that."""
+    category = UNCATEGORISED
+    for run in execution.node_executions:
+        found = (
+            run.output_data.get("classification") if run.status == NodeStatus.COMPLETED else None
+        )
+        if isinstance(found, dict) and found.get("category"):
+            category = str(found["category"])
+    return category
 
 
 def _bound_key(bound: float) -> str:
@@ -143,23 +205,36 @@ def decision_increments(decided: Approval, at: datetime) -> list[RollupIncrement
                 total=edit_share(draft, final),
             )
         )
-    return increments
+    return split_by_category(increments, decided.classification.category)
+
+
+def answered_automatically(decided_by: str | None) -> bool:
+    """Whether a reply went out without a person: no approval decided it (none in the graph), or
+    the system did."""
+    return decided_by is None or decided_by == SYSTEM_ACTOR
 
 
 def reply_sent_increments(
-    *, received_at: datetime, sent_at: datetime, category: str, due_at: datetime | None
+    *,
+    received_at: datetime,
+    sent_at: datetime,
+    category: str,
+    due_at: datetime | None,
+    decided_by: str | None = None,
 ) -> list[RollupIncrement]:
-    """A first reply sent: time from receiving the email (by category), and the SLA kept or
-    breached when the reply had a deadline."""
+    """A first reply sent: time from receiving the email (by category), the SLA kept or
+    breached when the reply had a deadline, and whether a person decided it (``decided_by``)."""
     bucket = hour_bucket(sent_at)
     seconds = max((sent_at - received_at).total_seconds(), 0.0)
+    handled = AUTOMATIC if answered_automatically(decided_by) else BY_PERSON
     increments = [
-        RollupIncrement(bucket=bucket, metric=FIRST_RESPONSE, key=category, total=seconds)
+        RollupIncrement(bucket=bucket, metric=FIRST_RESPONSE, key=category, total=seconds),
+        RollupIncrement(bucket=bucket, metric=REPLIES_SENT, key=handled),
     ]
     if due_at is not None:
         key = "met" if sent_at <= due_at else "breached"
         increments.append(RollupIncrement(bucket=bucket, metric=SLA, key=key))
-    return increments
+    return split_by_category(increments, category)
 
 
 def ai_usage_increments(
@@ -195,4 +270,4 @@ def classification_increments(bucket: datetime, result: Classification) -> list[
         increments.append(
             RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
         )
-    return increments
+    return split_by_category(increments, result.category)

@@ -10,14 +10,13 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from engine.service import DRAFT_EDIT_SHARE, FIRST_RESPONSE, SLA
+from engine.service import AUTOMATIC, DRAFT_EDIT_SHARE, FIRST_RESPONSE, REPLIES_SENT
 from ui.charts import bar_chart, pie_chart
 from ui.context import current_actor, get_service
 from ui.format import STATUS_COLOURS
 from ui.metrics import (
     METRICS,
     by_provider,
-    filter_categories,
     mean_by_key,
     node_percentiles,
     rollup_frame,
@@ -30,7 +29,7 @@ PRIORITY_HEX = {"urgent": "#e53935", "high": "#fb8c00", "normal": "#1e88e5", "lo
 SENTIMENT_HEX = {"positive": "#43a047", "neutral": "#9e9e9e", "negative": "#e53935"}
 APPROVAL_HEX = {"approved": "#43a047", "rejected": "#e53935"}
 EDIT_HEX = {"unedited": "#43a047", "edited": "#fb8c00"}
-SLA_HEX = {"met": "#43a047", "breached": "#e53935"}
+SLA_HEX = {"met": "#43a047", "breached": "#e53935", "open, past due": "#8e24aa"}
 
 service = get_service()
 actor = current_actor("metrics")
@@ -53,16 +52,26 @@ start, end = dates[0], dates[-1]
 since = datetime.combine(start, time.min, UTC)
 until = datetime.combine(end + timedelta(days=1), time.min, UTC)
 
-raw = {metric: rollup_frame(service.rollups(actor, metric, since, until)) for metric in METRICS}
-known_categories = sorted(set(raw["emails_by_category"]["key"].dropna()))
+volume_rows = service.rollups(actor, "emails_by_category", since, until)
+known_categories = sorted({row.key for row in volume_rows})
 categories: list[str] = controls[1].multiselect(
     "Categories",
     options=known_categories,
     placeholder="All categories",
     key="metrics-categories",
-    help="Applies to volume, time to first response and draft edits.",
+    help="Applies to every figure on the page. Work done before the email was classified "
+    "(the trigger, an execution that failed earlier) counts as uncategorised.",
 )
-frames = {metric: filter_categories(frame, metric, categories) for metric, frame in raw.items()}
+if categories:
+    st.caption(
+        "Filtered by category from the rollups split by category: events recorded before "
+        "that split existed are not included (Settings → Backfill rebuilds the email, "
+        "execution and AI figures of past days)."
+    )
+frames = {
+    metric: rollup_frame(service.rollups(actor, metric, since, until, categories))
+    for metric in METRICS
+}
 table = pd.concat([frame for frame in frames.values() if not frame.empty] or [rollup_frame([])])
 if table.empty:
     st.info(
@@ -83,7 +92,15 @@ emails = sum_by_key(frames["emails_by_category"])
 finished = sum_by_key(frames["executions_by_status"])
 approvals = sum_by_key(frames["approvals"])
 edits = sum_by_key(frames["approval_edits"])
-sla = sum_by_key(frames[SLA])
+replies = sum_by_key(frames[REPLIES_SENT])
+compliance = service.sla_compliance(actor, since, until, categories)
+sla = pd.DataFrame(
+    {
+        "key": ["met", "breached", "open, past due"],
+        "count": [compliance.met, compliance.breached, compliance.open_overdue],
+    }
+)
+sla = sla[sla["count"] > 0]
 first_response = mean_by_key(frames[FIRST_RESPONSE])
 edit_amount = mean_by_key(frames[DRAFT_EDIT_SHARE])
 
@@ -92,18 +109,29 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-kpis = st.columns(6)
+kpis = st.columns(7)
 kpis[0].metric("Emails classified", int(emails["count"].sum()) if not emails.empty else 0)
 kpis[1].metric("Executions finished", int(finished["count"].sum()) if not finished.empty else 0)
 kpis[2].metric("Approval rate", _percent(share(approvals, "approved")))
 kpis[3].metric("Sent without edits", _percent(share(edits, "unedited")))
-kpis[4].metric("SLA met", _percent(share(sla, "met")))
+kpis[4].metric(
+    "SLA met",
+    _percent(compliance.rate),
+    help="Replies sent by their due time, of those sent plus drafts still waiting past it "
+    "(a breach already); drafts not yet due are not counted.",
+)
+kpis[5].metric(
+    "Automation rate",
+    _percent(share(replies, AUTOMATIC)),
+    help="Replies sent without a person deciding them (no approval step, or approved by the "
+    "system), of all replies sent.",
+)
 mean_first = (
     first_response["total"].sum() / first_response["count"].sum()
     if not first_response.empty
     else None
 )
-kpis[5].metric(
+kpis[6].metric(
     "Time to first response", "—" if mean_first is None else f"{mean_first / 60:.1f} min"
 )
 
@@ -139,7 +167,9 @@ with row[0]:
             figure.update_xaxes(dtick=24 * 3600 * 1000, tickformat="%b %d")
         st.plotly_chart(figure, key="chart-volume")
 with row[1]:
-    percentiles = node_percentiles(service.node_latency(actor, since, until), node_names)
+    percentiles = node_percentiles(
+        service.node_latency(actor, since, until, categories), node_names
+    )
     if percentiles.empty:
         _empty("node runs")
     else:
@@ -192,9 +222,9 @@ with row[0]:
         )
 with row[1]:
     if sla.empty:
-        _empty("replies with an SLA")
+        _empty("replies or drafts past an SLA")
     else:
-        _pie(sla, "SLA compliance of sent replies", SLA_HEX, "chart-sla")
+        _pie(sla, "SLA compliance (sent, and waiting past due)", SLA_HEX, "chart-sla")
 with row[2]:
     if approvals.empty:
         _empty("approval decisions")

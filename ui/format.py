@@ -32,7 +32,7 @@ UNKNOWN_COLOUR = StatusColour("gray", "#bdbdbd")
 
 WORKFLOW_STATUS_COLOURS: dict[str, StatusColour] = {
     WorkflowStatus.ACTIVE: StatusColour("green", "#43a047"),
-    WorkflowStatus.DRAFT: StatusColour("gray", "#9e9e9e"),
+    WorkflowStatus.OFF: StatusColour("gray", "#9e9e9e"),
     WorkflowStatus.ARCHIVED: StatusColour("gray", "#616161"),
 }
 

@@ -11,6 +11,7 @@ from engine.service import (
     DRAFT_EDIT_SHARE,
     FIRST_RESPONSE,
     NODE_LATENCY_HISTOGRAM,
+    REPLIES_SENT,
     SLA,
     NodeLatency,
     RollupRow,
@@ -29,12 +30,11 @@ METRICS = (
     DRAFT_EDIT_SHARE,
     FIRST_RESPONSE,
     SLA,
+    REPLIES_SENT,
     "ai_calls",
     "ai_tokens",
     "ai_cost_usd",
 )
-#: Metrics whose key is an email category, so the category filter applies to them.
-BY_CATEGORY = frozenset({"emails_by_category", DRAFT_EDIT_SHARE, FIRST_RESPONSE})
 COLUMNS = ["bucket", "metric", "key", "count", "total"]
 
 
@@ -88,13 +88,6 @@ def volume_over_time(
     full = pd.date_range(since, until, freq=freq, inclusive="left", tz="UTC", name="period")
     counts = counts.reindex(full, fill_value=0)
     return counts.reset_index().melt(id_vars="period", var_name="key", value_name="count")
-
-
-def filter_categories(frame: pd.DataFrame, metric: str, categories: list[str]) -> pd.DataFrame:
-    """Rows of the chosen categories (all when none are chosen) of a category-keyed metric."""
-    if not categories or metric not in BY_CATEGORY or frame.empty:
-        return frame
-    return frame[frame["key"].isin(categories)]
 
 
 def node_percentiles(latencies: list[NodeLatency], names: dict[str, str]) -> pd.DataFrame:

@@ -24,7 +24,12 @@ from engine.nodes.base import (
 )
 from engine.nodes.registry import register
 from engine.ops import telemetry
-from engine.rollups import ai_usage_increments, classification_increments, hour_bucket
+from engine.rollups import (
+    ai_usage_increments,
+    classification_increments,
+    hour_bucket,
+    split_by_category,
+)
 from providers.ai.base import AIProvider, Category, Classification
 from providers.ai.injection import injection_scan_text
 from providers.ai.taxonomy import SUPPORT_TAXONOMY, support_taxonomy
@@ -124,7 +129,10 @@ class AIModel(NodeType[AIModelConfig]):
             )
         with _counted_calls(ai, "draft"):
             draft = ai.draft(ctx.email, classification)
-        ctx.rollups += ai_usage_increments(bucket, draft.provider, "draft", draft.usage)
+        ctx.rollups += split_by_category(
+            ai_usage_increments(bucket, draft.provider, "draft", draft.usage),
+            classification.category,
+        )
         return NodeResult(output={"draft": draft.model_dump(mode="json")})
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +29,17 @@ class NodeConfig(BaseModel):
     """Base of every node type's config model: unknown settings are refused, not ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+#: The key of a field's ``json_schema_extra`` that says when the setting applies.
+APPLIES_WHEN = "applies_when"
+
+
+def applies_when(**conditions: Sequence[str]) -> dict[str, Any]:
+    """Field metadata (``json_schema_extra``): the setting applies only while each setting named
+    has one of the values given, e.g. ``applies_when(source=["imap"])``. Forms show it only then;
+    the model still validates it, and a stored value is kept while it does not apply."""
+    return {APPLIES_WHEN: {name: list(values) for name, values in conditions.items()}}
 
 
 @dataclass(frozen=True)

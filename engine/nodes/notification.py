@@ -46,7 +46,11 @@ class NotificationNode(NodeType[NotificationConfig]):
             "Priority": str(classification.get("priority", "unknown")),
         }
         notification = Notification(
-            title=config.title, text=email.body_text[:280], severity=config.severity, fields=fields
+            title=config.title,
+            text=email.body_text[:280],
+            severity=config.severity,
+            fields=fields,
+            channel=config.channel,
         )
         message = OutboxMessage(
             idempotency_key=f"notify:{ctx.execution.execution_id}:{ctx.node.node_id}",

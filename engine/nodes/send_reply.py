@@ -14,7 +14,7 @@ from engine.nodes.base import (
     RetryPolicy,
 )
 from engine.nodes.registry import register
-from engine.rollups import reply_sent_increments
+from engine.rollups import UNCATEGORISED, reply_sent_increments
 from engine.side_effects import perform_once
 from providers.email.base import OutgoingEmail
 from providers.email.subjects import reply_subject
@@ -36,8 +36,9 @@ def _reply_metrics(
     return reply_sent_increments(
         received_at=received_at,
         sent_at=sent_at,
-        category=str(classification.get("category") or "uncategorised"),
+        category=str(classification.get("category") or UNCATEGORISED),
         due_at=approval.due_at if approval else None,
+        decided_by=approval.decided_by if approval else None,
     )
 
 

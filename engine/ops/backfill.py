@@ -22,14 +22,22 @@ from engine.models import (
     RollupIncrement,
     Workflow,
 )
-from engine.rollups import ai_usage_increments, classification_increments, hour_bucket
+from engine.rollups import (
+    CATEGORY_KEYED,
+    ai_usage_increments,
+    by_category,
+    classification_increments,
+    execution_category,
+    hour_bucket,
+    split_by_category,
+)
 from engine.store.base import Store
 from providers.ai.base import Classification, DraftReply
 
 #: The metrics this rebuilds: what an execution's own record holds exactly. Node latencies
 #: (each attempt's duration is not kept), execution runtimes (a cancel does not record one),
 #: approvals and replies are left as they are.
-REBUILT_METRICS: tuple[str, ...] = (
+_REBUILT: tuple[str, ...] = (
     "executions_by_status",
     "emails_by_category",
     "emails_by_priority",
@@ -38,6 +46,10 @@ REBUILT_METRICS: tuple[str, ...] = (
     "ai_calls",
     "ai_tokens",
     "ai_cost_usd",
+)
+#: Those metrics, and their split by category (emails_by_category has none: it is keyed so).
+REBUILT_METRICS: tuple[str, ...] = _REBUILT + tuple(
+    by_category(metric) for metric in _REBUILT if metric not in CATEGORY_KEYED
 )
 #: An execution created this long before the range can still have events inside it (an
 #: approval may wait for days); older ones are not read.
@@ -82,7 +94,7 @@ def closed_range(since: datetime, until: datetime, now: datetime) -> tuple[datet
     return start, end
 
 
-def _ai_increments(run: NodeExecution) -> list[RollupIncrement]:
+def _ai_increments(run: NodeExecution, category: str) -> list[RollupIncrement]:
     at = run.started_at or run.completed_at
     if at is None:
         return []
@@ -92,7 +104,8 @@ def _ai_increments(run: NodeExecution) -> list[RollupIncrement]:
         return classification_increments(bucket, result)
     if "draft" in run.output_data:
         draft = DraftReply.model_validate(run.output_data["draft"])
-        return ai_usage_increments(bucket, draft.provider, "draft", draft.usage)
+        usage = ai_usage_increments(bucket, draft.provider, "draft", draft.usage)
+        return split_by_category(usage, category)
     return []
 
 
@@ -101,17 +114,17 @@ def execution_increments(execution: ExecutionLog, workflow: Workflow) -> list[Ro
     it ran on, to know which nodes are AI nodes)."""
     ai_nodes = {n.node_id for n in workflow.visual_data.nodes if n.node_type_id == AI_NODE_TYPE}
     increments: list[RollupIncrement] = []
+    category = execution_category(execution)
     for run in execution.node_executions:
         if run.node_id in ai_nodes and run.status == NodeStatus.COMPLETED:
-            increments += _ai_increments(run)
+            increments += _ai_increments(run, category)
     if execution.status in FINAL_EXECUTION_STATUSES and execution.completed_at is not None:
-        increments.append(
-            RollupIncrement(
-                bucket=hour_bucket(execution.completed_at),
-                metric="executions_by_status",
-                key=execution.status.value,
-            )
+        finished = RollupIncrement(
+            bucket=hour_bucket(execution.completed_at),
+            metric="executions_by_status",
+            key=execution.status.value,
         )
+        increments += split_by_category([finished], category)
     return increments
 
 

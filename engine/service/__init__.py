@@ -23,17 +23,25 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
-from engine.nodes.base import NodeCategory, NodeType
+from engine.nodes.base import APPLIES_WHEN, NodeCategory, NodeType
 from engine.ops.backfill import BackfillProgress, BackfillRefused
 from engine.ops.retrain import RetrainReport
 from engine.roles import Actor, Role
-from engine.rollups import DRAFT_EDIT_SHARE, FIRST_RESPONSE, NODE_LATENCY_HISTOGRAM, SLA
+from engine.rollups import (
+    AUTOMATIC,
+    BY_PERSON,
+    DRAFT_EDIT_SHARE,
+    FIRST_RESPONSE,
+    NODE_LATENCY_HISTOGRAM,
+    REPLIES_SENT,
+    SLA,
+)
 from engine.service.administration import SourceHealthRow
 from engine.service.approvals import BulkResult
 from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
 from engine.service.mailroom import MailroomService
-from engine.service.metrics import NodeLatency
+from engine.service.metrics import NodeLatency, SlaCompliance
 from engine.service.permissions import (
     OPERATIONS,
     PERMISSIONS,
@@ -56,6 +64,9 @@ from providers.ai.taxonomy import SUPPORT_TAXONOMY
 from providers.email.sanitise import sanitise_html
 
 __all__ = [
+    "APPLIES_WHEN",
+    "AUTOMATIC",
+    "BY_PERSON",
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
@@ -63,6 +74,7 @@ __all__ = [
     "OPERATIONS",
     "PERMISSIONS",
     "PRIORITY_RANK",
+    "REPLIES_SENT",
     "RETRY_MODES",
     "SLA",
     "SUPPORT_TAXONOMY",
@@ -91,6 +103,7 @@ __all__ = [
     "RollupRow",
     "Settings",
     "SettingsError",
+    "SlaCompliance",
     "SourceHealthRow",
     "StoreError",
     "Workflow",

@@ -14,7 +14,7 @@ from engine.models import (
     RollupIncrement,
 )
 from engine.roles import Actor
-from engine.rollups import hour_bucket
+from engine.rollups import execution_category, hour_bucket, split_by_category
 from engine.service.core import ServiceCore
 from engine.service.permissions import ControlRefused, requires
 
@@ -95,14 +95,13 @@ class ExecutionOperations(ServiceCore):
         )
         if changed is not None:
             self._withdraw_approvals(actor, execution_id)
+            cancelled = RollupIncrement(
+                bucket=hour_bucket(now),
+                metric="executions_by_status",
+                key=ExecutionStatus.CANCELLED,
+            )
             self.store.increment_rollups(
-                [
-                    RollupIncrement(
-                        bucket=hour_bucket(now),
-                        metric="executions_by_status",
-                        key=ExecutionStatus.CANCELLED,
-                    )
-                ]
+                split_by_category([cancelled], execution_category(changed))
             )
         else:
             changed = self.store.update_execution_if(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,8 +19,12 @@ from engine.models import (
 )
 from engine.roles import Actor
 from engine.rollups import (
+    CATEGORY_KEYED,
     NODE_LATENCY_HISTOGRAM,
+    SLA,
+    by_category,
     histogram_percentiles,
+    split_category_key,
     split_histogram_key,
 )
 from engine.service.core import ServiceCore
@@ -36,6 +41,26 @@ class NodeLatency:
     p95_ms: float | None
 
 
+@dataclass(frozen=True)
+class SlaCompliance:
+    """Replies sent by their due time (``met``) or after it (``breached``), and drafts still
+    waiting whose due time has passed (``open_overdue``: a breach already). Drafts waiting and
+    not yet due are not counted: they may still meet it."""
+
+    met: int
+    breached: int
+    open_overdue: int
+
+    @property
+    def counted(self) -> int:
+        return self.met + self.breached + self.open_overdue
+
+    @property
+    def rate(self) -> float | None:
+        """The share met, or None when nothing counts."""
+        return self.met / self.counted if self.counted else None
+
+
 class MetricsOperations(ServiceCore):
     """Metrics operations of the service."""
 
@@ -45,9 +70,68 @@ class MetricsOperations(ServiceCore):
 
     @requires("view_metrics")
     def rollups(
-        self, actor: Actor, metric: str, since: datetime, until: datetime | None = None
+        self,
+        actor: Actor,
+        metric: str,
+        since: datetime,
+        until: datetime | None = None,
+        categories: Sequence[str] = (),
     ) -> list[RollupRow]:
-        return self.store.query_rollups(metric, since, until)
+        """The hourly rows of ``metric`` in ``[since, until)``; with ``categories``, only what
+        emails of those categories account for (from the rollups split by category, so rows
+        written before that split existed are not included)."""
+        return self._rows(metric, since, until, categories)
+
+    def _rows(
+        self, metric: str, since: datetime, until: datetime | None, categories: Sequence[str]
+    ) -> list[RollupRow]:
+        if not categories:
+            return self.store.query_rollups(metric, since, until)
+        wanted = set(categories)
+        if metric in CATEGORY_KEYED:
+            return [r for r in self.store.query_rollups(metric, since, until) if r.key in wanted]
+        merged: dict[tuple[datetime, str], RollupRow] = {}
+        for row in self.store.query_rollups(by_category(metric), since, until):
+            category, key = split_category_key(row.key)
+            if category not in wanted:
+                continue
+            found = merged.get((row.bucket, key))
+            if found is None:
+                merged[(row.bucket, key)] = row.model_copy(update={"metric": metric, "key": key})
+            else:
+                found.count += row.count
+                found.total += row.total
+        return list(merged.values())
+
+    @requires("view_metrics")
+    def sla_compliance(
+        self,
+        actor: Actor,
+        since: datetime,
+        until: datetime,
+        categories: Sequence[str] = (),
+    ) -> SlaCompliance:
+        """SLA compliance in ``[since, until)``: replies sent in it by their due time or late
+        (from the rollups), and drafts still waiting whose due time in it has passed."""
+        sent: dict[str, int] = {}
+        for row in self._rows(SLA, since, until, categories):
+            sent[row.key] = sent.get(row.key, 0) + row.count
+        now = self.clock()
+        wanted = set(categories)
+        pending = self.store.list_approvals(
+            ApprovalStatus.PENDING, limit=self.store.count_approvals(ApprovalStatus.PENDING)
+        )
+        overdue = sum(
+            1
+            for approval in pending
+            if approval.due_at is not None
+            and since <= approval.due_at < until
+            and approval.due_at <= now
+            and (not wanted or approval.classification.category in wanted)
+        )
+        return SlaCompliance(
+            met=sent.get("met", 0), breached=sent.get("breached", 0), open_overdue=overdue
+        )
 
     @unrestricted("a page warns everyone, signed in or not, when no worker is alive")
     def live_workers(self, within_seconds: float = 30.0) -> list[WorkerInfo]:
@@ -81,12 +165,18 @@ class MetricsOperations(ServiceCore):
 
     @requires("view_metrics")
     def node_latency(
-        self, actor: Actor, since: datetime, until: datetime | None = None
+        self,
+        actor: Actor,
+        since: datetime,
+        until: datetime | None = None,
+        categories: Sequence[str] = (),
     ) -> list[NodeLatency]:
         """Each node's runs, p50 and p95 processing time in ``[since, until)``, slowest p95
-        first, read from the hourly latency histograms (never from the executions)."""
+        first, read from the hourly latency histograms (never from the executions); with
+        ``categories``, runs for emails of those categories only (a node that ran before the
+        email was classified counts as uncategorised)."""
         counts: dict[str, int] = {}
-        for row in self.store.query_rollups(NODE_LATENCY_HISTOGRAM, since, until):
+        for row in self._rows(NODE_LATENCY_HISTOGRAM, since, until, categories):
             counts[row.key] = counts.get(row.key, 0) + row.count
         percentiles = histogram_percentiles(counts.items(), (50, 95))
         runs: dict[str, int] = {}

@@ -35,7 +35,7 @@ class WorkflowOperations(ServiceCore):
     def set_workflow_active(self, actor: Actor, workflow_id: str, active: bool) -> Workflow:
         """Switch a workflow on (new executions start) or off (running ones finish)."""
         before = self.store.get_workflow(workflow_id).status
-        status = WorkflowStatus.ACTIVE if active else WorkflowStatus.DRAFT
+        status = WorkflowStatus.ACTIVE if active else WorkflowStatus.OFF
         workflow = self.store.set_workflow_status(workflow_id, status)
         self._audit(actor, "toggle_workflow", workflow_id, {"status": before}, {"status": status})
         return workflow

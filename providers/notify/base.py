@@ -17,6 +17,8 @@ class Notification(BaseModel):
     severity: Literal["info", "warning", "urgent"] = "info"
     fields: dict[str, str] = Field(default_factory=dict)
     link: str | None = None
+    # Where it goes (a Slack channel such as "#billing-team"); None: the notifier's own channel.
+    channel: str | None = None
 
 
 class DeliveryReceipt(BaseModel):
@@ -34,4 +36,9 @@ class Notifier(ABC):
 
     @abstractmethod
     def notify(self, notification: Notification) -> DeliveryReceipt:
-        """Deliver one notification; raise a provider error on failure."""
+        """Deliver one notification to ``notification.channel`` (or, when it names none, to
+        the notifier's own channel); raise a provider error on failure."""
+
+    def target(self, notification: Notification) -> str:
+        """The channel ``notification`` is delivered to."""
+        return (notification.channel or "").strip() or self.channel

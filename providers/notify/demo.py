@@ -107,7 +107,7 @@ class DemoNotifier(Notifier):
 
     def render_blocks(self, notification: Notification) -> dict[str, Any]:
         """The Slack payload for ``notification``: a fallback ``text`` and Block Kit ``blocks``."""
-        return slack_payload(notification, self.channel)
+        return slack_payload(notification, self.target(notification))
 
     def notify(self, notification: Notification) -> DeliveryReceipt:
         """Append the rendered notification to the .jsonl file as one line."""
@@ -126,7 +126,7 @@ class DemoNotifier(Notifier):
         except OSError as exc:
             raise TransientProviderError(f"could not write notification: {exc}") from exc
         return DeliveryReceipt(
-            channel=self.channel, delivery_id=delivery_id, delivered_at=delivered_at
+            channel=self.target(notification), delivery_id=delivery_id, delivered_at=delivered_at
         )
 
     def _append(self, line: bytes) -> None:

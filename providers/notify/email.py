@@ -18,6 +18,9 @@ class EmailNotifier(Notifier):
 
     def notify(self, notification: Notification) -> DeliveryReceipt:
         lines = [notification.text, ""] + [f"{k}: {v}" for k, v in notification.fields.items()]
+        if notification.channel:
+            # One address receives every notification; the channel says which team it was for.
+            lines.append(f"Channel: {notification.channel}")
         if notification.link:
             lines += ["", notification.link]
         domain = self._from.rpartition("@")[2] or "mailroom.invalid"

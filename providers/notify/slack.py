@@ -38,7 +38,12 @@ _ERROR_STATUS = {
 
 
 class SlackWebhookNotifier(Notifier):
-    """Posts to a Slack incoming webhook URL."""
+    """Posts to a Slack incoming webhook URL.
+
+    The payload names the notification's channel, which a legacy incoming webhook honours; a
+    webhook made by a Slack app posts only to the channel chosen when it was created (Slack
+    ignores the field), so per-node channels need the bot token (``SlackBotNotifier``).
+    """
 
     def __init__(
         self,
@@ -54,11 +59,12 @@ class SlackWebhookNotifier(Notifier):
         self._backoff, self._sleep = backoff, sleep
 
     def notify(self, notification: Notification) -> DeliveryReceipt:
-        payload = slack_payload(notification, self.channel)
+        channel = self.target(notification)
+        payload = slack_payload(notification, channel)
 
         def attempt() -> None:
             try:
-                response = self._client.send(text=payload["text"], blocks=payload["blocks"])
+                response = self._client.send_dict(payload)
             except (SlackClientError, OSError) as exc:
                 raise TransientProviderError(f"Slack webhook: {exc}") from exc
             if response.status_code != 200:
@@ -68,9 +74,9 @@ class SlackWebhookNotifier(Notifier):
                     retry_after_seconds(_headers(response.headers)),
                 )
 
-        with_retries(self.channel, attempt, self._backoff, self._sleep)
+        with_retries(channel, attempt, self._backoff, self._sleep)
         return DeliveryReceipt(
-            channel=self.channel, delivery_id=uuid.uuid4().hex, delivered_at=datetime.now(UTC)
+            channel=channel, delivery_id=uuid.uuid4().hex, delivered_at=datetime.now(UTC)
         )
 
 
@@ -92,12 +98,13 @@ class SlackBotNotifier(Notifier):
         self._backoff, self._sleep = backoff, sleep
 
     def notify(self, notification: Notification) -> DeliveryReceipt:
-        payload = slack_payload(notification, self.channel)
+        channel = self.target(notification)
+        payload = slack_payload(notification, channel)
 
         def attempt() -> str:
             try:
                 response = self._client.chat_postMessage(
-                    channel=self.channel, text=payload["text"], blocks=payload["blocks"]
+                    channel=channel, text=payload["text"], blocks=payload["blocks"]
                 )
             except SlackApiError as exc:
                 error = str(exc.response.get("error", ""))
@@ -110,9 +117,9 @@ class SlackBotNotifier(Notifier):
                 raise TransientProviderError(f"Slack chat.postMessage: {exc}") from exc
             return f"{response.get('channel')}:{response.get('ts')}"
 
-        delivery_id = with_retries(self.channel, attempt, self._backoff, self._sleep)
+        delivery_id = with_retries(channel, attempt, self._backoff, self._sleep)
         return DeliveryReceipt(
-            channel=self.channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
+            channel=channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
         )
 
 

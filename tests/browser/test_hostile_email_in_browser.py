@@ -91,7 +91,7 @@ def _park_on_approval(settings: Settings, local_ai: LocalAIProvider) -> None:
     store = SQLiteStore(settings.database_file)
     try:
         workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
-        store.save_workflow(workflow.model_copy(update={"status": WorkflowStatus.DRAFT}))
+        store.save_workflow(workflow.model_copy(update={"status": WorkflowStatus.OFF}))
         outcome = accept_raw(
             store, _hostile_email(), mailbox="support@mailroom.example", source="test"
         )

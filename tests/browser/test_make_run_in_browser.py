@@ -276,7 +276,7 @@ def test_a_manager_switches_the_workflow_off_and_on_and_edits_a_node(
     switch = page.get_by_text("Active", exact=True)
     switch.click()
     expect(page.get_by_text("Workflow switched off").first).to_be_visible(timeout=UI_TIMEOUT)
-    _wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.DRAFT, 10, "off")
+    _wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.OFF, 10, "off")
     switch.click()
     expect(page.get_by_text("Workflow switched on").first).to_be_visible(timeout=UI_TIMEOUT)
     _wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.ACTIVE, 10, "on")

@@ -54,7 +54,7 @@ def _probe(node_id: str, **config: Any) -> WorkflowNode:
 
 def _install(store: Store, nodes: list[WorkflowNode], links: list[Connection]) -> Workflow:
     """A workflow of probes after a demo trigger that delivers one email; the default off."""
-    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
+    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.OFF)
     trigger = _node(
         "trigger", "email_trigger", "Mail", 0, 0, mailbox="probe@x.example", batch_size=1,
         max_emails=1,
@@ -204,7 +204,7 @@ def test_a_worker_that_lost_its_lease_sends_nothing(
         _claim(store, owner="thief")
 
     providers = make_providers(ScriptedAI(local_ai, on_draft=lose_the_lease))
-    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.DRAFT)
+    store.set_workflow_status(DEFAULT_WORKFLOW_ID, WorkflowStatus.OFF)
     from bench.chaos import chaos_workflow  # the same graph without approval
 
     store.save_workflow(chaos_workflow(emails=1, seed=3))

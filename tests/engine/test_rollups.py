@@ -63,7 +63,11 @@ def test_reply_metrics_and_sla() -> None:
     )
     assert [(i.metric, i.key, i.total) for i in met] == [
         ("first_response_s", "billing", 1800.0),
+        ("replies_sent", "automatic", 0.0),
         ("sla", "met", 0.0),
+        # The same, split by category (first response is keyed by category already).
+        ("replies_sent@category", "billing|automatic", 0.0),
+        ("sla@category", "billing|met", 0.0),
     ]
     late = reply_sent_increments(
         received_at=AT,
@@ -71,5 +75,10 @@ def test_reply_metrics_and_sla() -> None:
         category="billing",
         due_at=AT + timedelta(hours=1),
     )
-    assert late[1].key == "breached"
-    assert len(reply_sent_increments(received_at=AT, sent_at=AT, category="x", due_at=None)) == 1
+    assert [i.key for i in late if i.metric == "sla"] == ["breached"]
+    no_sla = reply_sent_increments(received_at=AT, sent_at=AT, category="x", due_at=None)
+    assert [i.metric for i in no_sla] == [
+        "first_response_s",
+        "replies_sent",
+        "replies_sent@category",
+    ]

@@ -45,17 +45,37 @@ def test_charts_and_export_when_rollups_exist(
     assert metrics["Approval rate"] == "100%"
     assert metrics["Sent without edits"] == "100%"
     assert metrics["SLA met"] == "100%"
+    assert metrics["Automation rate"] == "0%"  # the one reply sent, a person approved
     assert metrics["Time to first response"].endswith(" min")
     shown = at.dataframe[-1].value
     assert set(shown["metric"]) >= {"emails_by_category", "node_latency_hist", "first_response_s"}
 
-    # Filtering on a category narrows the category-keyed figures (and the export).
+    # Filtering on a category narrows every figure (and the export).
     category = first.classification.category
+    in_category = sum(
+        1 for a in service.store.list_approvals(None) if a.classification.category == category
+    )
     at.multiselect(key="metrics-categories").set_value([category]).run()
     assert not at.exception
     filtered = at.dataframe[-1].value
     volume = filtered[filtered["metric"] == "emails_by_category"]
     assert set(volume["key"]) == {category}
+    for metric in ("emails_by_priority", "emails_by_sentiment"):
+        assert filtered[filtered["metric"] == metric]["count"].sum() == in_category
+    statuses = filtered[filtered["metric"] == "executions_by_status"]
+    assert list(statuses["key"]) == ["completed"] and statuses["count"].sum() == 1
+    assert filtered[filtered["metric"] == "approvals"]["count"].sum() == 1
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Emails classified"] == str(in_category)
+    assert metrics["Executions finished"] == "1"
+    # A category no email has: every figure is empty, not the unfiltered ones.
+    others = [k for k in at.multiselect(key="metrics-categories").options if k != category]
+    if others:  # the two emails are of two categories
+        at.multiselect(key="metrics-categories").set_value([others[0]]).run()
+        metrics = {metric.label: metric.value for metric in at.metric}
+        assert metrics["Executions finished"] == "0"
+        assert metrics["Approval rate"] == "—"
+    at.multiselect(key="metrics-categories").set_value([]).run()
 
     # A single day is drawn per hour.
     picked = at.date_input(key="metrics-range").value
@@ -108,3 +128,46 @@ def test_ai_usage_by_provider() -> None:
         {"provider": "openai", "calls": 3, "tokens": 1200.0, "cost_usd": 0}
     ]
     assert by_provider({}).empty
+
+
+def test_sla_counts_drafts_waiting_past_due_and_automation_rate_shows(
+    open_page: Callable[..., AppTest], store: Store
+) -> None:
+    from engine.rollups import reply_sent_increments
+    from tests.engine.test_metrics_by_category import _approval
+
+    now = datetime.now(UTC)
+    store.increment_rollups(
+        reply_sent_increments(  # sent in time, no person: automatic
+            received_at=now - timedelta(minutes=20),
+            sent_at=now - timedelta(minutes=10),
+            category="billing",
+            due_at=now + timedelta(hours=1),
+        )
+        + reply_sent_increments(  # sent in time, approved by a person
+            received_at=now - timedelta(minutes=20),
+            sent_at=now - timedelta(minutes=10),
+            category="shipping",
+            due_at=now + timedelta(hours=1),
+            decided_by="bea",
+        )
+    )
+    store.increment_rollups(
+        [
+            RollupIncrement(bucket=now, metric="emails_by_category", key=category)
+            for category in ("billing", "shipping")
+        ]
+    )
+    store.create_approval(_approval("billing", node_id="a1", due_at=now - timedelta(minutes=1)))
+    store.create_approval(_approval("billing", node_id="a2", due_at=now + timedelta(hours=3)))
+
+    at = open_page("metrics", user="ann")
+    assert not at.exception
+    metrics = {metric.label: metric.value for metric in at.metric}
+    # Two sent in time and one draft waiting past its due time; the draft not yet due is not
+    # counted.
+    assert metrics["SLA met"] == "67%"
+    assert metrics["Automation rate"] == "50%"
+    at.multiselect(key="metrics-categories").set_value(["shipping"]).run()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["SLA met"] == "100%" and metrics["Automation rate"] == "0%"

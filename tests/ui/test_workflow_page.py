@@ -50,9 +50,14 @@ def test_toggling_off_and_on_changes_the_stored_status(
     at = open_page("workflow")
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(False).run()
     assert not at.exception
-    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.DRAFT
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.OFF
     assert at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").value is False
     assert at.success
+    # Off is shown and audited as "off", not as "draft".
+    [status] = [md.value for md in at.markdown if md.value.startswith("**Status**")]
+    assert "[off]" in status and "draft" not in status
+    [toggled] = [e for e in service.store.list_audit() if e.action == "toggle_workflow"]
+    assert toggled.before == {"status": "active"} and toggled.after == {"status": "off"}
 
     at.toggle(key=f"workflow-active-{DEFAULT_WORKFLOW_ID}").set_value(True).run()
     assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.ACTIVE
@@ -238,3 +243,47 @@ def test_the_ai_node_offers_only_the_configured_providers(
     assert not at.exception
     stored = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
     assert stored.version == 2 and stored.visual_data.node("classify").config["provider"] == "local"
+
+
+def _settings_shown(at: AppTest, form: str) -> set[str]:
+    widgets = [*at.text_input, *at.number_input, *at.selectbox, *at.text_area, *at.checkbox]
+    prefix = f"{form}-"
+    return {w.key.removeprefix(prefix) for w in widgets if w.key and w.key.startswith(prefix)}
+
+
+POLLED = {"name", "source", "mailbox", "check_interval_seconds", "batch_size"}
+DEMO = {"max_emails", "demo_seed", "demo_category_mix", "demo_priority_mix", "demo_sentiment_mix"}
+IMAP = {"host", "port", "security", "username", "password_env", "folder", "after_processing"}
+
+
+def test_the_trigger_form_shows_only_the_settings_of_its_source(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "trigger", 1)
+    assert _settings_shown(at, form) == POLLED | DEMO
+
+    at.selectbox(key=f"{form}-source").set_value("imap").run()
+    assert not at.exception
+    assert _settings_shown(at, form) == POLLED | IMAP | {"move_to", "alert_after_failures"}
+    at.selectbox(key=f"{form}-source").set_value("gmail").run()
+    assert _settings_shown(at, form) == POLLED | {
+        "gmail_user",
+        "gmail_label",
+        "alert_after_failures",
+    }
+    # SendGrid and Brevo push mail to the intake: only the mailbox it is addressed to matters.
+    at.selectbox(key=f"{form}-source").set_value("sendgrid").run()
+    assert _settings_shown(at, form) == {"name", "source", "mailbox"}
+
+    at.selectbox(key=f"{form}-source").set_value("imap").run()
+    at.text_input(key=f"{form}-host").input("imap.example.org")
+    at.text_input(key=f"{form}-username").input("support")
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    stored = service.store.get_workflow(DEFAULT_WORKFLOW_ID)
+    assert stored.version == 2
+    config = stored.visual_data.node("trigger").config
+    assert config["source"] == "imap" and config["host"] == "imap.example.org"
+    assert config["alert_after_failures"] == 3  # shown with its default, not 0
+    assert config["max_emails"] == 2000  # a demo setting not shown is kept, not erased

@@ -64,7 +64,7 @@ class MongoWorkflowStore(MongoDatabase, WorkflowStore):
         return self._model(Workflow, doc)
 
     def list_workflows(self, status: WorkflowStatus | None = None) -> list[Workflow]:
-        query = {} if status is None else {"status": status.value}
+        query = {} if status is None else {"status": {"$in": status.stored_as()}}
         cursor = self._workflows.find(query).sort([("name", ASCENDING), ("_id", ASCENDING)])
         return [self._model(Workflow, doc) for doc in cursor]
 

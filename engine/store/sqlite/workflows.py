@@ -10,7 +10,7 @@ from engine.models import Workflow, WorkflowStatus, utcnow
 from engine.store import _codec as codec
 from engine.store.errors import WorkflowNotFound
 from engine.store.ports.workflows import WorkflowStore
-from engine.store.sqlite.connection import SQLiteDatabase, Where, t, value_of
+from engine.store.sqlite.connection import SQLiteDatabase, Where, t
 
 
 class SQLiteWorkflowStore(SQLiteDatabase, WorkflowStore):
@@ -63,7 +63,7 @@ class SQLiteWorkflowStore(SQLiteDatabase, WorkflowStore):
         return self._load(Workflow, row[1])
 
     def list_workflows(self, status: WorkflowStatus | None = None) -> list[Workflow]:
-        where = Where().add_if(value_of(status), "status = ?")
+        where = Where() if status is None else Where().add_in("status", status.stored_as())
         return self._all(
             Workflow,
             f"SELECT doc FROM workflows WHERE {where.sql} ORDER BY name, workflow_id",

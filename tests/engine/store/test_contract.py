@@ -36,6 +36,8 @@ from engine.models import (
     utcnow,
 )
 from engine.store.base import Store, WorkflowNotFound
+from engine.store.mongo import MongoStore
+from engine.store.sqlite import SQLiteStore
 from providers.ai.base import Classification, DraftReply, Entities
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
@@ -238,8 +240,25 @@ def test_list_workflows_orders_by_name_and_filters_status(store: Store) -> None:
         ("Returns", 1),
     ]
     assert [w.workflow_id for w in store.list_workflows(WorkflowStatus.ACTIVE)] == ["wf_c", "wf_b"]
-    assert [w.workflow_id for w in store.list_workflows(WorkflowStatus.DRAFT)] == ["wf_a"]
+    assert [w.workflow_id for w in store.list_workflows(WorkflowStatus.OFF)] == ["wf_a"]
     assert store.list_workflows(WorkflowStatus.ARCHIVED) == []
+
+
+def test_a_workflow_an_older_version_stored_as_draft_reads_as_off(store: Store) -> None:
+    store.save_workflow(make_workflow("wf_old", "Old", status=WorkflowStatus.ACTIVE))
+    # Written as versions before issue 27 wrote a workflow switched off.
+    if isinstance(store, SQLiteStore):
+        with store._locked() as db:
+            db.execute(
+                "UPDATE workflows SET status = 'draft', doc = json_set(doc, '$.status', 'draft')"
+            )
+    else:
+        assert isinstance(store, MongoStore)
+        store._workflows.update_many({}, {"$set": {"status": "draft"}})
+
+    assert store.get_workflow("wf_old").status is WorkflowStatus.OFF
+    assert [w.workflow_id for w in store.list_workflows(WorkflowStatus.OFF)] == ["wf_old"]
+    assert store.list_workflows(WorkflowStatus.ACTIVE) == []
 
 
 def test_set_workflow_status_does_not_create_a_version(store: Store) -> None:
@@ -251,8 +270,8 @@ def test_set_workflow_status_does_not_create_a_version(store: Store) -> None:
     assert switched.version == 1
     assert store.get_workflow("wf_1").status is WorkflowStatus.ACTIVE
     assert store.list_workflows(WorkflowStatus.ACTIVE)[0].workflow_id == "wf_1"
-    store.set_workflow_status("wf_1", WorkflowStatus.DRAFT)
-    assert store.get_workflow("wf_1").status is WorkflowStatus.DRAFT
+    store.set_workflow_status("wf_1", WorkflowStatus.OFF)
+    assert store.get_workflow("wf_1").status is WorkflowStatus.OFF
     assert store.list_workflows(WorkflowStatus.ACTIVE) == []
     with pytest.raises(WorkflowNotFound):
         store.get_workflow("wf_1", 2)

@@ -91,3 +91,10 @@ def test_a_disk_problem_is_transient(tmp_path: Path) -> None:
 def test_an_empty_channel_is_refused() -> None:
     with pytest.raises(ProviderConfigError, match="channel"):
         DemoNotifier(Path("unused.jsonl"), channel=" ")
+
+
+def test_the_notification_channel_overrides_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "notifications.jsonl"
+    receipt = DemoNotifier(path).notify(URGENT.model_copy(update={"channel": "#billing-team"}))
+    assert receipt.channel == "#billing-team"
+    assert _lines(path)[0]["payload"]["channel"] == "#billing-team"

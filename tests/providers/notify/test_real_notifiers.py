@@ -140,3 +140,18 @@ def test_webhook_gives_up_after_its_attempts_and_a_4xx_is_permanent(server: Loop
         notifier.notify(NOTE)
     assert len(server.requests) == 5
     notifier.close()
+
+
+def test_slack_notifiers_post_to_the_channel_the_notification_names(
+    server: LoopbackServer,
+) -> None:
+    server.answer(lambda request: Reply(200, {"ok": True, "channel": "C9", "ts": "9.1"}))
+    billing = NOTE.model_copy(update={"channel": "#billing-team"})
+    bot = SlackBotNotifier("xoxb-t", "#support-urgent", base_url=f"{server.url}/api/")
+    assert bot.notify(billing).channel == "#billing-team"
+    assert bot.notify(NOTE).channel == "#support-urgent"  # none named: the notifier's own
+    server.answer(lambda request: Reply(200, "ok"))
+    hook = SlackWebhookNotifier(f"{server.url}/services/T/B/X", channel="#support-urgent")
+    assert hook.notify(billing).channel == "#billing-team"
+    sent = [request.json()["channel"] for request in server.requests]
+    assert sent == ["#billing-team", "#support-urgent", "#billing-team"]
