@@ -15,6 +15,7 @@ from engine.encryption import FieldCipher
 from engine.store.errors import SchemaTooNew, StoreError, WorkflowNotFound
 from engine.store.ports import (
     AdminStore,
+    ApiTokenStore,
     ApprovalStore,
     DataProtectionStore,
     EmailStore,
@@ -35,6 +36,7 @@ class Store(
     OutboxStore,
     RollupStore,
     AdminStore,
+    ApiTokenStore,
     DataProtectionStore,
 ):
     """Persistence for workflows, emails, executions, approvals, outbox, rollups and the rest.
