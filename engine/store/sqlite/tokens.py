@@ -39,7 +39,5 @@ class SQLiteApiTokenStore(SQLiteDatabase, ApiTokenStore):
             if row is None:
                 return None
             revoked = self._load(ApiToken, row[0]).model_copy(update={"revoked_at": at})
-            db.execute(
-                "UPDATE api_tokens SET doc = ? WHERE name = ?", (self._dump(revoked), name)
-            )
+            db.execute("UPDATE api_tokens SET doc = ? WHERE name = ?", (self._dump(revoked), name))
         return codec.normalized(revoked)
