@@ -30,7 +30,7 @@ def make_client(mailroom: Mailroom, settings: Settings) -> Iterator[Callable[...
     clients: list[TestClient] = []
 
     def make(limiter: KeyedTokenBucket | None = None, **options: float) -> TestClient:
-        app = create_app(mailroom.service, settings, limiter=limiter, **options)  # type: ignore[arg-type]
+        app = create_app(mailroom.service, settings, limiter=limiter, **options)
         client = TestClient(app)
         clients.append(client)
         return client
