@@ -93,7 +93,7 @@ class ChangeFeed:
         self.api = api
         self.actor = actor
         self.workflow_id = workflow_id
-        self.after = after  # resume point: strictly after it, on the first read only
+        self.after = after  # the resume point: only changes after it are sent
         self.since = after[0] if after else start
         self.sent: dict[Key, None] = {}
 
@@ -111,7 +111,6 @@ class ChangeFeed:
                 self.since = max(self.since, changed[-1].updated_at)
             if len(changed) < PAGE or not fresh:
                 break
-        self.after = None
         horizon = self.since - LOOK_BACK * 2
         self.sent = {key: None for key in self.sent if key[0] >= horizon}
         return events

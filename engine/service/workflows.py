@@ -3,6 +3,7 @@ the mailboxes, or on one email the caller gives)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -151,7 +152,10 @@ class WorkflowOperations(ServiceCore):
         )
         if outcome.email_id is None:
             raise ControlRefused(f"the email cannot be read: {outcome.reason}")
+        # One id per (workflow, email): a second call finds the first call's execution.
+        key = hashlib.sha256(f"{workflow_id}|{outcome.email_id}".encode()).hexdigest()[:32]
         execution = ExecutionLog(
+            execution_id=f"exe_{key}",
             workflow_id=workflow_id,
             workflow_version=workflow.version,
             email_id=outcome.email_id,
@@ -159,10 +163,10 @@ class WorkflowOperations(ServiceCore):
             input_data={"email_id": outcome.email_id, "message_id": email.message_id},
         )
         if not self.store.create_execution(execution):
-            for found in self.store.list_executions(workflow_id=workflow_id, limit=10_000):
-                if found.email_id == outcome.email_id:
-                    return found  # the same email again: nothing runs twice
-            raise Conflict(f"the email was already run by workflow {workflow_id}")
+            found = self.store.get_execution(execution.execution_id)
+            if found is not None:
+                return found  # the same email again: nothing runs twice
+            raise Conflict(f"the email {email.message_id} already started workflow {workflow_id}")
         self.store.record_workflow_executions(workflow_id, 1, self.clock())
         self._audit(
             actor, "run_with_email", workflow_id, after={"execution_id": execution.execution_id}
