@@ -26,7 +26,7 @@ install-dev: $(DEV_STAMP)
 setup: install
 	$(PY) -m engine setup
 
-## Start the app on http://localhost:8501 and one engine worker beside it (Ctrl-C stops both).
+## Start the app on http://localhost:8501, one engine worker and the HTTP API on :8503 (Ctrl-C stops all).
 run: setup
 	bash scripts/run.sh
 

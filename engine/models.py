@@ -399,3 +399,20 @@ class CustomerRecords(BaseModel):
     def counts(self) -> dict[str, int]:
         """How many records of each kind."""
         return {name: len(getattr(self, name)) for name in type(self).model_fields}
+
+
+class ApiToken(BaseModel):
+    """An API token as stored: only the SHA-256 of the secret, never the secret itself.
+
+    Unique on ``name`` (the name the audit log shows) and on ``token_hash``. A token acts with
+    ``role`` until ``expires_at`` (None: no expiry) or until it is revoked.
+    """
+
+    token_id: str = Field(default_factory=lambda: new_id("tok"))
+    name: str
+    role: str
+    token_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = ""
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None

@@ -205,6 +205,13 @@ class Settings(BaseSettings):
     )
     intake_host: str = "127.0.0.1"
     intake_port: int = Field(default=8502, ge=1, le=65_535)
+    # The HTTP API (python -m engine api): where it listens, the calls one token may make a
+    # minute (and its burst), and the largest request body it reads.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8503, ge=1, le=65_535)
+    api_rate_per_minute: float = Field(default=600.0, gt=0)
+    api_rate_burst: int = Field(default=60, ge=1)
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # --- observability and hostile input ---------------------------------------------
     # Requests one client (IP address) may make to an intake route a minute, and its burst.
     intake_rate_per_minute: float = Field(default=600.0, gt=0)

@@ -1,7 +1,7 @@
 """``python -m engine``: one small module per command, each registering itself with ``add_parser``.
 
-Commands: setup, worker, status, demo, ingest, intake, users, privacy, eval. Benchmarks and the
-chaos test live outside the engine: ``python -m bench``.
+Commands: setup, worker, status, demo, ingest, intake, api, tokens, users, privacy, eval.
+Benchmarks and the chaos test live outside the engine: ``python -m bench``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from engine.cli import demo, ingest, intake, privacy, setup, status, users, worker
+from engine.cli import api, demo, ingest, intake, privacy, setup, status, tokens, users, worker
 from engine.cli import eval as evaluation
 from engine.ops.logs import configure_logging
 from engine.ops.telemetry import ErrorCountingHandler
@@ -19,7 +19,7 @@ from engine.settings import SettingsError, load_settings
 from engine.store.base import StoreError
 from providers.errors import ProviderError
 
-COMMANDS = (setup, worker, status, demo, ingest, intake, users, privacy, evaluation)
+COMMANDS = (setup, worker, status, demo, ingest, intake, api, tokens, users, privacy, evaluation)
 
 
 def build_parser() -> argparse.ArgumentParser:

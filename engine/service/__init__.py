@@ -11,10 +11,12 @@ from engine.accounts import AccountBook
 from engine.encryption import GENERATE_KEY_COMMAND
 from engine.mail.bulk_import import ImportRefused
 from engine.models import (
+    ApiToken,
     Approval,
     Email,
     ExecutionLog,
     ExecutionStatus,
+    NodeExecution,
     NodeStatus,
     NodeStatusCount,
     RollupRow,
@@ -24,6 +26,7 @@ from engine.models import (
     utcnow,
 )
 from engine.nodes.base import APPLIES_WHEN, NodeCategory, NodeType
+from engine.nodes.registry import UnknownNodeType
 from engine.ops.backfill import BackfillProgress, BackfillRefused
 from engine.ops.retrain import RetrainReport
 from engine.roles import Actor, Role
@@ -41,16 +44,21 @@ from engine.service.approvals import BulkResult
 from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
 from engine.service.mailroom import MailroomService
+from engine.service.message import EmailPayload
 from engine.service.metrics import NodeLatency, SlaCompliance
 from engine.service.permissions import (
     OPERATIONS,
     PERMISSIONS,
+    Conflict,
     ControlRefused,
+    NotFound,
     PermissionDenied,
+    TokenRefused,
     allowed,
 )
+from engine.service.tokens import TOKEN_PREFIX
 from engine.settings import Settings, SettingsError, load_settings
-from engine.store.base import StoreError
+from engine.store.base import StoreError, WorkflowNotFound
 from engine.workflow_edit import (
     WorkflowRejected,
     with_connection,
@@ -78,24 +86,30 @@ __all__ = [
     "RETRY_MODES",
     "SLA",
     "SUPPORT_TAXONOMY",
+    "TOKEN_PREFIX",
     "AccountBook",
     "Actor",
+    "ApiToken",
     "Approval",
     "BackfillProgress",
     "BackfillRefused",
     "BulkResult",
+    "Conflict",
     "ControlRefused",
     "Email",
+    "EmailPayload",
     "ExecutionLog",
     "ExecutionStatus",
     "ImportRefused",
     "Mailroom",
     "MailroomService",
     "NodeCategory",
+    "NodeExecution",
     "NodeLatency",
     "NodeStatus",
     "NodeStatusCount",
     "NodeType",
+    "NotFound",
     "PermissionDenied",
     "RetrainReport",
     "RetryMode",
@@ -106,8 +120,11 @@ __all__ = [
     "SlaCompliance",
     "SourceHealthRow",
     "StoreError",
+    "TokenRefused",
+    "UnknownNodeType",
     "Workflow",
     "WorkflowNode",
+    "WorkflowNotFound",
     "WorkflowRejected",
     "WorkflowStatus",
     "allowed",

@@ -17,7 +17,7 @@ from engine.models import (
 from engine.nodes.approval import ApprovalConfig
 from engine.roles import Actor
 from engine.service.core import ServiceCore
-from engine.service.permissions import PERMISSIONS, ControlRefused, requires
+from engine.service.permissions import PERMISSIONS, Conflict, ControlRefused, NotFound, requires
 from providers.ai.base import PRIORITY_RANK
 from providers.ai.text_cleaning import email_classification_text
 
@@ -41,6 +41,11 @@ class ApprovalOperations(ServiceCore):
     @requires("view")
     def get_approval(self, actor: Actor, approval_id: str) -> Approval | None:
         return self.store.get_approval(approval_id)
+
+    @requires("view")
+    def approval_for(self, actor: Actor, execution_id: str, node_id: str) -> Approval | None:
+        """The approval an execution's node asked for (or is waiting on), if any."""
+        return self.store.find_approval(execution_id, node_id)
 
     @requires("view")
     def get_email(self, actor: Actor, email_id: str) -> Email | None:
@@ -79,9 +84,9 @@ class ApprovalOperations(ServiceCore):
     def _pending_approval(self, approval_id: str) -> Approval:
         approval = self.store.get_approval(approval_id)
         if approval is None:
-            raise ControlRefused(f"approval {approval_id} does not exist")
+            raise NotFound(f"approval {approval_id} does not exist")
         if approval.status != ApprovalStatus.PENDING:
-            raise ControlRefused(f"approval {approval_id} was already {approval.status.value}")
+            raise Conflict(f"approval {approval_id} was already {approval.status.value}")
         return approval
 
     def _decide(self, actor: Actor, approval: Approval, update: dict[str, Any]) -> Approval:
@@ -90,7 +95,7 @@ class ApprovalOperations(ServiceCore):
             update={**update, "decided_at": now, "decided_by": actor.name}
         )
         if not record_decision(self.store, decided, now):
-            raise ControlRefused(f"approval {approval.approval_id} was decided by someone else")
+            raise Conflict(f"approval {approval.approval_id} was decided by someone else")
         self._audit(
             actor,
             f"approval_{decided.status.value}",
@@ -116,7 +121,7 @@ class ApprovalOperations(ServiceCore):
         """
         approval = self.store.get_approval(approval_id)
         if approval is None:
-            raise ControlRefused(f"approval {approval_id} does not exist")
+            raise NotFound(f"approval {approval_id} does not exist")
         category = category.strip()
         if not category:
             raise ControlRefused("choose the correct category")
@@ -192,7 +197,7 @@ class ApprovalOperations(ServiceCore):
     ) -> Approval:
         """Store ``changed`` unless the approval was decided meanwhile; audit ``field``."""
         if not self.store.update_pending_approval(changed):
-            raise ControlRefused(f"approval {approval.approval_id} was decided by someone else")
+            raise Conflict(f"approval {approval.approval_id} was decided by someone else")
         self._audit(
             actor,
             action,

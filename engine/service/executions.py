@@ -16,7 +16,7 @@ from engine.models import (
 from engine.roles import Actor
 from engine.rollups import execution_category, hour_bucket, split_by_category
 from engine.service.core import ServiceCore
-from engine.service.permissions import ControlRefused, requires
+from engine.service.permissions import Conflict, ControlRefused, NotFound, requires
 
 RetryMode = Literal["failed_node", "start_pinned", "start_current"]
 RETRY_MODES: tuple[RetryMode, ...] = ("failed_node", "start_pinned", "start_current")
@@ -38,10 +38,24 @@ class ExecutionOperations(ServiceCore):
         category: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        before: tuple[datetime, str] | None = None,
     ) -> list[ExecutionLog]:
+        """Executions newest first; ``before`` (created_at, id of the last one seen) pages."""
         return self.store.list_executions(
-            workflow_id=workflow_id, statuses=statuses, category=category, since=since, limit=limit
+            workflow_id=workflow_id,
+            statuses=statuses,
+            category=category,
+            since=since,
+            limit=limit,
+            before=before,
         )
+
+    @requires("view")
+    def execution_changes(
+        self, actor: Actor, since: datetime, workflow_id: str | None = None, limit: int = 100
+    ) -> list[ExecutionLog]:
+        """Executions changed at or after ``since``, oldest change first: the live stream."""
+        return self.store.list_executions_changed(since, workflow_id, limit)
 
     @requires("view")
     def get_execution(self, actor: Actor, execution_id: str) -> ExecutionLog | None:
@@ -127,7 +141,7 @@ class ExecutionOperations(ServiceCore):
             raise ControlRefused(f"unknown retry mode {mode!r}; use one of {modes}")
         current = self.store.get_execution(execution_id)
         if current is None:
-            raise ControlRefused(f"execution {execution_id} does not exist")
+            raise NotFound(f"execution {execution_id} does not exist")
         from_start = mode != "failed_node"
         runs = [] if from_start else [run.model_copy() for run in current.node_executions]
         for run in runs:
@@ -209,8 +223,10 @@ class ExecutionOperations(ServiceCore):
     ) -> ExecutionLog:
         if changed is None:
             current = self.store.get_execution(execution_id)
-            state = current.status.value if current else "missing"
-            raise ControlRefused(f"cannot {action.replace('_', ' ')} an execution that is {state}")
+            if current is None:
+                raise NotFound(f"execution {execution_id} does not exist")
+            state = current.status.value
+            raise Conflict(f"cannot {action.replace('_', ' ')} an execution that is {state}")
         after = {"status": changed.status.value, "control_request": changed.control_request}
         self._audit(actor, action, execution_id, before=before, after=after)
         return changed

@@ -7,6 +7,7 @@ from engine.service.approvals import ApprovalOperations
 from engine.service.executions import ExecutionOperations
 from engine.service.metrics import MetricsOperations
 from engine.service.privacy import PrivacyOperations
+from engine.service.tokens import TokenOperations
 from engine.service.workflows import WorkflowOperations
 
 
@@ -17,6 +18,7 @@ class MailroomService(
     MetricsOperations,
     AdministrationOperations,
     PrivacyOperations,
+    TokenOperations,
 ):
     """The engine's service API: reads and commands, each checked against the actor's role
     (:mod:`engine.service.permissions`) and audited when it changes something."""

@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_metrics": frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}),
     "view_settings": frozenset({Role.ADMIN}),
     "manage_users": frozenset({Role.ADMIN}),
+    # An API token acts with its role: making one is giving that role away.
+    "manage_tokens": frozenset({Role.ADMIN}),
     "run_maintenance": frozenset({Role.ADMIN}),
     # A customer's data, the keys and the audit log (which holds drafts) are admins' only.
     "manage_privacy": frozenset({Role.ADMIN}),
@@ -49,6 +51,20 @@ class PermissionDenied(PermissionError):
 
 class ControlRefused(ValueError):
     """A control (pause, resume, cancel, retry, approve...) does not apply in the current state."""
+
+
+class NotFound(ControlRefused):
+    """The thing the operation names does not exist."""
+
+
+class Conflict(ControlRefused):
+    """The thing exists but its state says no: already decided, already there, changed since
+    the caller read it."""
+
+
+class TokenRefused(PermissionError):
+    """An API token that does not authenticate: unknown, revoked or expired (the message says
+    which, and never repeats the token)."""
 
 
 def allowed(actor: Actor, action: str) -> bool:

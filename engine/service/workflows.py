@@ -1,21 +1,29 @@
-"""Workflows: list, read, switch on and off, save a new version, run now."""
+"""Workflows: list, read, create, switch on and off, save a new version, archive, run now (on
+the mailboxes, or on one email the caller gives)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
+from engine.mail.inbound import accept_raw
 from engine.mail.triggers import RUN_NOW_KEY
 from engine.models import (
+    ExecutionLog,
     NodeStatusCount,
+    TriggeredBy,
     Workflow,
     WorkflowStatus,
 )
 from engine.nodes.base import NodeType
+from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.nodes.registry import all_node_types, get_node_type
 from engine.roles import Actor
 from engine.service.core import ServiceCore
-from engine.service.permissions import ControlRefused, requires, unrestricted
+from engine.service.message import EmailPayload, raw_message
+from engine.service.permissions import Conflict, ControlRefused, requires, unrestricted
+from engine.store.base import WorkflowNotFound
 from engine.workflow_edit import WorkflowRejected, unconfigured_ai_providers, validate_workflow
 
 
@@ -47,15 +55,66 @@ class WorkflowOperations(ServiceCore):
         return self.store.node_status_counts(workflow_id, since)
 
     @requires("edit_workflow")
-    def save_workflow(self, actor: Actor, workflow: Workflow, change: str) -> Workflow:
+    def create_workflow(self, actor: Actor, workflow: Workflow) -> Workflow:
+        """Store a new workflow as version 1, off until it is switched on.
+
+        ``Conflict`` if its id is taken; ``WorkflowRejected`` if a node's settings or the
+        graph are not valid.
+        """
+        validate_workflow(workflow)
+        unconfigured = unconfigured_ai_providers(workflow, self.settings)
+        if unconfigured:
+            raise WorkflowRejected(unconfigured)
+        try:
+            self.store.get_workflow(workflow.workflow_id)
+        except WorkflowNotFound:
+            pass
+        else:
+            raise Conflict(f"a workflow with id {workflow.workflow_id!r} already exists")
+        now = self.clock()
+        draft = workflow.model_copy(
+            update={
+                "status": WorkflowStatus.OFF,
+                "created_at": now,
+                "updated_at": now,
+                "execution_count": 0,
+                "last_executed_at": None,
+            }
+        )
+        saved = self.store.save_workflow(draft)
+        self._audit(actor, "create_workflow", saved.workflow_id, after={"name": saved.name})
+        return saved
+
+    @requires("edit_workflow")
+    def archive_workflow(self, actor: Actor, workflow_id: str) -> Workflow:
+        """Archive a workflow: no new execution starts; those already started finish on the
+        version they are pinned to, and every version stays readable."""
+        before = self.store.get_workflow(workflow_id).status
+        workflow = self.store.set_workflow_status(workflow_id, WorkflowStatus.ARCHIVED)
+        self._audit(
+            actor, "archive_workflow", workflow_id, {"status": before}, {"status": "archived"}
+        )
+        return workflow
+
+    @requires("edit_workflow")
+    def save_workflow(
+        self, actor: Actor, workflow: Workflow, change: str, *, base_version: int | None = None
+    ) -> Workflow:
         """Store an edited workflow as a new version, if every node's settings and the graph
         are valid (``WorkflowRejected`` says what is not). ``change`` describes the edit. An
-        edit that changes nothing returns the current version: no new version, no audit."""
+        edit that changes nothing returns the current version: no new version, no audit.
+        ``base_version``, when given, is the version the edit started from: ``Conflict`` if
+        another was saved since."""
         validate_workflow(workflow)
         unconfigured = unconfigured_ai_providers(workflow, self.settings)
         if unconfigured:
             raise WorkflowRejected(unconfigured)
         before = self.store.get_workflow(workflow.workflow_id)
+        if base_version is not None and base_version != before.version:
+            raise Conflict(
+                f"workflow {workflow.workflow_id} is at version {before.version}, not"
+                f" {base_version}: read it again and redo the edit"
+            )
         if _definition(workflow) == _definition(before):
             return before  # nothing to version: the same graph and settings, saved again
         saved = self.store.save_workflow(workflow)
@@ -79,6 +138,47 @@ class WorkflowOperations(ServiceCore):
         self._audit(actor, "run_now", workflow_id)
         return requested_at
 
+    @requires("toggle_workflow")
+    def run_with_email(self, actor: Actor, workflow_id: str, email: EmailPayload) -> ExecutionLog:
+        """Run a switched-on workflow now on one email the caller gives (the API).
+
+        The email takes the path of any inbound mail (parsed, stored once by Message-ID,
+        threaded) and starts one execution of this workflow only; giving the same email again
+        returns the execution it started the first time.
+        """
+        workflow = self.store.get_workflow(workflow_id)
+        if workflow.status != WorkflowStatus.ACTIVE:
+            raise Conflict(f"workflow {workflow.name!r} is off; switch it on to run it")
+        outcome = accept_raw(
+            self.store,
+            raw_message(email, self.clock()),
+            mailbox=email.mailbox or _trigger_mailbox(workflow),
+            source="api",
+            origin=f"API call by {actor.name}",
+        )
+        if outcome.email_id is None:
+            raise ControlRefused(f"the email cannot be read: {outcome.reason}")
+        # One id per (workflow, email): a second call finds the first call's execution.
+        key = hashlib.sha256(f"{workflow_id}|{outcome.email_id}".encode()).hexdigest()[:32]
+        execution = ExecutionLog(
+            execution_id=f"exe_{key}",
+            workflow_id=workflow_id,
+            workflow_version=workflow.version,
+            email_id=outcome.email_id,
+            triggered_by=TriggeredBy.API,
+            input_data={"email_id": outcome.email_id, "message_id": email.message_id},
+        )
+        if not self.store.create_execution(execution):
+            found = self.store.get_execution(execution.execution_id)
+            if found is not None:
+                return found  # the same email again: nothing runs twice
+            raise Conflict(f"the email {email.message_id} already started workflow {workflow_id}")
+        self.store.record_workflow_executions(workflow_id, 1, self.clock())
+        self._audit(
+            actor, "run_with_email", workflow_id, after={"execution_id": execution.execution_id}
+        )
+        return execution
+
     @unrestricted("the catalogue of node types is the same for everyone")
     def node_types(self) -> list[NodeType[Any]]:
         """Every registered node type, with its config model and outputs."""
@@ -96,6 +196,14 @@ class WorkflowOperations(ServiceCore):
     def node_type(self, node_type_id: str) -> NodeType[Any]:
         """One node type (``UnknownNodeType`` when none has that id)."""
         return get_node_type(node_type_id)
+
+
+def _trigger_mailbox(workflow: Workflow) -> str:
+    """The mailbox the workflow's email trigger reads (the trigger's default when unset)."""
+    for node in workflow.visual_data.nodes:
+        if node.node_type_id == "email_trigger":
+            return EmailTriggerConfig.model_validate(node.config).mailbox
+    return EmailTriggerConfig().mailbox
 
 
 def _definition(workflow: Workflow) -> dict[str, Any]:

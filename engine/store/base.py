@@ -21,6 +21,7 @@ from engine.store.errors import (
 )
 from engine.store.ports import (
     AdminStore,
+    ApiTokenStore,
     ApprovalStore,
     DataProtectionStore,
     EmailStore,
@@ -48,6 +49,7 @@ class Store(
     OutboxStore,
     RollupStore,
     AdminStore,
+    ApiTokenStore,
     DataProtectionStore,
 ):
     """Persistence for workflows, emails, executions, approvals, outbox, rollups and the rest.

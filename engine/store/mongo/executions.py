@@ -34,6 +34,7 @@ INDEXES = [
     Index("executions", [("status", ASCENDING), ("created_at", ASCENDING)]),
     Index("executions", [("workflow_id", ASCENDING), ("created_at", DESCENDING)]),
     Index("executions", [("created_at", DESCENDING)]),
+    Index("executions", [("updated_at", ASCENDING), ("_id", ASCENDING)]),
 ]
 
 
@@ -69,6 +70,7 @@ class MongoExecutionStore(MongoDatabase, ExecutionStore):
         category: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        before: tuple[datetime, str] | None = None,
     ) -> list[ExecutionLog]:
         limit_ = limit_or_none(limit)
         if limit_ is None:
@@ -82,9 +84,31 @@ class MongoExecutionStore(MongoDatabase, ExecutionStore):
             query["category"] = category
         if since is not None:
             query["created_at"] = {"$gte": codec.store_time(since)}
+        if before is not None:
+            at = codec.store_time(before[0])
+            query["$or"] = [
+                {"created_at": {"$lt": at}},
+                {"created_at": at, "_id": {"$lt": before[1]}},
+            ]
         cursor = (
             self._executions.find(query)
             .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(limit_)
+        )
+        return [self._model(ExecutionLog, doc) for doc in cursor]
+
+    def list_executions_changed(
+        self, since: datetime, workflow_id: str | None = None, limit: int = 100
+    ) -> list[ExecutionLog]:
+        limit_ = limit_or_none(limit)
+        if limit_ is None:
+            return []
+        query: Document = {"updated_at": {"$gte": codec.store_time(since)}}
+        if workflow_id is not None:
+            query["workflow_id"] = workflow_id
+        cursor = (
+            self._executions.find(query)
+            .sort([("updated_at", ASCENDING), ("_id", ASCENDING)])
             .limit(limit_)
         )
         return [self._model(ExecutionLog, doc) for doc in cursor]

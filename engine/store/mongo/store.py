@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from engine.store.base import Store
-from engine.store.mongo import admin, approvals, emails, executions, outbox, rollups, workflows
+from engine.store.mongo import (
+    admin,
+    approvals,
+    emails,
+    executions,
+    outbox,
+    rollups,
+    tokens,
+    workflows,
+)
 from engine.store.mongo.admin import MongoAdminStore
 from engine.store.mongo.approvals import MongoApprovalStore
 from engine.store.mongo.database import Index
@@ -13,6 +22,7 @@ from engine.store.mongo.faults import translate_errors
 from engine.store.mongo.outbox import MongoOutboxStore
 from engine.store.mongo.protection import MongoDataProtectionStore
 from engine.store.mongo.rollups import MongoRollupStore
+from engine.store.mongo.tokens import MongoApiTokenStore
 from engine.store.mongo.workflows import MongoWorkflowStore
 
 INDEXES: list[Index] = [
@@ -23,6 +33,7 @@ INDEXES: list[Index] = [
     *outbox.INDEXES,
     *rollups.INDEXES,
     *admin.INDEXES,
+    *tokens.INDEXES,
 ]
 
 
@@ -34,6 +45,7 @@ class MongoStore(
     MongoOutboxStore,
     MongoRollupStore,
     MongoAdminStore,
+    MongoApiTokenStore,
     MongoDataProtectionStore,
     Store,
 ):

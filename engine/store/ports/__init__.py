@@ -10,10 +10,12 @@ from engine.store.ports.executions import ExecutionStore
 from engine.store.ports.outbox import OutboxStore
 from engine.store.ports.protection import DataProtectionStore
 from engine.store.ports.rollups import RollupStore
+from engine.store.ports.tokens import ApiTokenStore
 from engine.store.ports.workflows import WorkflowStore
 
 __all__ = [
     "AdminStore",
+    "ApiTokenStore",
     "ApprovalStore",
     "DataProtectionStore",
     "EmailStore",

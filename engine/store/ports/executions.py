@@ -44,11 +44,22 @@ class ExecutionStore(ABC):
         category: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        before: tuple[datetime, str] | None = None,
     ) -> list[ExecutionLog]:
         """Executions matching every given filter, newest ``created_at`` first.
 
-        ``since`` compares with ``created_at`` (inclusive).
+        ``since`` compares with ``created_at`` (inclusive). ``before`` is a page cursor: the
+        (``created_at``, ``execution_id``) of the last execution of the previous page; only
+        executions after it in this order are returned.
         """
+
+    @abstractmethod
+    def list_executions_changed(
+        self, since: datetime, workflow_id: str | None = None, limit: int = 100
+    ) -> list[ExecutionLog]:
+        """Executions whose ``updated_at`` is at or after ``since`` (of one workflow, if given),
+        oldest change first (``updated_at``, then ``execution_id``): what the live stream
+        polls, in any process, to see every status change."""
 
     @abstractmethod
     def count_executions_by_status(self, workflow_id: str | None = None) -> dict[str, int]:

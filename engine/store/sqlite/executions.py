@@ -37,6 +37,8 @@ _COLUMNS = (
     "control_request",
     "doc",
 )
+# The expression of the executions_updated index (migration 5): the stored fixed-width time.
+_UPDATED_AT = "json_extract(doc, '$.updated_at')"
 _INSERT = (
     f"INSERT INTO executions ({', '.join(_COLUMNS)})"
     f" VALUES ({', '.join(':' + c for c in _COLUMNS)})"
@@ -114,16 +116,31 @@ class SQLiteExecutionStore(SQLiteDatabase, ExecutionStore):
         category: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        before: tuple[datetime, str] | None = None,
     ) -> list[ExecutionLog]:
         where = (
             _filter(workflow_id=workflow_id, statuses=statuses)
             .add_if(category, "category = ?")
             .add_if(t_opt(since), "created_at >= ?")
         )
+        if before is not None:
+            where.add("(created_at, execution_id) < (?, ?)", t(before[0]), before[1])
         return self._all(
             ExecutionLog,
             f"SELECT doc FROM executions WHERE {where.sql}"
             " ORDER BY created_at DESC, execution_id DESC LIMIT ?",
+            *where.params,
+            max(limit, 0),
+        )
+
+    def list_executions_changed(
+        self, since: datetime, workflow_id: str | None = None, limit: int = 100
+    ) -> list[ExecutionLog]:
+        where = Where().add(f"{_UPDATED_AT} >= ?", t(since)).add_if(workflow_id, "workflow_id = ?")
+        return self._all(
+            ExecutionLog,
+            f"SELECT doc FROM executions WHERE {where.sql}"
+            f" ORDER BY {_UPDATED_AT}, execution_id LIMIT ?",
             *where.params,
             max(limit, 0),
         )

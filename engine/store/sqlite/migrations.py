@@ -134,6 +134,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             " GROUP BY workflow_id, status",
         ),
     ),
+    Migration(
+        5,
+        "the HTTP API: its tokens (hashed), executions by their last change for the live stream",
+        (
+            "CREATE TABLE IF NOT EXISTS api_tokens (token_id TEXT PRIMARY KEY,"
+            " name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS executions_updated"
+            " ON executions (json_extract(doc, '$.updated_at'), execution_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -11,6 +11,7 @@ from engine.store.sqlite.migrations import migrate
 from engine.store.sqlite.outbox import SQLiteOutboxStore
 from engine.store.sqlite.protection import SQLiteDataProtectionStore
 from engine.store.sqlite.rollups import SQLiteRollupStore
+from engine.store.sqlite.tokens import SQLiteApiTokenStore
 from engine.store.sqlite.workflows import SQLiteWorkflowStore
 
 
@@ -22,6 +23,7 @@ class SQLiteStore(
     SQLiteOutboxStore,
     SQLiteRollupStore,
     SQLiteAdminStore,
+    SQLiteApiTokenStore,
     SQLiteDataProtectionStore,
     Store,
 ):

@@ -1,0 +1,144 @@
+"""What the API reads and answers, as pydantic models: they validate requests (unknown fields
+refused) and make the OpenAPI schema. Stored records are answered as the engine's own models."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.service import ExecutionLog, RetryMode, Workflow
+
+
+class Strict(BaseModel):
+    """A request body: a field the API does not know is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PositionIn(Strict):
+    x: float
+    y: float
+
+
+class NodeIn(Strict):
+    """One node of the graph; ``config`` is checked against its type's JSON Schema
+    (``GET /api/v1/node-types/{id}``)."""
+
+    node_id: str = Field(min_length=1, max_length=100)
+    node_type_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    position: PositionIn = PositionIn(x=0, y=0)
+    config: dict[str, Any] = Field(default_factory=dict)
+    join: Literal["all", "any"] = "all"
+    timeout_seconds: float | None = Field(default=None, gt=0)
+
+
+class ConnectionIn(Strict):
+    connection_id: str = Field(min_length=1, max_length=100)
+    source_node_id: str
+    target_node_id: str
+    source_output: str = "main"
+    target_input: str = "main"
+
+
+class WorkflowDefinition(Strict):
+    """What a version of a workflow defines."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    workflow_type: str = "email_automation"
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    nodes: list[NodeIn] = Field(min_length=1, max_length=500)
+    connections: list[ConnectionIn] = Field(default_factory=list, max_length=2000)
+
+    def workflow(self, workflow_id: str) -> Workflow:
+        """The engine's workflow for this definition."""
+        fields = self.model_dump(exclude={"nodes", "connections"})
+        graph = {
+            "nodes": [node.model_dump() for node in self.nodes],
+            "connections": [connection.model_dump() for connection in self.connections],
+        }
+        return Workflow.model_validate({**fields, "workflow_id": workflow_id, "visual_data": graph})
+
+
+class WorkflowCreate(WorkflowDefinition):
+    """A new workflow; it starts switched off."""
+
+    workflow_id: str = Field(
+        default_factory=lambda: f"wf_{uuid.uuid4().hex[:12]}",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+    )
+
+
+class WorkflowUpdate(WorkflowDefinition):
+    """A new version of a workflow, edited from ``base_version`` (409 if another was saved
+    since)."""
+
+    base_version: int = Field(ge=1)
+    change: str = Field(default="edited through the API", max_length=500)
+
+
+class ExecutionPage(BaseModel):
+    """A page of executions, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[ExecutionLog]
+    next_cursor: str | None
+
+
+class RetryIn(Strict):
+    mode: RetryMode = "failed_node"
+
+
+class ApproveIn(Strict):
+    """Approve the draft, edited if ``subject`` or ``body`` is given."""
+
+    subject: str | None = Field(default=None, max_length=998)
+    body: str | None = Field(default=None, min_length=1, max_length=100_000)
+
+
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReassignIn(Strict):
+    """Give the approval to ``assignee`` (null: back to the whole queue)."""
+
+    assignee: str | None
+
+
+class CorrectIn(Strict):
+    category: str = Field(min_length=1, max_length=100)
+
+
+class NodeTypeOut(BaseModel):
+    type_id: str
+    display_name: str
+    category: str
+    description: str
+    outputs: list[str]
+    config_schema: dict[str, Any]
+
+
+class RollupPoint(BaseModel):
+    bucket: str
+    key: str
+    count: int
+    total: float
+
+
+class MetricsOut(BaseModel):
+    """Hourly rollups of one metric over a range, and the engine's totals now."""
+
+    metric: str
+    since: str
+    until: str | None
+    points: list[RollupPoint]
+    summary: dict[str, Any]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    workers_alive: int
+    detail: str
