@@ -12,6 +12,7 @@ from engine.encryption import GENERATE_KEY_COMMAND
 from engine.mail.bulk_import import ImportRefused
 from engine.models import (
     Approval,
+    ApprovalStatus,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -41,6 +42,7 @@ from engine.service.permissions import (
     PermissionDenied,
     allowed,
 )
+from engine.sessions import COOKIE_NAME, SessionKeeper, SessionSecretError
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError
 from engine.workflow_edit import (
@@ -53,9 +55,10 @@ from engine.workflow_edit import (
 )
 from providers.ai.base import PRIORITY_RANK
 from providers.ai.taxonomy import SUPPORT_TAXONOMY
-from providers.email.sanitise import sanitise_html
+from providers.email.sanitise import sanitise_for_display, sanitise_html
 
 __all__ = [
+    "COOKIE_NAME",
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
@@ -69,6 +72,7 @@ __all__ = [
     "AccountBook",
     "Actor",
     "Approval",
+    "ApprovalStatus",
     "BackfillProgress",
     "BackfillRefused",
     "BulkResult",
@@ -89,6 +93,8 @@ __all__ = [
     "RetryMode",
     "Role",
     "RollupRow",
+    "SessionKeeper",
+    "SessionSecretError",
     "Settings",
     "SettingsError",
     "SourceHealthRow",
@@ -100,6 +106,7 @@ __all__ = [
     "allowed",
     "compose",
     "load_settings",
+    "sanitise_for_display",
     "sanitise_html",
     "utcnow",
     "with_connection",
