@@ -25,7 +25,7 @@ sync_session_cookie(settings)
 if actor is None:
     # One sign-in page under every page's address, so a link to /approvals?approval=… shows
     # the form there (not "Page not found"), and the same run after signing in opens it.
-    pages = [
+    sign_in_pages = [
         st.Page(
             lambda: sign_in_form(service, settings),
             title="Sign in",
@@ -35,24 +35,36 @@ if actor is None:
         )
         for url_path in ("sign-in", *PAGES)
     ]
-    st.navigation(pages, position="hidden").run()
+    st.navigation(sign_in_pages, position="hidden").run()
     st.stop()
 
 mine = pages_for(actor.role)
+pages = {
+    spec.name: st.Page(
+        spec.path,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.name,
+        # The other pages stay reachable by address, hidden, so a link to one says it is not
+        # part of this role instead of "Page not found".
+        visibility="visible" if spec in mine else "hidden",
+    )
+    for spec in PAGES.values()
+}
+home = pages[mine[0].name]
+# The root address leads to the role's home page under its own name, so every page, the home
+# page included, has one address (``/approvals`` works for an agent as for a manager).
+landing = st.Page(
+    lambda: st.switch_page(home),
+    title=home.title,
+    icon=mine[0].icon,
+    url_path="home",
+    default=True,
+    visibility="hidden",
+)
 navigation = st.navigation(
-    [
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.name, default=i == 0)
-        for i, spec in enumerate(mine)
-    ]
-    # The other pages stay reachable by address, hidden, so a link to one says it is not part
-    # of this role instead of "Page not found".
-    + [
-        st.Page(
-            spec.path, title=spec.title, icon=spec.icon, url_path=spec.name, visibility="hidden"
-        )
-        for spec in PAGES.values()
-        if spec not in mine
-    ]
+    [landing, *(pages[spec.name] for spec in mine)]
+    + [page for page in pages.values() if page.visibility == "hidden"]
 )
 sidebar_status(service, actor, settings)
 navigation.run()

@@ -78,7 +78,7 @@ def _resume_from_cookie(book: AccountBook, settings: Settings) -> None:
         return
     st.session_state[COOKIE_CHECKED] = True
     token = st.context.cookies.get(COOKIE_NAME)
-    if not token or SESSION_USER in st.session_state:
+    if not isinstance(token, str) or not token or SESSION_USER in st.session_state:
         return
     account = _keeper(settings).resume(token, book)
     if account is None:
