@@ -9,7 +9,25 @@ on the page (and the draft or execution) they asked for.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+if PagesManager.uses_pages_directory:
+    # The first run after a start is Streamlit's older multipage mode (there is a pages/
+    # folder), which lists the raw files of pages/ in the sidebar until this script declares
+    # its own navigation, and the imports below take seconds: declare a hidden one first,
+    # under every address the app answers to (so none is "not found").
+    page_files = (Path(__file__).parent / "pages").glob("*.py")
+    addresses = ["home", "sign-in", *(page_file.stem for page_file in page_files)]
+    st.navigation(
+        [
+            st.Page(lambda: None, title="Mailroom", url_path=path, default=path == "home")
+            for path in addresses
+        ],
+        position="hidden",
+    )
 
 from ui.auth import sign_in_form, sync_session_cookie
 from ui.context import app_settings, get_service, signed_in

@@ -286,6 +286,35 @@ def _expect_no_page_not_found(page: Page) -> None:
     expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
+def test_the_sidebar_never_lists_the_raw_page_files(
+    team_app: TeamApp, context: BrowserContext
+) -> None:
+    # First in this module: the first page load after the server started is the one that
+    # used to list the files of pages/ while the app's imports ran.
+    # Every navigation link the page ever draws is recorded, however briefly it was there.
+    context.add_init_script(
+        """
+        window.__navSeen = [];
+        new MutationObserver(() => {
+          for (const link of document.querySelectorAll('[data-testid="stSidebarNavLink"]')) {
+            // The last line: the page's name (an icon's ligature text comes first).
+            window.__navSeen.push(link.innerText.trim().split("\n").pop().trim());
+          }
+        }).observe(document, {childList: true, subtree: true, characterData: true});
+        """
+    )
+    page = context.new_page()
+    page.goto(team_app.base)
+    _fill_sign_in(page, "admin", team_app.passwords["admin"])
+    expect(page.get_by_role("heading", name="Workflow")).to_be_visible(timeout=UI_TIMEOUT)
+    page.reload()
+    expect(page.get_by_role("heading", name="Workflow")).to_be_visible(timeout=UI_TIMEOUT)
+    seen = set(page.evaluate("() => window.__navSeen"))
+    raw = {"approvals", "executions", "metrics", "settings", "workflow"}
+    assert not seen & raw, seen
+    assert {"Approvals", "Live executions", "Settings"} <= seen  # the real navigation
+
+
 def test_a_reload_a_bookmark_and_a_typed_address_keep_you_signed_in(
     team_app: TeamApp, context: BrowserContext
 ) -> None:
