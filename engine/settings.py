@@ -202,7 +202,10 @@ class Settings(BaseSettings):
         "generated once into DATA_DIR/session-secret (mode 0600).",
     )
     session_hours: float = Field(
-        default=12.0, gt=0, le=24 * 30, description="How long a sign-in lasts without use."
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a sign-in lasts (the session cookie's lifetime).",
     )
     oidc_default_role: Literal["admin", "manager", "agent", "analyst"] | None = Field(
         default=None,

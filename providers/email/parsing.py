@@ -331,7 +331,8 @@ def parse_message(
 
     ``received_at`` is when the mailbox received it (IMAP's INTERNALDATE); without it, the time
     of this call (the message is being taken in now). The Date header, which the sender
-    controls, is kept apart as ``date_header`` and never used for the SLA. A message without a usable Message-ID gets ``synthetic_message_id(raw)``.
+    controls, is kept apart as ``date_header`` and never used for the SLA. A message without
+    a usable Message-ID gets ``synthetic_message_id(raw)``.
     """
     if not raw.strip():
         raise UnparseableMessage("empty message")
