@@ -51,6 +51,7 @@ SECRET_FIELDS = frozenset(
         "anthropic_api_key",
         "encryption_key",
         "encryption_old_keys",
+        "session_secret",
     }
 )
 #: Collections the retention job trims, each kept ``MAILROOM_RETENTION_<NAME>_DAYS`` days.
@@ -230,6 +231,17 @@ class Settings(BaseSettings):
         default=None,
         description="Local accounts (bcrypt hashes) and roles; DATA_DIR/accounts.toml.",
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the app's sign-in cookie (at least 32 characters); unset: one is "
+        "generated once into DATA_DIR/session-secret (mode 0600).",
+    )
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a sign-in lasts (the session cookie's lifetime).",
+    )
     oidc_default_role: Literal["admin", "manager", "agent", "analyst"] | None = Field(
         default=None,
         description="Role of people signed in through the identity provider who have no "
@@ -328,6 +340,13 @@ class Settings(BaseSettings):
         if self.mongodb_username is not None and self.mongodb_password is None:
             raise ValueError("MAILROOM_MONGODB_USERNAME is set without MAILROOM_MONGODB_PASSWORD")
         return self
+
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("needs at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
 
     @field_validator("ai_classify_chain", "ai_draft_chain")
     @classmethod
@@ -447,6 +466,14 @@ class Settings(BaseSettings):
     @cached_property
     def accounts_path(self) -> Path:
         return self.accounts_file or self.data_dir / "accounts.toml"
+
+    @cached_property
+    def session_secret_path(self) -> Path:
+        return self.data_dir / "session-secret"
+
+    @cached_property
+    def revoked_sessions_dir(self) -> Path:
+        return self.data_dir / "revoked-sessions"
 
     @cached_property
     def model_store_dir(self) -> Path:

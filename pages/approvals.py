@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.service import Approval, ControlRefused, Email
+from engine.service import Approval, ApprovalStatus, ControlRefused, Email
 from ui.approvals import bulk_candidates, by_urgency, mine_first
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
+from ui.deep_links import APPROVAL, newly_linked, show_in_address
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
 
@@ -63,11 +64,29 @@ only_mine = st.toggle("Only drafts assigned to me", key="approvals-only-mine")
 queue = mine_first(
     by_urgency(service.approval_queue(actor, limit=QUEUE_LIMIT)), actor.name, only_mine
 )
+linked = newly_linked(APPROVAL)
+if linked is not None:
+    if linked not in {approval.approval_id for approval in queue}:
+        found = service.get_approval(actor, linked)
+        if found is not None and found.status == ApprovalStatus.PENDING:
+            queue = [found, *queue]  # beyond the list or outside the filter: open it anyway
+        elif found is not None:
+            by = f" by {found.decided_by}" if found.decided_by else ""
+            st.info(
+                f"The draft {code(linked)} you were linked to is no longer waiting: it was "
+                f"{found.status.value}{escape_markdown(by)}.",
+                icon=":material/link:",
+            )
+        else:
+            st.warning(f"There is no draft {code(linked)}.", icon=":material/link_off:")
+    if linked in {approval.approval_id for approval in queue}:
+        st.session_state[CURRENT_KEY] = linked
 if not queue:
     st.info(
         "Nothing waiting — every draft has been handled. New drafts appear here as emails arrive.",
         icon=":material/inbox:",
     )
+    show_in_address(APPROVAL, None)
     sent_replies()
     st.stop()
 
@@ -78,6 +97,7 @@ emails: dict[str, Email | None] = {
 if st.session_state.get(CURRENT_KEY) not in ids:
     st.session_state[CURRENT_KEY] = ids[0]
 current: Approval = queue[ids.index(st.session_state[CURRENT_KEY])]
+show_in_address(APPROVAL, current.approval_id)
 
 
 def _select(approval_id: str) -> None:

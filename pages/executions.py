@@ -19,6 +19,7 @@ from engine.service import (
     utcnow,
 )
 from ui.context import callback_actor, current_actor, get_service
+from ui.deep_links import EXECUTION, newly_linked, show_in_address
 from ui.format import (
     ago,
     code,
@@ -32,6 +33,7 @@ from ui.timeline import WINDOWS, timeline_figure, timeline_frame
 
 ALL_WORKFLOWS = ""
 ALL_CATEGORIES = ""
+SELECTED_KEY = "executions-selected"
 FLASH_KEY = "executions-flash"
 TOAST_KEY = "executions-toast"
 LIST_LIMIT = 200
@@ -312,7 +314,23 @@ def live_list(
         since=utcnow() - back if back else None,
         limit=LIST_LIMIT,
     )
+    by_id = {execution.execution_id: execution for execution in executions}
+    linked = newly_linked(EXECUTION)
+    if linked is not None:
+        st.session_state[SELECTED_KEY] = linked
+    chosen = st.session_state.get(SELECTED_KEY)
+    if isinstance(chosen, str) and chosen not in by_id:
+        # Linked to, or outside the filters now: it stays open rather than another one.
+        found = service.get_execution(actor, chosen)
+        if found is not None:
+            by_id = {chosen: found, **by_id}
+            executions = [found, *executions]
+        else:
+            del st.session_state[SELECTED_KEY]
+            if chosen == linked:
+                st.warning(f"There is no execution {code(chosen)}.", icon=":material/link_off:")
     if not executions:
+        show_in_address(EXECUTION, None)
         st.info("No executions match. New emails start executions while a workflow is active.")
         return
     node_totals: dict[str, int] = {}
@@ -333,15 +351,15 @@ def live_list(
             "error": st.column_config.TextColumn(width="large"),
         },
     )
-    by_id = {execution.execution_id: execution for execution in executions}
     selected: str = st.selectbox(
         "Execution",
         options=list(by_id),
         format_func=lambda eid: (
             f"{short_id(eid)} · {timestamp(by_id[eid].created_at)}" if eid in by_id else eid
         ),
-        key="executions-selected",
+        key=SELECTED_KEY,
     )
+    show_in_address(EXECUTION, selected)
     execution = service.get_execution(actor, selected) or by_id[selected]
     with st.container(border=True):
         _detail(execution, workflows.get(execution.workflow_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from engine.service import Approval, sanitise_html
+from engine.service import Approval, sanitise_for_display
 
 #: Tags kept when showing an email's HTML part. Images are dropped: a remote image is a
 #: tracking pixel that tells the sender when an agent opened the email.
@@ -44,9 +44,10 @@ def bulk_candidates(queue: Iterable[Approval], threshold: float) -> list[Approva
 
 def sanitised_html(html: str) -> str:
     """``html`` with scripts, styles, event handlers, images and unsafe URLs removed; links
-    open elsewhere without telling the target who sent the visitor.
+    open in a new tab without telling the target who sent the visitor, each followed by its
+    real target.
 
     The result is wrapped in a ``div``: ``st.html`` reads a string that names an existing file
     as that file, so an email whose HTML part is ``data/accounts.toml`` must never reach it bare.
     """
-    return f'<div class="mailroom-email">{sanitise_html(html)}</div>'
+    return f'<div class="mailroom-email">{sanitise_for_display(html)}</div>'

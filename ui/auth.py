@@ -4,17 +4,39 @@ is configured in ``.streamlit/secrets.toml`` (``[auth]``), ``st.login`` (OpenID 
 Who is signed in is kept in this browser session's state, on the server: the account name for a
 password sign-in, or Streamlit's ``st.user`` for the identity provider. The role is read from the
 accounts file on every run, so a changed role or a removed account applies at once.
+
+A password sign-in also gets a signed, expiring session token (``engine.sessions``), kept in a
+cookie, so a reload, a bookmark or a typed URL finds the person still signed in. The token is
+checked on every run: signing out revokes it, and removing the account, changing its role or
+resetting its password ends it. (The identity provider's sign-in already has its own cookie.)
 """
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from engine.service import AccountBook, Actor, MailroomService, Role, Settings
+from engine.service import (
+    COOKIE_NAME,
+    AccountBook,
+    Actor,
+    MailroomService,
+    Role,
+    SessionKeeper,
+    Settings,
+)
 from ui.format import escape_markdown
+from ui.session_cookie import delete_cookie, write_cookie
 
 SESSION_USER = "signed-in-user"
+#: The session token of a password sign-in, and the seconds its cookie lives.
+SESSION_TOKEN = "signed-in-token"
+#: Set once the cookie the browser opened the page with has been looked at.
+COOKIE_CHECKED = "session-cookie-checked"
+#: Set when the browser still holds a cookie that must go (signed out, expired, revoked).
+CLEAR_COOKIE = "session-cookie-clear"
 AUDITED_OIDC = "signed-in-oidc-audited"
 SIGN_IN_ERROR = "sign-in-error"
 
@@ -40,9 +62,39 @@ def _oidc_actor(book: AccountBook, settings: Settings) -> Actor | None:
     return None
 
 
+def _keeper(settings: Settings) -> SessionKeeper:
+    return SessionKeeper.from_settings(settings)
+
+
+def _drop_session() -> None:
+    st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_TOKEN, None)
+    st.session_state[CLEAR_COOKIE] = True
+
+
+def _resume_from_cookie(book: AccountBook, settings: Settings) -> None:
+    """Sign in from the cookie the browser opened the page with: once per browser session."""
+    if st.session_state.get(COOKIE_CHECKED):
+        return
+    st.session_state[COOKIE_CHECKED] = True
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(token, str) or not token or SESSION_USER in st.session_state:
+        return
+    account = _keeper(settings).resume(token, book)
+    if account is None:
+        st.session_state[CLEAR_COOKIE] = True  # forged, expired or revoked: forget it
+        return
+    st.session_state[SESSION_USER] = account.name
+    st.session_state[SESSION_TOKEN] = token
+
+
 def signed_in_actor(service: MailroomService, settings: Settings) -> Actor | None:
     """The person signed in in this browser session, with their current role; None if nobody."""
     book = AccountBook(settings.accounts_path)
+    _resume_from_cookie(book, settings)
+    token = st.session_state.get(SESSION_TOKEN)
+    if isinstance(token, str) and _keeper(settings).resume(token, book) is None:
+        _drop_session()  # signed out elsewhere, expired, or the account changed
     name = st.session_state.get(SESSION_USER)
     if isinstance(name, str):
         account = book.get(name)
@@ -56,7 +108,7 @@ def signed_in_actor(service: MailroomService, settings: Settings) -> Actor | Non
     return actor
 
 
-def _password_sign_in(service: MailroomService, book: AccountBook) -> None:
+def _password_sign_in(service: MailroomService, book: AccountBook, settings: Settings) -> None:
     name = str(st.session_state.get("sign-in-name", "")).strip()
     password = str(st.session_state.get("sign-in-password", ""))
     account = book.authenticate(name, password) if name and password else None
@@ -65,6 +117,8 @@ def _password_sign_in(service: MailroomService, book: AccountBook) -> None:
         st.session_state[SIGN_IN_ERROR] = "Wrong name or password."
         return
     st.session_state[SESSION_USER] = account.name
+    st.session_state[SESSION_TOKEN] = _keeper(settings).issue(account).token
+    st.session_state.pop(CLEAR_COOKIE, None)
     service.record_sign_in(Actor(name=account.name, role=account.role), "password")
 
 
@@ -106,16 +160,33 @@ def sign_in_form(service: MailroomService, settings: Settings) -> None:
             "Sign in",
             type="primary",
             on_click=_password_sign_in,
-            args=(service, book),
+            args=(service, book, settings),
         )
     if error:
         st.error(error, icon=":material/lock:")
 
 
-def sign_out(service: MailroomService, actor: Actor) -> None:
-    """Button callback: audit, forget this session's sign-in, and leave the identity provider."""
+def sync_session_cookie(settings: Settings) -> None:
+    """Keep the browser's cookie in step with this session: write the token of a password
+    sign-in (the same script each run, so the browser runs it once), or delete a stale one."""
+    token = st.session_state.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        session = _keeper(settings).read(token)
+        if session is not None:
+            write_cookie(token, max(0, int(session.expires_at - time.time())))
+            return
+    if st.session_state.get(CLEAR_COOKIE):
+        delete_cookie()
+
+
+def sign_out(service: MailroomService, actor: Actor, settings: Settings) -> None:
+    """Button callback: audit, end this session for good (its cookie no longer signs anyone
+    in, even if copied), and leave the identity provider."""
     service.record_sign_out(actor)
-    st.session_state.pop(SESSION_USER, None)
+    token = st.session_state.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        _keeper(settings).revoke(token)
+    _drop_session()
     st.session_state.pop(AUDITED_OIDC, None)
     if oidc_configured() and st.user.is_logged_in:
         st.logout()

@@ -24,8 +24,11 @@ def render_email(email: Email, *, max_body_height: int = 420, formatted: bool = 
         "From": sender(email),
         "To": email.to_address or email.mailbox,
         "Subject": email.subject or "(no subject)",
+        # When it reached us: the SLA counts from here. The Date header is the sender's word.
         "Received": timestamp(email.received_at),
     }
+    if email.date_header is not None:
+        rows["Date header"] = f"{timestamp(email.date_header)} (as the sender wrote it)"
     # Plain text, not Markdown: no escaping subtleties, and addresses are not turned into links.
     st.text("\n".join(f"{label}: {value}" for label, value in rows.items()))
     long = len(email.body_text) > 1200 or email.body_text.count("\n") > 20

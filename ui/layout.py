@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.service import Actor, MailroomService
+from engine.service import Actor, MailroomService, Settings
 from ui.auth import sign_out
 from ui.format import escape_markdown
 
@@ -14,7 +14,7 @@ NO_WORKER_NOTE = (
 )
 
 
-def sidebar_status(service: MailroomService, actor: Actor) -> None:
+def sidebar_status(service: MailroomService, actor: Actor, settings: Settings) -> None:
     """Who is signed in (with a sign-out button), and a warning when no engine worker has a
     recent heartbeat."""
     with st.sidebar:
@@ -24,7 +24,7 @@ def sidebar_status(service: MailroomService, actor: Actor) -> None:
             icon=":material/logout:",
             key="sign-out",
             on_click=sign_out,
-            args=(service, actor),
+            args=(service, actor, settings),
         )
         if not service.live_workers():
             st.warning(NO_WORKER_NOTE, icon=":material/warning:")

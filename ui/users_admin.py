@@ -6,12 +6,14 @@ from __future__ import annotations
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.service import Actor, ControlRefused, MailroomService, Role
+from engine.service import PERMISSIONS, Actor, ControlRefused, MailroomService, Role
 from ui.context import callback_actor
 from ui.format import code, escape_markdown
 
 FLASH_KEY = "users-flash"
-ROLES = list(Role)
+REMOVE_KEY = "user-remove-pending"
+#: Least privileged first (fewest actions allowed), so a new person starts with the least.
+ROLES = sorted(Role, key=lambda role: sum(role in roles for roles in PERMISSIONS.values()))
 
 
 def _flash(level: str, message: str) -> None:
@@ -51,10 +53,20 @@ def _change(service: MailroomService, what: str) -> None:
             st.session_state["users-password"] = service.reset_password(actor, name)
             _flash("password", f"New password for {name}, shown only now: ")
         elif what == "remove":
+            if st.session_state.pop(REMOVE_KEY, None) != name:
+                return  # the confirmation was for someone else: ask again
             service.remove_account(actor, name)
-            _flash("success", f"Removed {name}.")
+            _flash("success", f"Removed {name}; their sessions have ended.")
     except (ControlRefused, PermissionError) as exc:
         _flash("error", str(exc))
+
+
+def _ask_remove() -> None:
+    st.session_state[REMOVE_KEY] = str(st.session_state.get("user-pick", ""))
+
+
+def _cancel_remove() -> None:
+    st.session_state.pop(REMOVE_KEY, None)
 
 
 def users_panel(service: MailroomService, actor: Actor) -> None:
@@ -107,4 +119,22 @@ def users_panel(service: MailroomService, actor: Actor) -> None:
             on_click=_change,
             args=(service, "password"),
         )
-        buttons.button("Remove", key="user-remove", on_click=_change, args=(service, "remove"))
+        buttons.button("Remove", key="user-remove", on_click=_ask_remove)
+        pending = st.session_state.get(REMOVE_KEY)
+        if pending is not None and pending != st.session_state.get("user-pick"):
+            st.session_state.pop(REMOVE_KEY)  # another person was picked since
+        elif pending is not None:
+            st.warning(
+                f"Remove {code(pending)}? They can no longer sign in, and any session they "
+                "have open ends now.",
+                icon=":material/person_remove:",
+            )
+            confirm = st.container(horizontal=True)
+            confirm.button(
+                f"Yes, remove {pending}",
+                key="user-remove-confirm",
+                type="primary",
+                on_click=_change,
+                args=(service, "remove"),
+            )
+            confirm.button("Cancel", key="user-remove-cancel", on_click=_cancel_remove)

@@ -13,6 +13,7 @@ from engine.mail.bulk_import import ImportRefused
 from engine.models import (
     ApiToken,
     Approval,
+    ApprovalStatus,
     Email,
     ExecutionLog,
     ExecutionStatus,
@@ -57,6 +58,7 @@ from engine.service.permissions import (
     allowed,
 )
 from engine.service.tokens import TOKEN_PREFIX
+from engine.sessions import COOKIE_NAME, SessionKeeper, SessionSecretError
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError, WorkflowNotFound
 from engine.workflow_edit import (
@@ -69,12 +71,13 @@ from engine.workflow_edit import (
 )
 from providers.ai.base import PRIORITY_RANK
 from providers.ai.taxonomy import SUPPORT_TAXONOMY
-from providers.email.sanitise import sanitise_html
+from providers.email.sanitise import sanitise_for_display, sanitise_html
 
 __all__ = [
     "APPLIES_WHEN",
     "AUTOMATIC",
     "BY_PERSON",
+    "COOKIE_NAME",
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
@@ -91,6 +94,7 @@ __all__ = [
     "Actor",
     "ApiToken",
     "Approval",
+    "ApprovalStatus",
     "BackfillProgress",
     "BackfillRefused",
     "BulkResult",
@@ -115,6 +119,8 @@ __all__ = [
     "RetryMode",
     "Role",
     "RollupRow",
+    "SessionKeeper",
+    "SessionSecretError",
     "Settings",
     "SettingsError",
     "SlaCompliance",
@@ -130,6 +136,7 @@ __all__ = [
     "allowed",
     "compose",
     "load_settings",
+    "sanitise_for_display",
     "sanitise_html",
     "utcnow",
     "with_connection",

@@ -32,6 +32,8 @@ class InboundEmail(BaseModel):
     body_html: str | None = None
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
+    #: When the message arrived (the mailbox's time, or when we took it in): the SLA counts
+    #: from here. Never the Date header, which the sender controls.
     received_at: datetime
     headers: dict[str, str] = Field(default_factory=dict)
     # --- real mailboxes; defaults keep the demo source and stored emails valid ---
@@ -50,6 +52,9 @@ class InboundEmail(BaseModel):
     thread_key: str = ""
     #: The provider's own thread id (Gmail's threadId), to answer on that thread.
     provider_thread_id: str | None = None
+    #: The Date header as the sender wrote it (their clock, or anything they chose): shown,
+    #: never used for the SLA or ordering.
+    date_header: datetime | None = None
 
 
 class RejectedMessage(BaseModel):

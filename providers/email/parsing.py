@@ -267,13 +267,24 @@ def archive_check(attachment: AttachmentInfo, payload: bytes, limits: ParseLimit
     return declared
 
 
-def _received_at(message: Message, fallback: datetime | None) -> datetime:
-    if fallback is not None:
-        return fallback if fallback.tzinfo else fallback.replace(tzinfo=UTC)
+def _received_at(fallback: datetime | None, now: datetime) -> datetime:
+    """When the message arrived: the receiving mailbox's own time (IMAP's INTERNALDATE,
+    Gmail's internalDate) when the source has one, else now, when we take it in; never the
+    Date header, which the sender writes. Never later than now."""
+    if fallback is None:
+        return now
+    arrived = fallback if fallback.tzinfo else fallback.replace(tzinfo=UTC)
+    return min(arrived, now)
+
+
+def _date_header(message: Message) -> datetime | None:
+    """The Date header as the sender wrote it, in UTC; None when missing or unreadable."""
     try:
         parsed = parsedate_to_datetime(_header_text(message, "Date"))
-    except (TypeError, ValueError, IndexError):
-        return datetime.now(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -318,8 +329,10 @@ def parse_message(
 ) -> InboundEmail:
     """Parse one message; raise ``UnparseableMessage`` with the reason when it cannot be read.
 
-    ``received_at`` is when the mailbox received it (IMAP's INTERNALDATE); without it the Date
-    header is used. A message without a usable Message-ID gets ``synthetic_message_id(raw)``.
+    ``received_at`` is when the mailbox received it (IMAP's INTERNALDATE); without it, the time
+    of this call (the message is being taken in now). The Date header, which the sender
+    controls, is kept apart as ``date_header`` and never used for the SLA. A message without
+    a usable Message-ID gets ``synthetic_message_id(raw)``.
     """
     if not raw.strip():
         raise UnparseableMessage("empty message")
@@ -373,7 +386,8 @@ def _build(
         body_html=sanitise_html(html) if html else None,
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=message_ids(_header_text(message, "References"))[-50:],
-        received_at=_received_at(message, received_at),
+        received_at=_received_at(received_at, datetime.now(UTC)),
+        date_header=_date_header(message),
         headers=headers,
         text_for_classification=text_for_classification(full_text),
         auto_reply=auto_reply_reason(message, headers, from_address, subject),

@@ -54,6 +54,8 @@ def test_admin_adds_a_person_and_sees_the_password_once(
     open_page: Callable[..., AppTest], accounts: AccountBook, service: MailroomService
 ) -> None:
     at = open_page("settings")
+    # A new person starts with the least privileged role, not admin.
+    assert at.selectbox(key="user-add-role").value == Role.ANALYST
     at.text_input(key="user-add-name").input("dora")
     at.selectbox(key="user-add-role").set_value(Role.AGENT)
     at.button(key="FormSubmitter:user-add-Add").click().run()
@@ -80,6 +82,13 @@ def test_admin_adds_a_person_and_sees_the_password_once(
     assert accounts.authenticate("dora", new_password) is not None
     at.selectbox(key="user-pick").set_value("dora")
     at.button(key="user-remove").click().run()
+    assert accounts.get("dora") is not None  # asked first
+    assert any("Remove `dora`?" in w.value for w in at.warning)
+    at.button(key="user-remove-cancel").click().run()
+    assert accounts.get("dora") is not None
+    assert not any("Remove `dora`?" in w.value for w in at.warning)
+    at.button(key="user-remove").click().run()
+    at.button(key="user-remove-confirm").click().run()
     assert accounts.get("dora") is None
     assert [e.action for e in service.store.list_audit()[:2]] == [
         "account_removed",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -61,3 +62,40 @@ def test_decode_text_never_fails() -> None:
     assert decode_text("Grüße".encode("cp1252"), "utf-8") == "Grüße"  # declared wrongly, cp1252
     assert decode_text("Grüße".encode(), None) == "Grüße"
     assert decode_text(b"\xff\xfe\xfa", "bogus-charset").startswith("ÿ")
+
+
+def _dated(date: str) -> bytes:
+    return (
+        f"From: a@customer.example\r\nSubject: when\r\nMessage-ID: <d@c>\r\nDate: {date}\r\n"
+        "\r\nhello\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Tue, 01 Jan 2019 09:00:00 +0000", "Fri, 01 Jun 2035 09:00:00 +0000", "not a date"],
+)
+def test_received_is_when_it_arrived_not_the_date_header(date: str) -> None:
+    before = datetime.now(UTC)
+    email = parse_message(_dated(date), mailbox="support@m.example", source="test")
+    after = datetime.now(UTC)
+    assert before <= email.received_at <= after
+    if date[0].isdigit() or date.startswith(("Tue", "Fri")):
+        assert email.date_header is not None
+        assert email.date_header.year == int(date.split()[3])
+    else:
+        assert email.date_header is None
+
+
+def test_a_mailbox_arrival_time_is_kept_but_never_in_the_future() -> None:
+    arrived = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
+    kept = parse_message(
+        _dated("Fri, 01 Jun 2035 09:00:00 +0000"),
+        mailbox="m",
+        source="imap",
+        received_at=arrived,
+    )
+    assert kept.received_at == arrived
+    ahead = datetime.now(UTC) + timedelta(days=3)
+    clamped = parse_message(_dated("x"), mailbox="m", source="imap", received_at=ahead)
+    assert clamped.received_at <= datetime.now(UTC)

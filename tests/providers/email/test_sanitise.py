@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from providers.email.html_text import html_to_text
 from providers.email.parsing import parse_message
-from providers.email.sanitise import sanitise_html
+from providers.email.sanitise import sanitise_for_display, sanitise_html
 
 HOSTILE = (
     "<html><head><style>p{color:red}</style><script>steal()</script></head><body>"
@@ -47,3 +47,32 @@ def test_sanitising_what_was_stored_changes_nothing() -> None:
 def test_the_text_of_html_has_no_hidden_content() -> None:
     text = html_to_text(HOSTILE)
     assert "Please refund order 12" in text and "steal" not in text and "color:red" not in text
+
+
+def test_links_open_in_a_new_tab_and_relative_ones_are_dropped() -> None:
+    stored = _stored_html('<a href="https://help.example/x" target="_self">help</a>'
+                          '<a href="/settings">into the app</a>')  # fmt: skip
+    assert 'href="https://help.example/x" target="_blank"' in stored
+    assert "_self" not in stored and "/settings" not in stored
+
+
+def test_for_display_each_link_shows_where_it_really_goes() -> None:
+    shown = sanitise_for_display(
+        '<p><a href="https://evil.example/login?a=1&amp;b=2">https://bank.example/login</a>'
+        ' and <a href="https://help.example/">https://help.example/</a>'
+        ' and <a href="javascript:alert(1)">js</a></p>'
+    )
+    target = "<code>⟨https://evil.example/login?a=1&amp;b=2⟩</code>"
+    assert f"https://bank.example/login</a> {target}" in shown
+    # A link whose text is its target, or that has no target left, gets nothing added.
+    assert shown.count("<code>") == 1
+    assert "javascript" not in shown
+    assert sanitise_for_display(HOSTILE).count("<code>") == 1  # the help link
+    for forbidden in FORBIDDEN:
+        assert forbidden not in sanitise_for_display(HOSTILE), forbidden
+
+
+def test_a_target_cannot_smuggle_markup_into_the_page() -> None:
+    shown = sanitise_for_display('<a href="https://e.example/&quot;&gt;&lt;script&gt;x">t</a>')
+    assert "<script" not in shown
+    assert sanitise_for_display(shown).count("<code>") == 2  # display is for display only
