@@ -218,7 +218,7 @@ class SentimentModel:
         )
         matrix = sp.hstack([union.fit_transform(list(texts)), sp.csr_matrix(dense)]).tocsr()
         progress(f"sentiment model: fitting the logistic regression on {matrix.shape} features")
-        model = LogisticRegression(**_LEARNER)  # type: ignore[arg-type]
+        model = LogisticRegression(**_LEARNER)
         model.fit(matrix, list(labels))
         if data_fingerprint is None:
             examples = [
@@ -263,7 +263,7 @@ class SentimentModel:
             for name, vectorizer in union.transformer_list:
                 vectorizer.vocabulary_ = fitted.vocabulary_from_terms(arrays[f"{name}_terms"])
                 vectorizer.idf_ = arrays[f"{name}_idf"]
-            model = LogisticRegression(**_LEARNER)  # type: ignore[arg-type]
+            model = LogisticRegression(**_LEARNER)
             model.classes_ = np.asarray(arrays["classes"])
             model.coef_ = arrays["coef"]
             model.intercept_ = arrays["intercept"]
