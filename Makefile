@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt constraints.txt scripts/install-debian-packages.sh | sha256sum | cut -c1-12)
 
-.PHONY: run run-mongo test lint setup worker install install-dev bench
+.PHONY: run run-mongo test lint setup worker install install-dev bench artefacts
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+## Rebuild the shipped fitted models (providers/ai/data/fitted/) after changing the training data,
+## a feature, a learner's settings or an encoder; only the stale files are rebuilt.
+artefacts: install
+	$(PY) -m providers.ai.artefacts
 
 ## Run the four benchmarks (a few minutes) and write their figures into README.md's Performance section.
 bench: setup

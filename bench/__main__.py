@@ -3,6 +3,8 @@
 - ``chaos``: kill workers at random moments; exit 0 only if no email was lost and no reply doubled.
 - ``empty | pipeline | llm | ui``: a human summary, then the figures as one JSON object on the
   last line.
+- ``first-start``: clone the repository, run ``make run``, time until the app answers and the
+  first draft waits for approval (the same two outputs).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from engine.cli import run
 from engine.cli.arguments import non_negative_float, non_negative_int, positive_int
@@ -62,6 +65,15 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_first_start(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.first_start import as_figures, measure, summary
+
+    result = measure(args.install, args.venv, args.timeout, args.log, args.keep)
+    print(summary(result))
+    print(json.dumps(as_figures(result)))
+    return 0 if result.first_draft_waiting_seconds is not None else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +103,23 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--renders", type=positive_int, default=5, help="renders per page")
     for kind in (empty, pipeline, llm, ui):
         kind.set_defaults(func=cmd_bench)
+    first = sub.add_parser(
+        "first-start",
+        help="clone the repository, run `make run`: seconds until it answers and drafts",
+    )
+    first.add_argument(
+        "--install", action="store_true", help="a fresh .venv: make installs the packages"
+    )
+    first.add_argument(
+        "--venv",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / ".venv",
+        help="without --install: the environment the clone borrows (default: this checkout's)",
+    )
+    first.add_argument("--timeout", type=float, default=900.0, help="give up after SECONDS")
+    first.add_argument("--log", type=Path, help="write the output of `make run` to this file")
+    first.add_argument("--keep", action="store_true", help="keep the temporary clone")
+    first.set_defaults(func=cmd_first_start)
     return parser
 
 

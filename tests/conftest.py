@@ -1,6 +1,6 @@
 """Factories shared by the whole suite: settings on a temporary folder, a real SQLite store,
-the default providers (with the local model trained once per session), and the session's
-MongoDB server."""
+the default providers (the shipped local models, loaded once per session; trained only if stale),
+and the session's MongoDB server."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 @pytest.fixture(scope="session", autouse=True)
 def _sentence_vectors_kept_between_runs(pytestconfig: pytest.Config) -> Iterator[None]:
-    """The training texts' sentence vectors are kept in pytest's cache folder between runs (as
-    a worker keeps them in its models folder): encoding them all takes most of a minute."""
+    """Sentence vectors of the texts tests train on are kept in pytest's cache folder between
+    runs (as a worker keeps them in its models folder)."""
     cache = getattr(pytestconfig, "cache", None)  # absent under ``-p no:cacheprovider``
     if cache is None:
         yield

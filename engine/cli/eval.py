@@ -1,12 +1,14 @@
-"""``python -m engine eval classify|sentiment``: score the local models on a team's own CSVs.
+"""``python -m engine eval classify|sentiment|timing``: score the local models on a team's own
+CSVs, or time them on emails they never saw.
 
 ``classify`` trains the local category classifier's learner on ``--train`` and scores ``--test``;
 ``sentiment`` scores the shipped local sentiment model on ``--test`` (labels positive, neutral,
 negative). Both print progress lines and end with one JSON object: accuracy, macro_f1, n,
 train_seconds, ms_per_email (the mean wall-clock time to score one email, one at a time, as in
 production) and cpu_ms_per_email (the same in this process's CPU time, which other programs
-competing for the core do not inflate). Bad input is refused with exit status 2 and a message
-naming the file and problem.
+competing for the core do not inflate). ``timing`` classifies and drafts generated emails no
+encoder has seen (one-line and whole; :mod:`providers.ai.timing`). Bad input is refused with
+exit status 2 and a message naming the file and problem.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from sklearn.metrics import accuracy_score, f1_score
 
+from engine.cli.arguments import positive_int
 from engine.settings import Settings
 from providers.ai.labelled_csv import LabelledDataError, LabelledRow, read_labelled_csv
 
@@ -97,6 +100,22 @@ def eval_sentiment(args: argparse.Namespace) -> dict[str, Any]:
     return _scores([r.label for r in rows], predicted, timing, load_seconds)
 
 
+def eval_timing(args: argparse.Namespace) -> dict[str, Any]:
+    """Time classify() and draft() of the local provider on emails it never saw, one-line and
+    whole."""
+    from dataclasses import asdict
+
+    from providers.ai.local import LocalAIProvider
+    from providers.ai.timing import time_calls, unseen_emails
+
+    provider = LocalAIProvider(args.models_dir)
+    print(f"timing {args.emails} unseen one-line and {args.emails} whole emails ...", flush=True)
+    return {
+        "one_line": asdict(time_calls(provider, unseen_emails(args.emails, short=True))),
+        "whole_email": asdict(time_calls(provider, unseen_emails(args.emails, short=False)[::-1])),
+    }
+
+
 def add_parser(sub: Any) -> None:
     """Register ``eval`` and its two subcommands on the engine's argument parser."""
     evaluation = sub.add_parser("eval", help="score the local models on labelled CSV files")
@@ -112,6 +131,11 @@ def add_parser(sub: Any) -> None:
     sentiment.add_argument("--text-col", default="text")
     sentiment.add_argument("--label-col", default="sentiment")
     sentiment.set_defaults(func=run_eval, eval_func=eval_sentiment)
+    timing = kinds.add_parser(
+        "timing", help="time classify() and draft() on generated emails never seen before"
+    )
+    timing.add_argument("--emails", type=positive_int, default=200)
+    timing.set_defaults(func=run_eval, eval_func=eval_timing)
 
 
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:

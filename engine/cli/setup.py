@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
+from collections.abc import Callable
 
 from engine.accounts import print_default_accounts
 from engine.cli.arguments import SubParsers
@@ -11,7 +13,18 @@ from engine.service import compose
 from engine.settings import Settings
 
 
+def _progress() -> Callable[[str], None]:
+    started = time.perf_counter()
+
+    def report(message: str) -> None:
+        print(f"setup [{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+
+    return report
+
+
 def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
+    report = _progress()
+    report("opening the store")
     mailroom = compose(settings)
     try:
         if not args.skip_model:
@@ -19,7 +32,8 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
 
             ai = mailroom.providers.ai
             if isinstance(ai, LocalAIProvider):
-                ai.warm_up()
+                report("preparing the local AI models")
+                ai.warm_up(report)
     finally:
         mailroom.close()
     accounts_created = print_default_accounts(settings.accounts_path)
@@ -37,6 +51,10 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_parser(sub: SubParsers) -> None:
     """Register ``setup``."""
-    setup = sub.add_parser("setup", help="create indexes, seed the default workflow, train")
-    setup.add_argument("--skip-model", action="store_true", help="do not train the local model")
+    setup = sub.add_parser(
+        "setup", help="create indexes, seed the default workflow, load the local models"
+    )
+    setup.add_argument(
+        "--skip-model", action="store_true", help="do not load (or train) the local models"
+    )
     setup.set_defaults(func=cmd_setup)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.store.base import Store
-from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel, fingerprint
+from providers.ai.local_classifier import (
+    MODEL_FILENAME,
+    LocalClassifierModel,
+    fingerprint,
+    load_shipped_vectors,
+)
 from providers.ai.sentence_encoder import shared_encoder
 from providers.ai.training_data import (
     LabelledExample,
@@ -106,7 +111,10 @@ def retrain_local_classifier(
         f"Read {len(shipped):,} shipped examples and {len(corrections):,} corrections", 0.05
     )
     encoder = shared_encoder()
-    encoder.load_cache(models_dir)  # the shipped examples' sentence vectors, from the last run
+    # The shipped examples' sentence vectors (shipped with the app, or saved by the last run):
+    # only the corrections are encoded.
+    encoder.load_cache(models_dir)
+    load_shipped_vectors(encoder)
     train, holdout = split_holdout(examples, HOLDOUT_SHARE, never_held_out=encoder_training_texts())
     scored = LocalClassifierModel.train(train, encoder)
     yield RetrainProgress(f"Trained on {len(train):,} examples to score the new model", 0.45)

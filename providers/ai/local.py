@@ -51,6 +51,10 @@ def multilingual_vectors(texts: Sequence[str]) -> np.ndarray:
     return shared_encoder().encode(texts)[:, USE_PART]
 
 
+def _quiet(message: str) -> None:
+    """The default progress listener: hears nothing."""
+
+
 class LocalAIProvider(AIProvider):
     """Classifies and drafts with local models and rules; the default, offline provider.
 
@@ -120,20 +124,27 @@ class LocalAIProvider(AIProvider):
         except Exception:  # the current model keeps working; the next check tries again
             logger.exception("retraining the local classifier from corrections failed")
 
-    def warm_up(self) -> None:
-        """Load (or train) everything now instead of on the first email."""
-        classifier, _ = self._ready_classifier()
+    def warm_up(self, progress: Callable[[str], None] = _quiet) -> None:
+        """Load (or train) everything now instead of on the first email; ``progress`` hears
+        each step."""
+        classifier, sentiment = self._ready_classifier(progress)
+        progress("loading the sentence encoders")
         classifier.predict_proba(["warm up the sentence encoder"])  # loads its weights
+        sentiment.analyze("warm up the sentiment encoder")
+        progress("reading the knowledge base")
         self._ready_knowledge_base()
         detect_language("warm up the language profiles")
+        progress("local AI ready")
 
-    def _ready_classifier(self) -> tuple[LocalClassifierModel, SentimentAnalyzer]:
+    def _ready_classifier(
+        self, progress: Callable[[str], None] = _quiet
+    ) -> tuple[LocalClassifierModel, SentimentAnalyzer]:
         with self._lock:
             if self._classifier is None:
                 examples = self.training_examples() if self._corrections is not None else None
-                self._classifier = load_or_train(self.models_dir, examples)
+                self._classifier = load_or_train(self.models_dir, examples, progress)
             if self._sentiment is None:
-                self._sentiment = SentimentAnalyzer(models_dir=self.models_dir)
+                self._sentiment = SentimentAnalyzer(models_dir=self.models_dir, progress=progress)
             return self._classifier, self._sentiment
 
     def _ready_knowledge_base(self) -> KnowledgeBase:

@@ -18,16 +18,21 @@ validation and sparse-matrix bookkeeping; :class:`~providers.ai.tfidf_scorer.Fas
 same arithmetic on the fitted parameters in about a tenth of the time, and a test checks that it
 agrees with the pipeline.
 
-Saved models are joblib (pickle) files: only load files this application wrote itself.
+The shipped model (:mod:`.fitted`, ``data/fitted/category.npz``) is used whenever it was fitted
+on the same data with the same recipe, so nothing trains on a fresh clone. Models trained here
+(on agents' corrections, or when the shipped one is stale) are saved as joblib (pickle) files in
+the models folder: only load files this application wrote itself.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,14 +46,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from providers.ai import fitted
 from providers.ai.language import detect_language
+from providers.ai.minilm_encoder import MAX_TOKENS
 from providers.ai.sentence_encoder import (
     DIMENSIONS,
     ENCODER_NAME,
+    MAX_ENCODED_CHARS,
     MINILM_PART,
     USE_PART,
     SentenceEncoder,
     shared_encoder,
+    text_key,
 )
 from providers.ai.tfidf_scorer import FastScorer
 from providers.ai.training_data import (
@@ -81,6 +90,15 @@ OTHER_LANGUAGE_WEIGHTS = (0.6, 0.4, 0.0)
 ENCODER_C = 100.0
 MINILM_C = 10.0
 _FORMAT = 3
+#: The shipped fitted model and the sentence vectors of its training texts (:mod:`.fitted`).
+SHIPPED_MODEL_PATH: Path = fitted.FITTED_DIR / "category.npz"
+SHIPPED_VECTORS_PATH: Path = fitted.FITTED_DIR / "category_vectors.npz"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default progress listener: hears nothing."""
 
 
 def build_encoder_head(c: float = ENCODER_C) -> LogisticRegression:
@@ -178,18 +196,24 @@ class LocalClassifierModel:
 
     @classmethod
     def train(
-        cls, examples: Sequence[LabelledExample], encoder: SentenceEncoder | None = None
+        cls,
+        examples: Sequence[LabelledExample],
+        encoder: SentenceEncoder | None = None,
+        progress: Progress = _quiet,
     ) -> LocalClassifierModel:
-        """Fit both models on ``examples`` (seconds once the texts' vectors are cached)."""
+        """Fit both models on ``examples`` (seconds once the texts' vectors are cached);
+        ``progress`` hears each step."""
         if len({e.category for e in examples}) < 2:
             raise ProviderConfigError("training needs examples of at least two categories")
         encoder = encoder or shared_encoder()
         started = time.perf_counter()
         texts, labels = split_columns(examples)
         weights = np.array([SOURCE_WEIGHTS.get(e.source, 1.0) for e in examples])
+        progress(f"category classifier: fitting the TF-IDF model on {len(texts):,} texts")
         pipeline = build_pipeline()
         pipeline.fit(texts, labels, classifier__sample_weight=weights)
-        vectors = encoder.encode(texts, remember=True)
+        vectors = encoder.encode(texts, remember=True, progress=progress)
+        progress("category classifier: fitting the sentence-vector models")
         heads = EncoderHeads(
             use=build_encoder_head().fit(vectors[:, USE_PART], labels, sample_weight=weights),
             minilm=build_encoder_head(MINILM_C).fit(
@@ -252,6 +276,47 @@ class LocalClassifierModel:
         """The TF-IDF model's probabilities alone, as :class:`FastScorer` computes them."""
         return self._scorer.probabilities(text)
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted numbers, for :func:`.fitted.write_arrays` (read by :meth:`from_arrays`)."""
+        arrays: dict[str, np.ndarray] = {"classes": np.array(self.classes, dtype=str)}
+        for name, vectorizer in self._pipeline.named_steps["features"].transformer_list:
+            arrays[f"{name}_terms"] = fitted.vocabulary_terms(vectorizer.vocabulary_)
+            arrays[f"{name}_idf"] = np.asarray(vectorizer.idf_)
+        for name, model in (
+            ("tfidf", self._pipeline.named_steps["classifier"]),
+            ("use", self._heads.use),
+            ("minilm", self._heads.minilm),
+        ):
+            arrays[f"{name}_coef"] = np.asarray(model.coef_)
+            arrays[f"{name}_intercept"] = np.asarray(model.intercept_)
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: dict[str, np.ndarray], info: ModelInfo, encoder: SentenceEncoder | None = None
+    ) -> LocalClassifierModel:
+        """The model :meth:`to_arrays` described, its scikit-learn parts rebuilt unfitted and
+        given the fitted numbers (they then predict exactly as the originals)."""
+        try:
+            classes = np.asarray(arrays["classes"])
+            pipeline = build_pipeline()
+            for name, vectorizer in pipeline.named_steps["features"].transformer_list:
+                vectorizer.vocabulary_ = fitted.vocabulary_from_terms(arrays[f"{name}_terms"])
+                vectorizer.idf_ = arrays[f"{name}_idf"]
+            use, minilm = build_encoder_head(), build_encoder_head(MINILM_C)
+            for name, model in (
+                ("tfidf", pipeline.named_steps["classifier"]),
+                ("use", use),
+                ("minilm", minilm),
+            ):
+                model.classes_ = classes
+                model.coef_ = arrays[f"{name}_coef"]
+                model.intercept_ = arrays[f"{name}_intercept"]
+                model.n_features_in_ = model.coef_.shape[1]
+        except (KeyError, ValueError) as exc:
+            raise ProviderConfigError(f"the shipped category model is incomplete ({exc})") from exc
+        return cls(pipeline, EncoderHeads(use=use, minilm=minilm), info, encoder)
+
     def save(self, path: Path) -> None:
         """Write the model to ``path`` atomically (a reader never sees half a file)."""
         payload: dict[str, Any] = {
@@ -293,15 +358,99 @@ def fingerprint(examples: Sequence[LabelledExample]) -> str:
     return training_fingerprint(examples, salt=f"{PIPELINE_VERSION}|sklearn {sklearn.__version__}")
 
 
+def data_fingerprint(examples: Sequence[LabelledExample]) -> str:
+    """The training data's own fingerprint (texts and labels, in order), as shipped files
+    record it."""
+    return training_fingerprint(examples)
+
+
+def _settings(estimator: Any) -> str:
+    params = estimator.get_params(deep=False)
+    simple = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool | tuple)}
+    return json.dumps(simple, sort_keys=True)
+
+
+@functools.cache
+def recipe() -> str:
+    """Everything besides the data that decides the fitted numbers: the features' and learners'
+    settings, the example weights, the encoders and how much of a text they read. A shipped
+    model fitted under another recipe is not used."""
+    pipeline = build_pipeline()
+    parts = [
+        PIPELINE_VERSION,
+        *(_settings(v) for _, v in pipeline.named_steps["features"].transformer_list),
+        _settings(pipeline.named_steps["classifier"]),
+        _settings(build_encoder_head()),
+        _settings(build_encoder_head(MINILM_C)),
+        json.dumps(SOURCE_WEIGHTS, sort_keys=True),
+        f"chars {MAX_ENCODED_CHARS} tokens {MAX_TOKENS}",
+    ]
+    return "\n".join(parts)
+
+
+def vectors_recipe() -> str:
+    """What decides a text's sentence vector: the encoders and how much of the text they read."""
+    return f"{ENCODER_NAME}|chars {MAX_ENCODED_CHARS} tokens {MAX_TOKENS}"
+
+
+def load_shipped(
+    examples: Sequence[LabelledExample], path: Path | None = None
+) -> LocalClassifierModel | None:
+    """The shipped model if it was fitted on ``examples`` with the current recipe, else None."""
+    path = path or SHIPPED_MODEL_PATH
+    meta = fitted.read_meta(path)
+    if not fitted.matches(meta, data=data_fingerprint(examples), recipe=recipe()):
+        if meta is not None:
+            logger.info("the shipped category model does not match this data or recipe")
+        return None
+    info = ModelInfo(
+        fingerprint=fingerprint(examples),
+        n_examples=len(examples),
+        trained_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+        train_seconds=0.0,
+    )
+    return LocalClassifierModel.from_arrays(fitted.read_arrays(path), info)
+
+
+def save_shipped(model: LocalClassifierModel, examples: Sequence[LabelledExample]) -> None:
+    """Write ``model`` (fitted on ``examples``) and its texts' vectors as the shipped files."""
+    meta = {"data": data_fingerprint(examples), "recipe": recipe(), "examples": len(examples)}
+    fitted.write_arrays(SHIPPED_MODEL_PATH, model.to_arrays(), meta)
+    texts = list(dict.fromkeys(e.text for e in examples))
+    keys = np.frombuffer(b"".join(text_key(t) for t in texts), dtype=np.uint8).reshape(-1, 16)
+    vectors = model._encoder.encode(texts).astype(np.float16)
+    fitted.write_arrays(
+        SHIPPED_VECTORS_PATH,
+        {"keys": keys, "vectors": vectors},
+        {"data": data_fingerprint(examples), "recipe": vectors_recipe(), "texts": len(texts)},
+    )
+
+
+def load_shipped_vectors(encoder: SentenceEncoder, path: Path | None = None) -> int:
+    """Give ``encoder`` the shipped training texts' vectors (float16, so a model retrained on
+    corrections differs from one trained on freshly encoded texts in the fourth decimal of its
+    coefficients); how many. None when they were computed by other encoders."""
+    path = path or SHIPPED_VECTORS_PATH
+    meta = fitted.read_meta(path)
+    if meta is None or meta.get("recipe") != vectors_recipe():
+        return 0
+    arrays = fitted.read_arrays(path)
+    return encoder.remember_vectors(arrays["keys"], arrays["vectors"])
+
+
 def load_or_train(
-    models_dir: Path, examples: Sequence[LabelledExample] | None = None
+    models_dir: Path,
+    examples: Sequence[LabelledExample] | None = None,
+    progress: Progress = _quiet,
 ) -> LocalClassifierModel:
-    """Load ``models_dir/local_classifier.joblib`` if it was trained on ``examples``, else retrain.
+    """The shipped model if it was fitted on ``examples``; else the one saved in
+    ``models_dir/local_classifier.joblib`` if it was trained on them; else train, and save there.
 
     ``examples`` defaults to :func:`load_training_examples`. A missing, unreadable or stale model
-    (its fingerprint differs from the current data's) is retrained and saved in its place. When
-    the default training data cannot be read but a saved model exists, that model is used as is
-    (with a warning), since its freshness cannot be checked.
+    (its fingerprint differs from the current data's) is retrained and saved in its place; the
+    shipped training texts' vectors are reused, so only new texts (corrections) are encoded.
+    When the default training data cannot be read but a saved model exists, that model is used
+    as is (with a warning), since its freshness cannot be checked. ``progress`` hears each step.
     """
     path = models_dir / MODEL_FILENAME
     encoder = shared_encoder()
@@ -313,6 +462,10 @@ def load_or_train(
                 raise
             logger.warning("using %s unchecked: the training data is unavailable (%s)", path, exc)
             return LocalClassifierModel.load(path)
+    shipped = load_shipped(examples)
+    if shipped is not None:
+        progress("category classifier: loaded the shipped model")
+        return shipped
     expected = fingerprint(examples)
     if path.is_file():
         try:
@@ -321,10 +474,16 @@ def load_or_train(
             logger.warning("retraining: could not load %s (%s)", path, exc)
         else:
             if model.info.fingerprint == expected:
+                progress(f"category classifier: loaded {path}")
                 return model
             logger.info("retraining: %s was trained on different data", path)
+    progress(
+        f"category classifier: training on {len(examples):,} examples (no shipped or saved "
+        "model matches this data)"
+    )
     encoder.load_cache(models_dir)
-    model = LocalClassifierModel.train(examples, encoder)
+    load_shipped_vectors(encoder)
+    model = LocalClassifierModel.train(examples, encoder, progress)
     model.save(path)
     encoder.save_cache(models_dir)
     logger.info(
@@ -332,4 +491,5 @@ def load_or_train(
         model.info.n_examples,
         model.info.train_seconds,
     )
+    progress(f"category classifier: trained in {model.info.train_seconds:.0f} s")
     return model

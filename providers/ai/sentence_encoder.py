@@ -25,7 +25,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -92,6 +92,12 @@ def _key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
+def text_key(text: str) -> bytes:
+    """The 16-byte digest under which the vector of ``text`` is cached (of the text as it is
+    encoded: its first ``MAX_ENCODED_CHARS`` characters)."""
+    return _key(text[:MAX_ENCODED_CHARS])
+
+
 class SentenceEncoder:
     """Text to ``DIMENSIONS``-float vector, with a bounded cache of the vectors already computed."""
 
@@ -106,13 +112,19 @@ class SentenceEncoder:
             self._backend = _load_backend()
         return self._backend
 
-    def encode(self, texts: Sequence[str], *, remember: bool = False) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        remember: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> np.ndarray:
         """The vectors of ``texts``, shape ``(len(texts), DIMENSIONS)``, float32.
 
         Texts not seen before are encoded in batches of ``ENCODE_BATCH`` (cheaper per text than
         one by one, and bounded in memory).
         ``remember`` keeps their vectors for later trainings (training data); otherwise only the
-        last few texts' vectors are kept.
+        last few texts' vectors are kept. ``progress`` hears how many are done after each batch.
         """
         clipped = [text[:MAX_ENCODED_CHARS] for text in texts]
         keys = [_key(text) for text in clipped]
@@ -136,6 +148,9 @@ class SentenceEncoder:
                     for key, vector in zip(batch, fresh, strict=True):
                         found[key] = vector
                         self._store(key, vector, remember)
+                    if progress is not None:
+                        done = start + len(batch)
+                        progress(f"sentence vectors: {done:,} of {len(missing):,} texts encoded")
             for i, key in enumerate(keys):
                 out[i] = found[key]
         return out
@@ -170,6 +185,17 @@ class SentenceEncoder:
         with self._lock:
             for key, vector in zip(keys[:MAX_CACHED], vectors, strict=False):
                 self._cache.setdefault(key, vector)
+        return min(len(keys), MAX_CACHED)
+
+    def remember_vectors(self, keys: np.ndarray, vectors: np.ndarray) -> int:
+        """Add vectors computed elsewhere (the shipped training texts'): ``keys`` are
+        :func:`text_key` digests, shape ``(n, 16)`` uint8; how many were added."""
+        if vectors.ndim != 2 or vectors.shape[1] != DIMENSIONS or len(keys) != len(vectors):
+            raise ValueError(f"expected (n, {DIMENSIONS}) vectors and n keys")
+        as_float = np.asarray(vectors, dtype=np.float32)
+        with self._lock:
+            for key, vector in zip(keys[:MAX_CACHED], as_float, strict=False):
+                self._cache.setdefault(bytes(key), vector)
         return min(len(keys), MAX_CACHED)
 
     def save_cache(self, directory: Path) -> None:

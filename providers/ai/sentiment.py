@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,19 +46,31 @@ class SentimentResult:
     cues: tuple[str, ...]
 
 
-def default_model(models_dir: Path | None = None) -> SentimentModel:
-    """The shipped model, loaded from (or trained into) ``models_dir`` once per process."""
+def _quiet(message: str) -> None:
+    """The default progress listener: hears nothing."""
+
+
+def default_model(
+    models_dir: Path | None = None, progress: Callable[[str], None] = _quiet
+) -> SentimentModel:
+    """The shipped model (or one trained into ``models_dir``), loaded once per process;
+    ``progress`` hears the steps of a first load."""
     with _default_lock:
         if models_dir not in _default_models:
-            _default_models[models_dir] = load_or_train_sentiment(models_dir)
+            _default_models[models_dir] = load_or_train_sentiment(models_dir, progress)
         return _default_models[models_dir]
 
 
 class SentimentAnalyzer:
     """Positive, neutral or negative, with confidence and frustration, for an email text."""
 
-    def __init__(self, model: SentimentModel | None = None, models_dir: Path | None = None) -> None:
-        self._model = model or default_model(models_dir)
+    def __init__(
+        self,
+        model: SentimentModel | None = None,
+        models_dir: Path | None = None,
+        progress: Callable[[str], None] = _quiet,
+    ) -> None:
+        self._model = model or default_model(models_dir, progress)
 
     def analyze(self, text: str, language: str = "en") -> SentimentResult:
         """Score ``text``; ``language`` other than English lowers the confidence."""

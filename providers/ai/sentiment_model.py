@@ -12,16 +12,23 @@ support-specific frustration cues: the lexicon carries words the data never show
 carry domain usage the lexicon gets wrong; and the text's vector from the sentiment MiniLM
 (:func:`.minilm_encoder.sentiment_encoder`, fine-tuned on these ratings without the held-out
 quarters), which reads negation and contrast.
+
+The fitted model ships in ``data/fitted/sentiment.npz`` (:mod:`.fitted`) and is used whenever it
+was fitted on the current data files with the current recipe; otherwise it is trained (about
+ten minutes of a core, most of it encoding 27,000 texts) and saved in the models folder.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import importlib.metadata
+import json
 import logging
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,7 +43,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from providers.ai.minilm_encoder import SENTIMENT_NAME, sentiment_encoder
+from providers.ai import fitted
+from providers.ai.minilm_encoder import MAX_TOKENS, SENTIMENT_NAME, sentiment_encoder
 from providers.ai.sentiment_cues import frustration_cues, without_politeness
 from providers.ai.tfidf_scorer import FastScorer
 from providers.ai.training_data import (
@@ -66,6 +74,19 @@ LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 #: How many weakly labelled neutral support requests join the training data.
 NEUTRAL_REQUESTS = 3000
 _FORMAT = 2
+#: The shipped fitted model (:mod:`.fitted`).
+SHIPPED_MODEL_PATH: Path = fitted.FITTED_DIR / "sentiment.npz"
+#: The learner's settings (part of the recipe a shipped model records).
+_LEARNER = {"C": 2.0, "class_weight": "balanced", "max_iter": 2000}
+#: Texts per call into the encoder while training (progress is reported between calls).
+_ENCODE_CHUNK = 1024
+_CUES_SOURCE: Path = Path(__file__).resolve().parent / "sentiment_cues.py"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default progress listener: hears nothing."""
 
 
 class TextEncoder(Protocol):
@@ -177,18 +198,27 @@ class SentimentModel:
         labels: Sequence[str],
         data_fingerprint: str | None = None,
         encoder: TextEncoder | None = None,
+        progress: Progress = _quiet,
     ) -> SentimentModel:
         """Fit on ``texts`` labelled negative/neutral/positive; ``data_fingerprint`` names the
-        data (by default a fingerprint of the texts and labels themselves)."""
+        data (by default a fingerprint of the texts and labels themselves); ``progress`` hears
+        each step."""
         union = _union()
         vader = VaderFeatures()
         encoder = encoder or sentiment_encoder()
-        minilm = encoder.encode(texts)
+        parts = []
+        for start in range(0, len(texts), _ENCODE_CHUNK):
+            parts.append(encoder.encode(texts[start : start + _ENCODE_CHUNK]))
+            done = min(start + _ENCODE_CHUNK, len(texts))
+            progress(f"sentiment model: {done:,} of {len(texts):,} texts encoded")
+        minilm = np.vstack(parts) if parts else np.empty((0, 384), dtype=np.float32)
+        progress("sentiment model: lexicon scores and TF-IDF features")
         dense = np.hstack(
             [np.array([vader(t) for t in texts]) * VADER_WEIGHT, minilm * MINILM_WEIGHT]
         )
         matrix = sp.hstack([union.fit_transform(list(texts)), sp.csr_matrix(dense)]).tocsr()
-        model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
+        progress(f"sentiment model: fitting the logistic regression on {matrix.shape} features")
+        model = LogisticRegression(**_LEARNER)
         model.fit(matrix, list(labels))
         if data_fingerprint is None:
             examples = [
@@ -208,6 +238,40 @@ class SentimentModel:
         exp = np.exp(decision)
         probabilities = exp / exp.sum()
         return {label: float(p) for label, p in zip(self.classes, probabilities, strict=True)}
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted numbers, for :func:`.fitted.write_arrays` (read by :meth:`from_arrays`)."""
+        arrays: dict[str, np.ndarray] = {
+            "classes": np.array(self.classes, dtype=str),
+            "coef": np.asarray(self._model.coef_),
+            "intercept": np.asarray(self._model.intercept_),
+            "minilm_mean": np.asarray(self._minilm_mean),
+        }
+        for name, vectorizer in self._union.transformer_list:
+            arrays[f"{name}_terms"] = fitted.vocabulary_terms(vectorizer.vocabulary_)
+            arrays[f"{name}_idf"] = np.asarray(vectorizer.idf_)
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: dict[str, np.ndarray], fingerprint: str, encoder: TextEncoder | None = None
+    ) -> SentimentModel:
+        """The model :meth:`to_arrays` described (its scikit-learn parts rebuilt unfitted and
+        given the fitted numbers)."""
+        try:
+            union = _union()
+            for name, vectorizer in union.transformer_list:
+                vectorizer.vocabulary_ = fitted.vocabulary_from_terms(arrays[f"{name}_terms"])
+                vectorizer.idf_ = arrays[f"{name}_idf"]
+            model = LogisticRegression(**_LEARNER)
+            model.classes_ = np.asarray(arrays["classes"])
+            model.coef_ = arrays["coef"]
+            model.intercept_ = arrays["intercept"]
+            model.n_features_in_ = model.coef_.shape[1]
+            minilm_mean = np.asarray(arrays["minilm_mean"])
+        except (KeyError, ValueError) as exc:
+            raise ProviderConfigError(f"the shipped sentiment model is incomplete ({exc})") from exc
+        return cls(union, model, fingerprint, minilm_mean, encoder)
 
     def save(self, path: Path) -> None:
         """Write the model atomically."""
@@ -274,22 +338,88 @@ def default_training_set() -> tuple[list[str], list[str]]:
     )
 
 
+def shipped_data_digest() -> str:
+    """sha256 of the shipped training data files' bytes (the rated sentences and the BANKING77
+    queries the neutral requests are drawn from) and of how many requests are drawn."""
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{NEUTRAL_REQUESTS}|".encode())
+    for path in (SENTIMENT_DATA_PATH, DEFAULT_BANKING77_DIR / "train.csv"):
+        digest.update(path.read_bytes() if path.is_file() else b"missing")
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
 def shipped_data_fingerprint() -> str:
     """Fingerprint of the shipped training data, from its files' bytes.
 
     Building the training set itself runs VADER over every BANKING77 query (seconds, and
     ~80 MB a worker never gives back), so a worker that only loads the saved model should not.
     """
-    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{NEUTRAL_REQUESTS}|".encode())
-    for path in (SENTIMENT_DATA_PATH, DEFAULT_BANKING77_DIR / "train.csv"):
-        digest.update(path.read_bytes() if path.is_file() else b"missing")
-        digest.update(b"\x1e")
     # Through fingerprint(), which adds the pipeline and scikit-learn versions.
-    return fingerprint([LabelledExample(digest.hexdigest(), "shipped", "external")])
+    return fingerprint([LabelledExample(shipped_data_digest(), "shipped", "external")])
 
 
-def load_or_train_sentiment(models_dir: Path | None) -> SentimentModel:
-    """The model saved in ``models_dir`` if trained on the current data, else train (and save)."""
+@functools.cache
+def recipe() -> str:
+    """Everything besides the data that decides the fitted numbers: the features' and the
+    learner's settings, the block weights, the encoder, the lexicon and the cue lists (their
+    module's bytes). A shipped model fitted under another recipe is not used."""
+    union = _union()
+    parts = [
+        PIPELINE_VERSION,
+        *(
+            json.dumps(
+                {
+                    k: v
+                    for k, v in vectorizer.get_params(deep=False).items()
+                    if isinstance(v, str | int | float | bool | tuple)
+                },
+                sort_keys=True,
+            )
+            for _, vectorizer in union.transformer_list
+        ),
+        json.dumps(_LEARNER, sort_keys=True),
+        f"vader {VADER_WEIGHT} minilm {MINILM_WEIGHT} tokens {MAX_TOKENS} band {NEUTRAL_BAND}",
+        f"vaderSentiment {importlib.metadata.version('vaderSentiment')}",
+        "cues " + hashlib.sha256(_CUES_SOURCE.read_bytes()).hexdigest(),
+    ]
+    return "\n".join(parts)
+
+
+def load_shipped_sentiment(path: Path | None = None) -> SentimentModel | None:
+    """The shipped model if it was fitted on the current data files with the current recipe."""
+    path = path or SHIPPED_MODEL_PATH
+    meta = fitted.read_meta(path)
+    if not fitted.matches(meta, data=shipped_data_digest(), recipe=recipe()):
+        if meta is not None:
+            logger.info("the shipped sentiment model does not match this data or recipe")
+        return None
+    return SentimentModel.from_arrays(fitted.read_arrays(path), shipped_data_fingerprint())
+
+
+def save_shipped_sentiment(model: SentimentModel) -> None:
+    """Write ``model`` (fitted on the shipped data) as the shipped file."""
+    meta = {"data": shipped_data_digest(), "recipe": recipe()}
+    fitted.write_arrays(SHIPPED_MODEL_PATH, model.to_arrays(), meta)
+
+
+def train_shipped_data(progress: Progress = _quiet) -> SentimentModel:
+    """Train on the shipped data (minutes)."""
+    started = time.perf_counter()
+    progress("sentiment model: building the training set")
+    texts, labels = default_training_set()
+    model = SentimentModel.train(texts, labels, shipped_data_fingerprint(), progress=progress)
+    logger.info("trained sentiment model in %.1fs", time.perf_counter() - started)
+    progress(f"sentiment model: trained in {time.perf_counter() - started:.0f} s")
+    return model
+
+
+def load_or_train_sentiment(models_dir: Path | None, progress: Progress = _quiet) -> SentimentModel:
+    """The shipped model if it matches the current data and recipe; else the one saved in
+    ``models_dir`` if trained on the current data; else train (and save there)."""
+    shipped = load_shipped_sentiment()
+    if shipped is not None:
+        progress("sentiment model: loaded the shipped model")
+        return shipped
     expected = shipped_data_fingerprint()
     path = models_dir / MODEL_FILENAME if models_dir is not None else None
     if path is not None and path.is_file():
@@ -299,11 +429,10 @@ def load_or_train_sentiment(models_dir: Path | None) -> SentimentModel:
             logger.warning("retraining: could not load %s (%s)", path, exc)
         else:
             if model.fingerprint == expected:
+                progress(f"sentiment model: loaded {path}")
                 return model
-    started = time.perf_counter()
-    texts, labels = default_training_set()
-    model = SentimentModel.train(texts, labels, expected)
-    logger.info("trained sentiment model in %.1fs", time.perf_counter() - started)
+    progress("sentiment model: training (no shipped or saved model matches this data)")
+    model = train_shipped_data(progress)
     if path is not None:
         model.save(path)
     return model

@@ -1,4 +1,4 @@
-"""Fixtures of the local AI provider tests: the classifier is trained once per session."""
+"""Fixtures of the local AI provider tests: the shipped classifier (trained only when stale)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from providers.ai.base import Category
 from providers.ai.local import LocalAIProvider
-from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel, load_or_train
+from providers.ai.local_classifier import LocalClassifierModel, load_or_train
 from providers.ai.taxonomy import support_taxonomy
 from providers.email.base import InboundEmail
 
@@ -19,15 +19,15 @@ EmailFactory = Callable[..., InboundEmail]
 
 @pytest.fixture(scope="session")
 def ai_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models folder holding a classifier trained on the full training data."""
-    directory = tmp_path_factory.mktemp("local-ai-models")
-    load_or_train(directory)
-    return directory
+    """The session's models folder: empty while the shipped models are current (they are used
+    as they are); a model is trained into it only when they are stale."""
+    return tmp_path_factory.mktemp("local-ai-models")
 
 
 @pytest.fixture(scope="session")
 def trained_model(ai_models_dir: Path) -> LocalClassifierModel:
-    return LocalClassifierModel.load(ai_models_dir / MODEL_FILENAME)
+    """The classifier fitted on the full training data: the shipped one, unless stale."""
+    return load_or_train(ai_models_dir)
 
 
 @pytest.fixture(scope="session")

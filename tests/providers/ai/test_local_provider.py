@@ -155,7 +155,7 @@ def test_quoted_text_does_not_decide_the_category(
 def test_lazy_loading_is_thread_safe(
     ai_models_dir: Path, make_email: EmailFactory, taxonomy: list[Category]
 ) -> None:
-    fresh = LocalAIProvider(ai_models_dir)  # loads the session's saved model on first use
+    fresh = LocalAIProvider(ai_models_dir)  # loads its models on first use
     results: list[str] = []
     errors: list[BaseException] = []
 

@@ -38,6 +38,8 @@ def test_the_fingerprint_follows_the_bytes_of_the_data(data_copy: Path) -> None:
 def test_a_current_model_is_loaded_without_building_the_training_set(
     data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The models folder's model, not the shipped one (tests/providers/ai/test_fitted.py).
+    monkeypatch.setattr(sentiment_model, "SHIPPED_MODEL_PATH", tmp_path / "none.npz")
     models = tmp_path / "models"
     SentimentModel.train(TEXTS, LABELS, shipped_data_fingerprint()).save(models / MODEL_FILENAME)
 
