@@ -58,6 +58,40 @@ def apply_guard(
     )
 
 
+#: Each kind of reason, as counted on the Metrics page and by ``engine status``: the words a
+#: reason starts with, and the name of its kind.
+REASON_KINDS: tuple[tuple[str, str], ...] = (
+    ("low confidence", "low confidence"),
+    ("angry customer", "angry customer"),
+    ("tries to instruct the model", "prompt injection"),
+    ("no valid model output", "no valid model output"),
+)
+OTHER_REASON = "other"
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of one guard-rail reason (:data:`REASON_KINDS`), or ``other``."""
+    return next((kind for start, kind in REASON_KINDS if reason.startswith(start)), OTHER_REASON)
+
+
+def held_reasons(classification: Classification, thresholds: GuardThresholds) -> list[str]:
+    """Why a draft built on ``classification`` must not leave without a person reading it.
+
+    The reasons stored by the guard rails when the email was classified, plus the checks that
+    need no text, made again with today's thresholds, so a classification stored without its
+    flag (an older engine, a hand-made record) is still held. Empty: nothing holds it.
+    """
+    reasons = list(classification.review_reasons)
+    if classification.needs_review and not reasons:
+        reasons.append("flagged by the guard rails")
+    kinds = {reason_kind(reason) for reason in reasons}
+    unflagged = classification.model_copy(update={"review_reasons": []})
+    for reason in review_reasons(unflagged, "", thresholds):
+        if reason_kind(reason) not in kinds:
+            reasons.append(reason)
+    return list(dict.fromkeys(reasons))
+
+
 def needs_review_classification(error: str, taxonomy: list[Category]) -> Classification:
     """What an email gets when no provider gave a valid classification: a human decides."""
     return Classification(
