@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from engine.models import Workflow
+from engine.models import Workflow, guard_reason_kind
 from providers.ai.base import Category, Classification
 from providers.ai.injection import injection_signals
 
@@ -58,22 +58,6 @@ def apply_guard(
     )
 
 
-#: Each kind of reason, as counted on the Metrics page and by ``engine status``: the words a
-#: reason starts with, and the name of its kind.
-REASON_KINDS: tuple[tuple[str, str], ...] = (
-    ("low confidence", "low confidence"),
-    ("angry customer", "angry customer"),
-    ("tries to instruct the model", "prompt injection"),
-    ("no valid model output", "no valid model output"),
-)
-OTHER_REASON = "other"
-
-
-def reason_kind(reason: str) -> str:
-    """The kind of one guard-rail reason (:data:`REASON_KINDS`), or ``other``."""
-    return next((kind for start, kind in REASON_KINDS if reason.startswith(start)), OTHER_REASON)
-
-
 def held_reasons(classification: Classification, thresholds: GuardThresholds) -> list[str]:
     """Why a draft built on ``classification`` must not leave without a person reading it.
 
@@ -84,10 +68,10 @@ def held_reasons(classification: Classification, thresholds: GuardThresholds) ->
     reasons = list(classification.review_reasons)
     if classification.needs_review and not reasons:
         reasons.append("flagged by the guard rails")
-    kinds = {reason_kind(reason) for reason in reasons}
+    kinds = {guard_reason_kind(reason) for reason in reasons}
     unflagged = classification.model_copy(update={"review_reasons": []})
     for reason in review_reasons(unflagged, "", thresholds):
-        if reason_kind(reason) not in kinds:
+        if guard_reason_kind(reason) not in kinds:
             reasons.append(reason)
     return list(dict.fromkeys(reasons))
 

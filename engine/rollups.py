@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from engine.models import Approval, ApprovalStatus, RollupIncrement
+from engine.models import Approval, ApprovalStatus, RollupIncrement, guard_reason_kind
 from providers.ai.base import Classification, Usage
 
 #: Upper bounds (ms, inclusive) of the latency histogram's buckets; the last one is open.
@@ -40,6 +40,10 @@ NODE_LATENCY_HISTOGRAM = "node_latency_hist"
 FIRST_RESPONSE = "first_response_s"
 SLA = "sla"
 DRAFT_EDIT_SHARE = "draft_edit_share"
+#: Emails the guard rails held for a person, keyed by the kind of reason (an email held for
+#: two kinds of reason counts once in each); ``ai_needs_review`` counts each email once.
+GUARD_HELD = "guard_held"
+NEEDS_REVIEW = "ai_needs_review"
 KEY_SEPARATOR = "|"
 
 
@@ -192,7 +196,7 @@ def classification_increments(bucket: datetime, result: Classification) -> list[
         *ai_usage_increments(bucket, result.provider, "classify", result.usage),
     ]
     if result.needs_review:
-        increments.append(
-            RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
-        )
+        increments.append(RollupIncrement(bucket=bucket, metric=NEEDS_REVIEW, key=result.provider))
+        kinds = dict.fromkeys(guard_reason_kind(r) for r in result.review_reasons or ["flagged"])
+        increments += [RollupIncrement(bucket=bucket, metric=GUARD_HELD, key=k) for k in kinds]
     return increments

@@ -35,6 +35,7 @@ REBUILT_METRICS: tuple[str, ...] = (
     "emails_by_priority",
     "emails_by_sentiment",
     "ai_needs_review",
+    "guard_held",
     "ai_calls",
     "ai_tokens",
     "ai_cost_usd",

@@ -33,7 +33,7 @@ from engine.service.approvals import BulkResult
 from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
 from engine.service.mailroom import MailroomService
-from engine.service.metrics import NodeLatency
+from engine.service.metrics import HeldForPerson, NodeLatency
 from engine.service.permissions import (
     OPERATIONS,
     PERMISSIONS,
@@ -76,6 +76,7 @@ __all__ = [
     "Email",
     "ExecutionLog",
     "ExecutionStatus",
+    "HeldForPerson",
     "ImportRefused",
     "Mailroom",
     "MailroomService",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.models import (
@@ -18,6 +18,8 @@ from engine.models import (
 )
 from engine.roles import Actor
 from engine.rollups import (
+    GUARD_HELD,
+    NEEDS_REVIEW,
     NODE_LATENCY_HISTOGRAM,
     histogram_percentiles,
     split_histogram_key,
@@ -34,6 +36,19 @@ class NodeLatency:
     runs: int
     p50_ms: float | None
     p95_ms: float | None
+
+
+@dataclass(frozen=True)
+class HeldForPerson:
+    """Emails the guard rails held for a person, and how many for each kind of reason (an email
+    held for two kinds of reason counts in both)."""
+
+    emails: int
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+#: The start of "all time" for the status summary's counts.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MetricsOperations(ServiceCore):
@@ -71,7 +86,24 @@ class MetricsOperations(ServiceCore):
                 OutboxKind.NOTIFICATION, OutboxStatus.SENT
             ),
             "workers_alive": len(self.live_workers()),
+            "held_for_person": asdict(self._held_for_person(EPOCH, None)),
         }
+
+    @requires("view_metrics")
+    def held_for_person_counts(
+        self, actor: Actor, since: datetime, until: datetime | None = None
+    ) -> HeldForPerson:
+        """Emails classified in ``[since, until)`` that the guard rails held for a person (low
+        confidence, an angry customer, a prompt injection, no valid model output), from the
+        rollups written as each email is classified."""
+        return self._held_for_person(since, until)
+
+    def _held_for_person(self, since: datetime, until: datetime | None) -> HeldForPerson:
+        emails = sum(row.count for row in self.store.query_rollups(NEEDS_REVIEW, since, until))
+        by_reason: dict[str, int] = {}
+        for row in self.store.query_rollups(GUARD_HELD, since, until):
+            by_reason[row.key] = by_reason.get(row.key, 0) + row.count
+        return HeldForPerson(emails=emails, by_reason=dict(sorted(by_reason.items())))
 
     @requires("view_metrics")
     def node_latency(
