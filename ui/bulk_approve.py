@@ -135,16 +135,12 @@ def render_bulk_approve(
             f":material/front_hand: **{len(flagged)} confident drafts need a person** and are "
             "never approved in bulk: open each one."
         )
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "draft": [describe(a) for a in flagged],
-                    "needs a person because": ["; ".join(held[a.approval_id]) for a in flagged],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="bulk-held",
+        st.markdown(
+            "\n".join(
+                f"- {escape_markdown(describe(a))} — needs a person: "
+                f"{escape_markdown('; '.join(held[a.approval_id]))}"
+                for a in flagged
+            )
         )
     if not offered:
         st.caption("No unflagged draft in the queue is that confident.")

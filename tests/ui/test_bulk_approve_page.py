@@ -91,12 +91,11 @@ def test_flagged_drafts_are_shown_with_their_reasons_and_never_offered(
         selection.format_func("apr-cy"),
     }
     assert sorted(selection.value) == ["apr-ada", "apr-ben", "apr-cy"]
-    held = at.dataframe[0].value
-    reasons = dict(zip(held["draft"], held["needs a person because"], strict=True))
-    assert any(
-        "eve" in draft and "ignore previous instructions" in why for draft, why in reasons.items()
-    )
-    assert any("max" in draft and "angry customer" in why for draft, why in reasons.items())
+    [held] = [md.value for md in at.markdown if "needs a person:" in md.value]
+    lines = held.splitlines()
+    assert len(lines) == 2
+    assert any("eve" in line and "ignore previous instructions" in line for line in lines)
+    assert any("max" in line and "angry customer" in line for line in lines)
     assert any("2 confident drafts need a person" in md.value for md in at.markdown)
 
 
@@ -109,7 +108,7 @@ def test_bulk_approval_is_previewed_confirmed_and_reported_draft_by_draft(
     assert not [b for b in at.button if b.key == "bulk-approve"], "no approval before a preview"
     at.button(key="bulk-preview-button").click().run()
     assert not at.exception
-    preview = at.dataframe[1].value
+    preview = at.dataframe[0].value
     assert [("ada" in d, "ben" in d) for d in preview["draft"]] == [(True, False), (False, True)]
     assert all("Your parcel is on its way." in text for text in preview["reply begins"])
     # Nothing is decided by the preview.
