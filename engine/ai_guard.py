@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from engine.models import Workflow
+from engine.models import Workflow, guard_reason_kind
 from providers.ai.base import Category, Classification
 from providers.ai.injection import injection_signals
 
@@ -56,6 +56,24 @@ def apply_guard(
     return classification.model_copy(
         update={"needs_review": bool(reasons), "review_reasons": reasons}
     )
+
+
+def held_reasons(classification: Classification, thresholds: GuardThresholds) -> list[str]:
+    """Why a draft built on ``classification`` must not leave without a person reading it.
+
+    The reasons stored by the guard rails when the email was classified, plus the checks that
+    need no text, made again with today's thresholds, so a classification stored without its
+    flag (an older engine, a hand-made record) is still held. Empty: nothing holds it.
+    """
+    reasons = list(classification.review_reasons)
+    if classification.needs_review and not reasons:
+        reasons.append("flagged by the guard rails")
+    kinds = {guard_reason_kind(reason) for reason in reasons}
+    unflagged = classification.model_copy(update={"review_reasons": []})
+    for reason in review_reasons(unflagged, "", thresholds):
+        if guard_reason_kind(reason) not in kinds:
+            reasons.append(reason)
+    return list(dict.fromkeys(reasons))
 
 
 def needs_review_classification(error: str, taxonomy: list[Category]) -> Classification:

@@ -218,6 +218,25 @@ class ApprovalStatus(StrEnum):
 EscalationAction = Literal["notify", "reassign", "reject"]
 
 
+#: Each kind of reason the guard rails hold an email for a person (the words a reason starts
+#: with, and the kind's name), as counted on the Metrics page and by ``engine status``.
+GUARD_REASON_KINDS: tuple[tuple[str, str], ...] = (
+    ("low confidence", "low confidence"),
+    ("angry customer", "angry customer"),
+    ("tries to instruct the model", "prompt injection"),
+    ("no valid model output", "no valid model output"),
+)
+OTHER_GUARD_REASON = "other"
+
+
+def guard_reason_kind(reason: str) -> str:
+    """The kind of one guard-rail reason (:data:`GUARD_REASON_KINDS`), or ``other``."""
+    return next(
+        (kind for start, kind in GUARD_REASON_KINDS if reason.startswith(start)),
+        OTHER_GUARD_REASON,
+    )
+
+
 class Approval(BaseModel):
     """A draft waiting for (or decided by) a human; unique on (execution_id, node_id)."""
 

@@ -20,6 +20,7 @@ from engine.models import (
     ExecutionLog,
     NodeStatus,
     RollupIncrement,
+    guard_reason_kind,
 )
 from providers.ai.base import Classification, Usage
 
@@ -51,6 +52,10 @@ DRAFT_EDIT_SHARE = "draft_edit_share"
 #: system) or ``person``: the automation rate.
 REPLIES_SENT = "replies_sent"
 AUTOMATIC, BY_PERSON = "automatic", "person"
+#: Emails the guard rails held for a person, keyed by the kind of reason (an email held for
+#: two kinds of reason counts once in each); ``ai_needs_review`` counts each email once.
+GUARD_HELD = "guard_held"
+NEEDS_REVIEW = "ai_needs_review"
 KEY_SEPARATOR = "|"
 #: Metrics whose key is already the email's category.
 CATEGORY_KEYED = frozenset({"emails_by_category", DRAFT_EDIT_SHARE, FIRST_RESPONSE})
@@ -267,7 +272,7 @@ def classification_increments(bucket: datetime, result: Classification) -> list[
         *ai_usage_increments(bucket, result.provider, "classify", result.usage),
     ]
     if result.needs_review:
-        increments.append(
-            RollupIncrement(bucket=bucket, metric="ai_needs_review", key=result.provider)
-        )
+        increments.append(RollupIncrement(bucket=bucket, metric=NEEDS_REVIEW, key=result.provider))
+        kinds = dict.fromkeys(guard_reason_kind(r) for r in result.review_reasons or ["flagged"])
+        increments += [RollupIncrement(bucket=bucket, metric=GUARD_HELD, key=k) for k in kinds]
     return split_by_category(increments, result.category)

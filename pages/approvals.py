@@ -9,7 +9,8 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.service import Approval, ApprovalStatus, ControlRefused, Email
-from ui.approvals import bulk_candidates, by_urgency, mine_first
+from ui.approvals import by_urgency, mine_first
+from ui.bulk_approve import render_bulk_approve, render_bulk_result
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
 from ui.deep_links import APPROVAL, newly_linked, show_in_address
@@ -19,7 +20,6 @@ from ui.format import code, escape_markdown, priority_badge, time_left, timestam
 QUEUE_LIMIT = 100
 CURRENT_KEY = "approval-current"
 FLASH_KEY = "approvals-flash"
-DEFAULT_BULK_THRESHOLD = 0.85
 SENT_LIMIT = 8
 
 service = get_service()
@@ -35,6 +35,7 @@ if flash is not None:
         st.toast(escape_markdown(message), icon=":material/check_circle:")
     else:
         st.warning(escape_markdown(message), icon=":material/warning:")
+render_bulk_result()
 
 
 @st.fragment(run_every=3)
@@ -123,22 +124,6 @@ def _neighbour(approval_id: str) -> str | None:
     return rest[0] if rest else None
 
 
-def _bulk_approve(key: str) -> None:
-    chosen = list(st.session_state.get(key) or [])
-    try:
-        result = service.approve_many(callback_actor(), chosen)
-    except PermissionError as exc:
-        st.session_state[FLASH_KEY] = ("warning", str(exc))
-        return
-    message = f"Approved {len(result.approved)} drafts; their replies are queued to send."
-    if result.refused:
-        message += f" {len(result.refused)} could not be approved: " + "; ".join(
-            result.refused.values()
-        )
-    st.session_state[FLASH_KEY] = ("success" if result.approved else "warning", message)
-    st.session_state.pop(key, None)
-
-
 def _reassign(approval_id: str) -> None:
     assignee = st.session_state.get(f"assign-{approval_id}") or None
     try:
@@ -152,43 +137,16 @@ def _reassign(approval_id: str) -> None:
 
 
 def _bulk_label(approval: Approval) -> str:
-    subject = _subject(approval, emails.get(approval.email_id))
-    return f"{approval.priority} · {subject} · draft {approval.draft.confidence:.0%}"
+    email = emails.get(approval.email_id)
+    return (
+        f"{approval.priority} · {_subject(approval, email)} · {_customer_name(email)} · "
+        f"draft {approval.draft.confidence:.0%}"
+    )
 
 
 now = datetime.now(UTC)
 with st.expander("Approve confident drafts in bulk", icon=":material/done_all:"):
-    threshold = st.slider(
-        "Confidence at least (draft and category)",
-        min_value=0.5,
-        max_value=1.0,
-        value=DEFAULT_BULK_THRESHOLD,
-        step=0.05,
-        key="bulk-threshold",
-    )
-    candidates = {a.approval_id: a for a in bulk_candidates(queue, threshold)}
-    if not candidates:
-        st.caption("No draft in the queue is that confident.")
-    else:
-        # One selection per threshold: changing it starts again from every confident draft.
-        selection_key = f"bulk-selected-{threshold:g}"
-        if any(aid not in candidates for aid in st.session_state.get(selection_key, [])):
-            del st.session_state[selection_key]  # some were decided meanwhile
-        st.multiselect(
-            "Drafts to approve as drafted",
-            options=list(candidates),
-            default=list(candidates),
-            format_func=lambda aid: _bulk_label(candidates[aid]),
-            key=selection_key,
-        )
-        st.button(
-            "Approve the selected drafts",
-            key="bulk-approve",
-            type="primary",
-            icon=":material/done_all:",
-            on_click=_bulk_approve,
-            args=(selection_key,),
-        )
+    render_bulk_approve(service, actor, queue, _bulk_label)
 
 shown = f"the {QUEUE_LIMIT} most urgent" if len(queue) == QUEUE_LIMIT else f"{len(queue)}"
 st.caption(f"{shown} drafts waiting, most urgent and closest to their SLA first")
@@ -201,6 +159,8 @@ with st.container(height=min(64 * len(queue) + 24, 330), border=True):
         subject = escape_markdown(_subject(approval, email))
         if approval.assigned_to:
             subject += f" · for {escape_markdown(approval.assigned_to)}"
+        if service.held_for_person(actor, approval):
+            subject = f":material/front_hand: {subject}"
         row[1].markdown(f"**{subject}**" if is_current else subject)
         row[2].caption(escape_markdown(_customer_name(email)))
         row[3].markdown(code(approval.classification.category))

@@ -252,6 +252,34 @@ with row[1]:
             y_title="% of the draft changed (mean)",
         )
 
+st.subheader("Held for a person")
+held = service.held_for_person_counts(actor, since, until)
+classified = int(emails["count"].sum()) if not emails.empty else 0
+held_columns = st.columns([1, 2])
+held_columns[0].metric(
+    "Emails held by the guard rails",
+    held.emails,
+    help="Low confidence, an angry customer, an attempt to instruct the model, or no valid "
+    "model output: these never go out, nor are approved in bulk, without a person.",
+)
+if classified:
+    held_columns[0].caption(f"{held.emails / classified:.0%} of the emails classified")
+with held_columns[1]:
+    if not held.by_reason:
+        _empty("emails held for a person")
+    else:
+        reasons = pd.DataFrame(
+            {"reason": list(held.by_reason), "emails": list(held.by_reason.values())}
+        )
+        _bar(
+            reasons,
+            "chart-held",
+            x="emails",
+            y="reason",
+            horizontal=True,
+            title="Why emails were held (an email may have several reasons)",
+        )
+
 st.subheader("AI usage by provider")
 providers = by_provider(frames)
 if providers.empty:

@@ -43,6 +43,7 @@ _REBUILT: tuple[str, ...] = (
     "emails_by_priority",
     "emails_by_sentiment",
     "ai_needs_review",
+    "guard_held",
     "ai_calls",
     "ai_tokens",
     "ai_cost_usd",

@@ -46,7 +46,7 @@ from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
 from engine.service.mailroom import MailroomService
 from engine.service.message import EmailPayload
-from engine.service.metrics import NodeLatency, SlaCompliance
+from engine.service.metrics import HeldForPerson, NodeLatency, SlaCompliance
 from engine.service.permissions import (
     OPERATIONS,
     PERMISSIONS,
@@ -104,6 +104,7 @@ __all__ = [
     "EmailPayload",
     "ExecutionLog",
     "ExecutionStatus",
+    "HeldForPerson",
     "ImportRefused",
     "Mailroom",
     "MailroomService",

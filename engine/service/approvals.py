@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.ai_guard import GuardThresholds, held_reasons
 from engine.decisions import record_decision
 from engine.models import (
     Approval,
@@ -24,10 +25,17 @@ from providers.ai.text_cleaning import email_classification_text
 
 @dataclass(frozen=True)
 class BulkResult:
-    """What a bulk approval did: the ids approved, and why each other one was refused."""
+    """What a bulk approval did: the ids approved, and why each other one was refused.
+
+    Every id asked for is in exactly one of the two.
+    """
 
     approved: list[str]
     refused: dict[str, str]
+
+
+#: The start of the reason a flagged draft is refused in bulk.
+HELD_FOR_A_PERSON = "needs a person"
 
 
 class ApprovalOperations(ServiceCore):
@@ -218,12 +226,42 @@ class ApprovalOperations(ServiceCore):
             if account.role in PERMISSIONS["decide_approval"]
         )
 
+    def _guard_thresholds(self) -> GuardThresholds:
+        if self._settings is None:
+            return GuardThresholds()
+        return GuardThresholds(
+            min_confidence=self._settings.ai_review_min_confidence,
+            max_frustration=self._settings.ai_review_max_frustration,
+        )
+
+    @requires("view")
+    def held_for_person(self, actor: Actor, approval: Approval) -> list[str]:
+        """Why the guard rails insist a person reads this draft before it is sent (low
+        confidence, an angry customer, an attempt to instruct the model...); empty: none.
+
+        A draft with a reason is never approved in bulk: see :meth:`approve_many`.
+        """
+        return held_reasons(approval.classification, self._guard_thresholds())
+
     @requires("decide_approval")
     def approve_many(self, actor: Actor, approval_ids: Sequence[str]) -> BulkResult:
-        """Approve several drafts as drafted; each is decided (and audited) on its own."""
+        """Approve several drafts as drafted; each is decided (and audited) on its own.
+
+        A draft the guard rails hold for a person (:meth:`held_for_person`) is refused with its
+        reasons, whatever the caller sent: approving it means opening it and deciding it alone.
+        An id asked for twice is decided once.
+        """
         approved: list[str] = []
         refused: dict[str, str] = {}
-        for approval_id in approval_ids:
+        thresholds = self._guard_thresholds()
+        for approval_id in dict.fromkeys(approval_ids):
+            approval = self.store.get_approval(approval_id)
+            reasons = [] if approval is None else held_reasons(approval.classification, thresholds)
+            if reasons:
+                refused[approval_id] = (
+                    f"{HELD_FOR_A_PERSON} ({'; '.join(reasons)}): open it and decide it on its own"
+                )
+                continue
             try:
                 self.approve(actor, approval_id)
             except ControlRefused as exc:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.models import (
@@ -20,6 +20,8 @@ from engine.models import (
 from engine.roles import Actor
 from engine.rollups import (
     CATEGORY_KEYED,
+    GUARD_HELD,
+    NEEDS_REVIEW,
     NODE_LATENCY_HISTOGRAM,
     SLA,
     by_category,
@@ -59,6 +61,19 @@ class SlaCompliance:
     def rate(self) -> float | None:
         """The share met, or None when nothing counts."""
         return self.met / self.counted if self.counted else None
+
+
+@dataclass(frozen=True)
+class HeldForPerson:
+    """Emails the guard rails held for a person, and how many for each kind of reason (an email
+    held for two kinds of reason counts in both)."""
+
+    emails: int
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+#: The start of "all time" for the status summary's counts.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MetricsOperations(ServiceCore):
@@ -161,7 +176,24 @@ class MetricsOperations(ServiceCore):
                 host: sorted(w.pid for w in workers if w.hostname == host)
                 for host in sorted({w.hostname for w in workers})
             },
+            "held_for_person": asdict(self._held_for_person(EPOCH, None)),
         }
+
+    @requires("view_metrics")
+    def held_for_person_counts(
+        self, actor: Actor, since: datetime, until: datetime | None = None
+    ) -> HeldForPerson:
+        """Emails classified in ``[since, until)`` that the guard rails held for a person (low
+        confidence, an angry customer, a prompt injection, no valid model output), from the
+        rollups written as each email is classified."""
+        return self._held_for_person(since, until)
+
+    def _held_for_person(self, since: datetime, until: datetime | None) -> HeldForPerson:
+        emails = sum(row.count for row in self.store.query_rollups(NEEDS_REVIEW, since, until))
+        by_reason: dict[str, int] = {}
+        for row in self.store.query_rollups(GUARD_HELD, since, until):
+            by_reason[row.key] = by_reason.get(row.key, 0) + row.count
+        return HeldForPerson(emails=emails, by_reason=dict(sorted(by_reason.items())))
 
     @requires("view_metrics")
     def node_latency(

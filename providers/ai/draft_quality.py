@@ -7,6 +7,9 @@ missing order numbers, customers asking us to confirm facts we never stated), th
 
 * the share of drafts with an invented fact — a number-bearing token or a named date found in
   neither the email nor the articles the draft cites (:mod:`.grounding`); target 0;
+* the number of invented commitments — a refund, replacement, compensation, credit, deadline or
+  escalation the draft promises that neither the email nor the cited articles support
+  (:mod:`.commitments`), and the share of drafts with one; target 0;
 * the share of drafts whose body is in the customer's language (py3langid on the body, against
   the language the email was written in);
 * the share of drafts citing a relevant article: one of the email's true category;
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.ai.base import DraftReply
+from providers.ai.commitments import unsupported_commitments
 from providers.ai.grounding import unsupported_facts
 from providers.ai.knowledge_base import KnowledgeBase
 from providers.ai.language import detect_language
@@ -232,6 +236,8 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
     """Classify and draft every case; return the shares and the failing examples."""
     knowledge_base = KnowledgeBase.from_directory(provider.knowledge_base_dir)
     invented: list[dict[str, Any]] = []
+    promised: list[dict[str, Any]] = []
+    commitments = 0
     in_language = relevant = 0
     right_category: Counter[str] = Counter()
     by_language: Counter[str] = Counter()
@@ -248,6 +254,15 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
         facts = unsupported_facts(draft.body, sources)
         if facts:
             invented.append({"message_id": case.email.message_id, "facts": facts})
+        unsupported = unsupported_commitments(draft.body, sources)
+        commitments += len(unsupported)
+        if unsupported:
+            promised.append(
+                {
+                    "message_id": case.email.message_id,
+                    "commitments": [f"{c.kind}: {c.clause}" for c in unsupported],
+                }
+            )
         if detect_language(draft.body).code == case.language:
             in_language += 1
         by_language[case.language] += 1
@@ -269,6 +284,10 @@ def run_check(provider: LocalAIProvider, cases: Sequence[Case]) -> dict[str, Any
         "n": n,
         "languages": sorted({c.language for c in cases}),
         "invented_fact_share": round(len(invented) / n, 4),
+        "invented_facts": sum(len(item["facts"]) for item in invented),
+        "invented_commitments": commitments,
+        "invented_commitment_share": round(len(promised) / n, 4),
+        "invented_commitment_examples": promised[:5],
         "in_customer_language_share": round(in_language / n, 4),
         "relevant_article_share": round(relevant / n, 4),
         "injection_detected_share": round(flagged["injection"] / max(1, totals["injection"]), 4),

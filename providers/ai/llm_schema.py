@@ -27,6 +27,7 @@ from providers.ai.base import (
     Priority,
     Sentiment,
 )
+from providers.ai.commitments import unsupported_commitments
 from providers.ai.grounding import unsupported_facts
 from providers.ai.text_cleaning import email_body
 from providers.email.base import InboundEmail
@@ -166,7 +167,8 @@ def to_draft(
     provider: str,
     model: str,
 ) -> DraftReply:
-    """Validate ``answer``: known article ids and no fact outside the email and the articles."""
+    """Validate ``answer``: known article ids, and no fact or commitment (refund, replacement,
+    compensation, credit, deadline, escalation) outside the email and the articles."""
     offered = {a.article_id: a for a in articles}
     unknown = [i for i in answer.article_ids if i not in offered]
     if unknown:
@@ -178,6 +180,12 @@ def to_draft(
         raise InvalidModelOutputError(
             f"{provider}'s draft states facts found in neither the email nor the articles: "
             f"{invented[:5]}"
+        )
+    promised = unsupported_commitments(answer.body, sources)
+    if promised:
+        raise InvalidModelOutputError(
+            f"{provider}'s draft makes commitments found in neither the email nor the articles: "
+            f"{[f'{c.kind}: {c.clause}' for c in promised[:3]]}"
         )
     return DraftReply(
         subject=answer.subject,

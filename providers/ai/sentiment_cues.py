@@ -2,8 +2,9 @@
 
 Support mail is full of politeness a lexicon reads as joy ("please help", "thanks in advance",
 "Kind regards"): :func:`without_politeness` removes it. :func:`frustration_cues` names the signs of
-an exasperated customer that lexicons do not weigh: ALL-CAPS shouting, "!!", "still waiting",
-"third time", "unacceptable", "cancel my account", and a few French/German/Spanish words.
+an exasperated customer that lexicons do not weigh: shouted sentences (not acronyms or product
+codes), "!!", "still waiting", "third time", "unacceptable", "cancel my account", and a few
+French/German/Spanish words.
 """
 
 from __future__ import annotations
@@ -38,7 +39,23 @@ _POLITENESS = re.compile(
     re.IGNORECASE,
 )
 _REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
-_WORD = re.compile(r"[^\W\d_]{3,}")
+_SENTENCE_END = re.compile(r"[.!?;:\n]+")
+_TOKEN = re.compile(r"\S+")
+_PLAIN_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+_EDGE_PUNCTUATION = "\"'()[]{}<>,*_\u00ab\u00bb\u201c\u201d\u2018\u2019"
+#: Share of a sentence's words in capitals from which the sentence is shouted.
+SHOUTED_SHARE = 0.6
+# Function words: a sentence in capitals that contains one is a sentence, not a list of names
+# and product codes ("WHERE IS MY PARCEL" against "AWS EMR SAP").
+_FUNCTION_WORD_LIST = """
+    IS ARE AM WAS WERE BE BEEN DO DOES DID DONE HAVE HAS HAD CAN CAN'T CANNOT WILL WON'T DON'T
+    DOESN'T DIDN'T ISN'T I'M I'VE MY ME WE OUR YOU YOUR THE THIS THAT THESE WHY WHERE WHAT WHEN
+    WHO HOW NOT NO NEVER AND BUT FOR TO OF ON AT WITH FROM NOW STILL AGAIN PLEASE JUST ANY
+    JE MON MA MES EST SONT PAS NE LE LA LES UN UNE VOUS VOTRE OÙ POURQUOI QUAND TOUJOURS ENCORE
+    ICH MEIN MEINE IST SIND NICHT KEIN KEINE DAS DER DIE WO WARUM WANN IMMER NOCH SIE IHR
+    MI MIS ES SON EL LA LOS QUE DÓNDE DONDE POR QUÉ CUÁNDO TODAVÍA NUNCA SU
+    """
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LIST.split())
 # Upper-case tokens that are names, not shouting.
 _ACRONYMS = frozenset(
     {
@@ -97,9 +114,39 @@ def frustration_cues(text: str) -> tuple[str, ...]:
     cues = [name for name, pattern in _PHRASE_CUES if pattern.search(text)]
     if _REPEATED_EXCLAMATION.search(text):
         cues.append("repeated exclamation")
-    shouted = [
-        word for word in _WORD.findall(text) if word.isupper() and word.upper() not in _ACRONYMS
-    ]
-    if len(shouted) >= 2 or any(len(word) >= 6 for word in shouted):
+    if any(_shouted(sentence) for sentence in _SENTENCE_END.split(text)):
         cues.append("shouting")
     return tuple(cues)
+
+
+def _words(sentence: str) -> list[str]:
+    """The words of ``sentence``: tokens of letters (and inner ' or -), without product codes
+    and order numbers (a digit or a symbol inside: "XPS-15", "DEMO*SHOP") or the pronoun "I",
+    always in capitals."""
+    words = []
+    for token in _TOKEN.findall(sentence):
+        word = token.strip(_EDGE_PUNCTUATION)
+        if len(word) >= 2 and _PLAIN_WORD.fullmatch(word):
+            words.append(word)
+    return words
+
+
+def _shouted(sentence: str) -> bool:
+    """Whether ``sentence`` is shouted: written mostly in capitals as a sentence (with function
+    words), or with a run of capitalised ordinary words ("I am STILL WAITING"). Acronyms and
+    product codes are not shouting, however many there are ("AWS", "XPS-15", "ORD-48213")."""
+    words = _words(sentence)
+    capitals = [w.isupper() and w.upper() not in _ACRONYMS for w in words]
+    shouted = [w for w, upper in zip(words, capitals, strict=True) if upper]
+    if (
+        len(shouted) >= 3
+        and len(shouted) >= SHOUTED_SHARE * len(words)
+        and any(w.upper() in _FUNCTION_WORDS for w in shouted)
+    ):
+        return True
+    run: list[str] = []
+    for word, upper in zip(words, capitals, strict=True):
+        run = [*run, word] if upper else []
+        if len(run) >= 2 and sum(len(w) >= 4 for w in run) >= 2:
+            return True
+    return False

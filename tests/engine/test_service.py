@@ -216,6 +216,20 @@ def test_reassign_and_bulk_approve(
     book.add("ann", Role.ANALYST, "long enough")
     service = MailroomService(store, accounts=book)
     first, second = _drafts(store, providers, settings)
+    # The first draft is made one the guard rails let through, whatever the model read in it
+    # (flagged drafts are refused in bulk: tests/engine/test_bulk_approve_guard.py).
+    calm = store.get_approval(first)
+    assert calm is not None
+    unflagged = calm.classification.model_copy(
+        update={
+            "needs_review": False,
+            "review_reasons": [],
+            "category_confidence": 0.95,
+            "sentiment": "neutral",
+            "frustration": 0.0,
+        }
+    )
+    assert store.update_pending_approval(calm.model_copy(update={"classification": unflagged}))
     with pytest.raises(PermissionDenied):
         service.reassign(ANALYST, first, "bea")
     with pytest.raises(ControlRefused, match="ann is not someone who may decide"):

@@ -321,6 +321,10 @@ def test_a_draft_with_an_invented_fact_or_article_is_refused(
     server.script(_ok(builder, draft_json("See our article.", ["kb-does-not-exist"])))
     with pytest.raises(InvalidModelOutputError, match="kb-does-not-exist"):
         provider.draft(email, classification)
+    promise = "Good news: your refund has been approved and a free replacement is on its way."
+    server.script(_ok(builder, draft_json(promise, [])))
+    with pytest.raises(InvalidModelOutputError, match="commitments"):
+        provider.draft(email, classification)
 
 
 def test_missing_keys_are_config_errors() -> None:

@@ -83,6 +83,38 @@ def test_acronyms_are_not_shouting() -> None:
     assert "shouting" in frustration_cues("WHERE IS MY ORDER")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our AWS EMR cluster cannot reach SAP since Monday.",
+        "My Dell XPS 15 (XPS-9530) screen flickers, order ORD-48213.",
+        "Re: EMR integration with SAP HANA on AWS",
+        "AWS XPS SAP EMR",
+        "The HP LaserJet MFP M428 shows error E3 on the ADF. Ticket INC-20391, IBM DB2 on RHEL.",
+        "Our CRM exports a CSV; the ERP and the BI tool reject it.",
+        'A charge of 19.99 labelled "MAILROOM DEMO*SHOP" on my statement that I don\'t recognise',
+    ],
+)
+def test_product_names_and_codes_are_not_shouting(text: str) -> None:
+    assert "shouting" not in frustration_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I WANT MY MONEY BACK NOW",
+        "Hello. WHY HAS NOBODY ANSWERED MY EMAIL? Thanks",
+        "I was charged twice and I am STILL WAITING for my money.",
+        "JE VEUX MON ARGENT",
+        "WO IST MEIN PAKET",
+        "DÓNDE ESTÁ MI PEDIDO",
+        "My AWS bill is wrong. THIS IS NOT WHAT I ORDERED",
+    ],
+)
+def test_shouted_sentences_are_shouting(text: str) -> None:
+    assert "shouting" in frustration_cues(text)
+
+
 def test_angry_email_gets_high_or_urgent_priority(analyzer: SentimentAnalyzer) -> None:
     result = assess_priority(ANGRY, "billing", analyzer.analyze(ANGRY))
     assert result.level in {"high", "urgent"}
