@@ -10,6 +10,10 @@ TF-IDF linear SVM trained on the same examples. Printed: macro-F1 with its 95% b
 interval, accuracy and the expected calibration error of the confidences, pooled over the groups.
 Then the time of ``LocalAIProvider.classify`` per email on texts never encoded before.
 
+``--write-csv DIR`` instead writes the same data for ``python -m engine eval classify
+--taxonomy``: ``DIR/taxonomy.csv`` (name,description), ``DIR/test.csv`` (folds 0-3) and
+``DIR/train-K.csv`` (K examples per category from the other folds, K = 8, 16, 64; seeded).
+
 ``--fit-temperature`` instead fits the zero-shot softmax temperatures on BANKING77's held-out
 fifth (77 intent names as the categories; a domain and data the figures above are not measured
 on) and prints them with the calibration error before and after.
@@ -204,6 +208,27 @@ def classify_ms(
     return wall, cpu
 
 
+def write_csv(taxonomy: Sequence[Category], rows: Sequence[Row], out: Path, seed: int) -> None:
+    """Write the taxonomy, the test group 0 and the few-shot training files as CSV."""
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, header: list[str], data: list[list[str]]) -> None:
+        with (out / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(data)
+
+    write("taxonomy.csv", ["name", "description"], [[c.name, c.description] for c in taxonomy])
+    write("test.csv", ["text", "category"], [[r.text, r.label] for r in rows if r.fold // 4 == 0])
+    pool = [r for r in rows if r.fold // 4 != 0]
+    for shots in SHOTS[1:]:
+        sample = few_shot_sample(pool, taxonomy, shots, seed * 100)
+        write(f"train-{shots}.csv", ["text", "category"], [[r.text, r.label] for r in sample])
+    print(f"wrote taxonomy.csv, test.csv and train-8/16/64.csv to {out}")
+
+
 def fit_temperatures() -> None:
     """Fit and print the zero-shot temperatures on BANKING77's held-out fifth."""
     from providers.ai.zero_shot import _normalised_parts, softmax
@@ -235,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--nlupp-dir", type=Path, default=DEFAULT_NLUPP_DIR)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fit-temperature", action="store_true")
+    parser.add_argument("--write-csv", type=Path, metavar="DIR")
     parser.add_argument("--timing-emails", type=int, default=200)
     parser.add_argument(
         "--models-dir", type=Path, help="trained models to time with (default: train them anew)"
@@ -244,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         fit_temperatures()
         return 0
     taxonomy, rows = load_nlupp(args.nlupp_dir)
+    if args.write_csv:
+        write_csv(taxonomy, rows, args.write_csv, args.seed)
+        return 0
     print(
         f"NLU++ hotels: {len(rows)} single-topic requests, {len(taxonomy)} topic intents, "
         f"{GROUPS} groups of 4 folds, seed {args.seed}"

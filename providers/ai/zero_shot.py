@@ -66,7 +66,7 @@ def _normalised_parts(vectors: np.ndarray, english: bool) -> np.ndarray:
     use = vectors[:, USE_PART]
     use = use / np.maximum(np.linalg.norm(use, axis=1, keepdims=True), 1e-12)
     if not english:
-        return use
+        return np.asarray(use)
     minilm = vectors[:, MINILM_PART]
     minilm = minilm / np.maximum(np.linalg.norm(minilm, axis=1, keepdims=True), 1e-12)
     return np.hstack([use, minilm]) / math.sqrt(2.0)

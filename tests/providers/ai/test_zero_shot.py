@@ -36,8 +36,7 @@ PRODUCT_TAXONOMY = [
     ),
     Category(
         name="delivery_issue",
-        description="A parcel is late, lost, damaged in transit or delivered to the wrong "
-        "address.",
+        description="A parcel is late, lost, damaged in transit or delivered to the wrong address.",
     ),
 ]
 EN = ["en"]
