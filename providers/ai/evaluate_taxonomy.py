@@ -261,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fit-temperature", action="store_true")
     parser.add_argument("--write-csv", type=Path, metavar="DIR")
+    parser.add_argument("--timing-only", action="store_true", help="skip the learning curve")
     parser.add_argument("--timing-emails", type=int, default=200)
     parser.add_argument(
         "--models-dir", type=Path, help="trained models to time with (default: train them anew)"
@@ -278,8 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{GROUPS} groups of 4 folds, seed {args.seed}"
     )
     print(f"{'model':<28}{'macro-F1':>9}  {'(95% interval)':<15}{'accuracy':>8}{'ECE':>7}")
-    for line in learning_curve(taxonomy, rows, args.seed, load_training_examples()):
-        print(line, flush=True)
+    if not args.timing_only:
+        for line in learning_curve(taxonomy, rows, args.seed, load_training_examples()):
+            print(line, flush=True)
     texts = [r.text for r in rows[: args.timing_emails]]
     wall, cpu = classify_ms(taxonomy, texts, args.models_dir)
     print(
