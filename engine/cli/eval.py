@@ -2,6 +2,9 @@
 CSVs, or time them on emails they never saw.
 
 ``classify`` trains the local category classifier's learner on ``--train`` and scores ``--test``;
+with ``--taxonomy TAXONOMY.csv`` (columns name,description) it scores instead the classifier of
+any taxonomy (:mod:`providers.ai.zero_shot`): zero-shot from the descriptions alone, or after
+learning from ``--train``'s rows as agents' corrections when it is given;
 ``sentiment`` scores the shipped local sentiment model on ``--test`` (labels positive, neutral,
 negative). Both print progress lines and end with one JSON object: accuracy, macro_f1, n,
 train_seconds, ms_per_email (the mean wall-clock time to score one email, one at a time, as in
@@ -26,7 +29,12 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from engine.cli.arguments import positive_int
 from engine.settings import Settings
-from providers.ai.labelled_csv import LabelledDataError, LabelledRow, read_labelled_csv
+from providers.ai.labelled_csv import (
+    LabelledDataError,
+    LabelledRow,
+    read_labelled_csv,
+    read_taxonomy_csv,
+)
 
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
 
@@ -63,11 +71,54 @@ def _timed_predictions(
     return predicted, timing
 
 
+def _check_labels(rows: Sequence[LabelledRow], path: Path, names: set[str]) -> None:
+    for row in rows:
+        if row.label not in names:
+            raise LabelledDataError(
+                f"{path}, line {row.line}: label {row.label!r} is not a category of the "
+                f"taxonomy ({sorted(names)})"
+            )
+
+
+def eval_taxonomy(args: argparse.Namespace) -> dict[str, Any]:
+    """Score the any-taxonomy classifier of ``args.taxonomy`` on ``args.test``: zero-shot, or
+    after learning from ``args.train`` as corrections."""
+    from providers.ai.language import detect_language
+    from providers.ai.training_data import LabelledExample
+    from providers.ai.zero_shot import TaxonomyClassifier
+
+    taxonomy = read_taxonomy_csv(args.taxonomy)
+    names = {c.name for c in taxonomy}
+    test_rows = read_labelled_csv(args.test, args.text_col, args.label_col)
+    _check_labels(test_rows, args.test, names)
+    train_rows: list[LabelledRow] = []
+    if args.train is not None:
+        train_rows = read_labelled_csv(args.train, args.text_col, args.label_col)
+        _check_labels(train_rows, args.train, names)
+    kind = f"learning from {len(train_rows)} rows" if train_rows else "zero-shot"
+    print(f"building the classifier of {len(taxonomy)} categories ({kind}) ...", flush=True)
+    started = time.perf_counter()
+    model = TaxonomyClassifier(
+        taxonomy, [LabelledExample(row.text, row.label, "correction") for row in train_rows]
+    )
+    train_seconds = time.perf_counter() - started
+    print(f"scoring {len(test_rows)} rows ...", flush=True)
+    predicted, timing = _timed_predictions(
+        lambda text: model.predict([text], [detect_language(text).code])[0], test_rows
+    )
+    return _scores([r.label for r in test_rows], predicted, timing, train_seconds)
+
+
 def eval_classify(args: argparse.Namespace) -> dict[str, Any]:
-    """Train the category learner on ``args.train`` and score it on ``args.test``."""
+    """Train the category learner on ``args.train`` and score it on ``args.test``; with
+    ``args.taxonomy``, score that taxonomy's classifier (:func:`eval_taxonomy`)."""
     from providers.ai.local_classifier import LocalClassifierModel
     from providers.ai.training_data import LabelledExample
 
+    if args.taxonomy is not None:
+        return eval_taxonomy(args)
+    if args.train is None:
+        raise LabelledDataError("--train is required unless --taxonomy is given")
     train_rows = read_labelled_csv(args.train, args.text_col, args.label_col, min_rows=2)
     test_rows = read_labelled_csv(args.test, args.text_col, args.label_col)
     labels = {row.label for row in train_rows}
@@ -120,8 +171,16 @@ def add_parser(sub: Any) -> None:
     """Register ``eval`` and its two subcommands on the engine's argument parser."""
     evaluation = sub.add_parser("eval", help="score the local models on labelled CSV files")
     kinds = evaluation.add_subparsers(dest="eval_kind", required=True)
-    classify = kinds.add_parser("classify", help="train on --train, score --test")
-    classify.add_argument("--train", type=Path, required=True)
+    classify = kinds.add_parser(
+        "classify",
+        help="train on --train, score --test; or score a --taxonomy zero-shot / after --train",
+    )
+    classify.add_argument(
+        "--taxonomy",
+        type=Path,
+        help="CSV with columns name,description: score the classifier of this taxonomy",
+    )
+    classify.add_argument("--train", type=Path)
     classify.add_argument("--test", type=Path, required=True)
     classify.add_argument("--text-col", default="text")
     classify.add_argument("--label-col", default="category")

@@ -12,6 +12,9 @@ import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from providers.ai.base import Category
 
 # Whole emails in one cell exceed csv's default 128 KiB field limit now and then.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -43,6 +46,33 @@ def read_labelled_csv(
     ``allowed_labels``, when given, is the closed set of labels (case-insensitive; returned in
     lower case).
     """
+    rows = _read_rows(path, (text_column, label_column), "--text-col / --label-col")
+    allowed = {label.lower() for label in allowed_labels} if allowed_labels is not None else None
+    labelled: list[LabelledRow] = []
+    for line, row in rows:
+        text = (row.get(text_column) or "").strip()
+        label = (row.get(label_column) or "").strip()
+        if not text:
+            raise LabelledDataError(f"{path}, line {line}: the {text_column!r} cell is empty")
+        if not label:
+            raise LabelledDataError(f"{path}, line {line}: the {label_column!r} cell is empty")
+        if allowed is not None:
+            label = label.lower()
+            if label not in allowed:
+                raise LabelledDataError(
+                    f"{path}, line {line}: label {label!r} is not one of {sorted(allowed)}"
+                )
+        labelled.append(LabelledRow(text, label, line))
+    if len(labelled) < min_rows:
+        raise LabelledDataError(f"{path}: {len(labelled)} data row(s), at least {min_rows} needed")
+    return labelled
+
+
+def _read_rows(
+    path: Path, columns: tuple[str, ...], hint: str
+) -> list[tuple[int, dict[str | None, Any]]]:
+    """The data rows of ``path`` with their line numbers, after checking the file is readable
+    UTF-8 CSV whose header has ``columns`` (``hint`` says how to choose them)."""
     if not path.is_file():
         raise LabelledDataError(f"{path}: no such file")
     try:
@@ -55,32 +85,49 @@ def read_labelled_csv(
         raise LabelledDataError(f"{path}: the file is empty")
     reader = csv.DictReader(content.splitlines(keepends=True))
     header = reader.fieldnames or []
-    missing = [c for c in (text_column, label_column) if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise LabelledDataError(
             f"{path}: no column named {', '.join(repr(c) for c in missing)}; "
-            f"the header has {header} (choose with --text-col / --label-col)"
+            f"the header has {header} (choose with {hint})"
         )
-    allowed = {label.lower() for label in allowed_labels} if allowed_labels is not None else None
-    rows: list[LabelledRow] = []
+    rows: list[tuple[int, dict[str | None, Any]]] = []
     try:
         for row in reader:
-            line = reader.line_num
-            text = (row.get(text_column) or "").strip()
-            label = (row.get(label_column) or "").strip()
-            if not text:
-                raise LabelledDataError(f"{path}, line {line}: the {text_column!r} cell is empty")
-            if not label:
-                raise LabelledDataError(f"{path}, line {line}: the {label_column!r} cell is empty")
-            if allowed is not None:
-                label = label.lower()
-                if label not in allowed:
-                    raise LabelledDataError(
-                        f"{path}, line {line}: label {label!r} is not one of {sorted(allowed)}"
-                    )
-            rows.append(LabelledRow(text, label, line))
+            rows.append((reader.line_num, dict(row)))
     except csv.Error as exc:
         raise LabelledDataError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from exc
-    if len(rows) < min_rows:
-        raise LabelledDataError(f"{path}: {len(rows)} data row(s), at least {min_rows} needed")
     return rows
+
+
+def read_taxonomy_csv(path: Path) -> list[Category]:
+    """The categories of a taxonomy file (columns ``name`` and ``description``, one category a
+    row); raise :class:`LabelledDataError` naming the first problem found.
+
+    A name must be non-empty and unique; a description may be empty (the name alone is then
+    what the zero-shot classifier reads). At least two categories are needed to choose between.
+    """
+    rows = _read_rows(path, ("name", "description"), "columns name,description")
+    categories: list[Category] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if None in row:
+            raise LabelledDataError(
+                f"{path}, line {line}: more cells than the header's columns "
+                "(quote a description that contains a comma)"
+            )
+        name = (row.get("name") or "").strip()
+        if not name:
+            raise LabelledDataError(f"{path}, line {line}: the 'name' cell is empty")
+        if name in seen:
+            raise LabelledDataError(
+                f"{path}, line {line}: category {name!r} is already named on line {seen[name]}"
+            )
+        seen[name] = line
+        categories.append(Category(name=name, description=(row.get("description") or "").strip()))
+    if len(categories) < 2:
+        raise LabelledDataError(
+            f"{path}: {len(categories)} categor{'y' if len(categories) == 1 else 'ies'}, "
+            "at least two needed"
+        )
+    return categories

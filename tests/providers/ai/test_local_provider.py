@@ -68,14 +68,27 @@ def test_confidence_is_the_probability_of_the_chosen_class(
     )
 
 
-def test_unknown_categories_are_skipped_or_refused(
+def test_new_categories_are_classified_from_their_descriptions(
     provider: LocalAIProvider, make_email: EmailFactory
 ) -> None:
     email = make_email("Refund", EMAILS[4][1])
-    mixed = [Category(name="spam"), Category(name="refund")]
-    assert provider.classify(email, mixed).category == "refund"
-    with pytest.raises(PermanentProviderError, match="spam"):
-        provider.classify(email, [Category(name="spam"), Category(name="sales")])
+    # A built-in category beside a new one: refund learns from the shipped refund examples.
+    mixed = [Category(name="spam", description="Unsolicited advertising"), Category(name="refund")]
+    learnt = provider.classify(email, mixed)
+    assert learnt.category == "refund" and learnt.model.startswith("few-shot-")
+    new = [
+        Category(name="spam", description="Unsolicited advertising and marketing mail"),
+        Category(name="money_back", description="The customer wants to be reimbursed"),
+    ]
+    zero_shot = provider.classify(email, new)
+    assert zero_shot.category == "money_back" and zero_shot.model.startswith("zero-shot-")
+    assert 0.5 < zero_shot.category_confidence <= 1.0
+    # The same names, their descriptions swapped in the AI node: the next email follows them.
+    swapped = [
+        Category(name="spam", description=new[1].description),
+        Category(name="money_back", description=new[0].description),
+    ]
+    assert provider.classify(email, swapped).category == "spam"
     with pytest.raises(PermanentProviderError):
         provider.classify(email, [])
 
