@@ -166,16 +166,20 @@ def _negated(clause: str) -> bool:
     return bool(_NEGATION.search(_NOT_A_NEGATION.sub(" ", clause)))
 
 
+_QUOTED = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb')
+
+
 def commitments(text: str) -> list[Commitment]:
     """Every commitment ``text`` makes, clause by clause (refusals, questions and hedged
-    clauses make none)."""
+    clauses make none, nor does quoted text such as a cited article's title)."""
     found = []
     for clause in clauses(text):
-        if clause.endswith("?") or _negated(clause) or _HEDGE.search(clause):
+        own = _QUOTED.sub(" ", clause)
+        if clause.endswith("?") or _negated(own) or _HEDGE.search(own):
             continue
-        if not _COMMITS.search(clause):
+        if not _COMMITS.search(own):
             continue
-        found += [Commitment(kind, clause) for kind in _kinds(clause)]
+        found += [Commitment(kind, clause) for kind in _kinds(own)]
     return found
 
 

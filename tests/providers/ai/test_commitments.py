@@ -116,3 +116,12 @@ def test_negated_sources_support_nothing() -> None:
         "compensation",
         "replacement",
     ]
+
+
+def test_a_quoted_article_title_is_not_a_commitment() -> None:
+    for draft in (
+        'Our help article "Making a complaint and how we escalate it" explains:',
+        'Encontrará la respuesta detallada en nuestro artículo de ayuda "Making a complaint and '
+        'how we escalate it" (referencia kb-complaints, en inglés).',
+    ):
+        assert commitments(draft) == []
