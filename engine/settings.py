@@ -66,6 +66,13 @@ RETENTION_COLLECTIONS = (
 )
 #: AI providers a fallback chain may name, in MAILROOM_AI_CLASSIFY_CHAIN / MAILROOM_AI_DRAFT_CHAIN.
 AI_PROVIDER_NAMES = ("openai", "azure", "compatible", "anthropic", "local")
+#: The settings each remote AI provider needs.
+AI_PROVIDER_REQUIRES: dict[str, tuple[str, ...]] = {
+    "openai": ("openai_api_key",),
+    "azure": ("azure_openai_endpoint", "azure_openai_api_key", "azure_openai_deployment"),
+    "compatible": ("compatible_base_url",),
+    "anthropic": ("anthropic_api_key",),
+}
 
 
 class SecretsTomlSource(PydanticBaseSettingsSource):
@@ -363,20 +370,10 @@ class Settings(BaseSettings):
 
     def ai_provider_problems(self, name: str) -> list[str]:
         """The settings provider ``name`` needs but lacks, as "VARIABLE: why" messages."""
-        needed: dict[str, list[tuple[str, object]]] = {
-            "openai": [("openai_api_key", self.openai_api_key)],
-            "azure": [
-                ("azure_openai_endpoint", self.azure_openai_endpoint),
-                ("azure_openai_api_key", self.azure_openai_api_key),
-                ("azure_openai_deployment", self.azure_openai_deployment),
-            ],
-            "compatible": [("compatible_base_url", self.compatible_base_url)],
-            "anthropic": [("anthropic_api_key", self.anthropic_api_key)],
-        }
         return [
             f"MAILROOM_{field.upper()}: required by the {name} provider"
-            for field, value in needed.get(name, [])
-            if not value
+            for field in AI_PROVIDER_REQUIRES.get(name, ())
+            if not getattr(self, field)
         ]
 
     def configured_ai_providers(self) -> list[str]:
@@ -385,14 +382,8 @@ class Settings(BaseSettings):
 
     def ai_chain_problems(self) -> list[str]:
         """Settings a provider named in an AI chain needs but lacks, as messages."""
-        problems: list[str] = []
-        for chain in (self.ai_classify_chain, self.ai_draft_chain):
-            for name in chain.split(","):
-                for problem in self.ai_provider_problems(name):
-                    problem = f"{problem} in an AI chain"
-                    if problem not in problems:
-                        problems.append(problem)
-        return problems
+        names = dict.fromkeys(f"{self.ai_classify_chain},{self.ai_draft_chain}".split(","))
+        return [f"{p} in an AI chain" for name in names for p in self.ai_provider_problems(name)]
 
     @field_validator("encryption_key", "encryption_old_keys", mode="before")
     @classmethod

@@ -315,6 +315,7 @@ def live_list(
         limit=LIST_LIMIT,
     )
     by_id = {execution.execution_id: execution for execution in executions}
+    matching = list(executions)
     linked = newly_linked(EXECUTION)
     if linked is not None:
         st.session_state[SELECTED_KEY] = linked
@@ -329,9 +330,10 @@ def live_list(
             del st.session_state[SELECTED_KEY]
             if chosen == linked:
                 st.warning(f"There is no execution {code(chosen)}.", icon=":material/link_off:")
+    if not matching:
+        st.info("No executions match. New emails start executions while a workflow is active.")
     if not executions:
         show_in_address(EXECUTION, None)
-        st.info("No executions match. New emails start executions while a workflow is active.")
         return
     node_totals: dict[str, int] = {}
     for execution in executions:
@@ -340,17 +342,20 @@ def live_list(
             node_totals[execution.workflow_id] = (
                 len(workflow.visual_data.nodes) if workflow else len(execution.node_executions)
             )
-    st.caption(f"{len(executions)} most recent executions · refreshes every 2 s")
-    st.dataframe(
-        _table(executions, node_totals).style.map(_status_style, subset=["status"]),
-        hide_index=True,
-        width="stretch",
-        height=320,
-        column_config={
-            "created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "error": st.column_config.TextColumn(width="large"),
-        },
-    )
+    if matching:
+        st.caption(f"{len(matching)} most recent executions · refreshes every 2 s")
+        st.dataframe(
+            _table(matching, node_totals).style.map(_status_style, subset=["status"]),
+            hide_index=True,
+            width="stretch",
+            height=320,
+            column_config={
+                "created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                "error": st.column_config.TextColumn(width="large"),
+            },
+        )
+    if len(executions) > len(matching):
+        st.caption("The open execution stays open although the filters no longer list it.")
     selected: str = st.selectbox(
         "Execution",
         options=list(by_id),

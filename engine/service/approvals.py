@@ -256,7 +256,12 @@ class ApprovalOperations(ServiceCore):
         thresholds = self._guard_thresholds()
         for approval_id in dict.fromkeys(approval_ids):
             approval = self.store.get_approval(approval_id)
-            reasons = [] if approval is None else held_reasons(approval.classification, thresholds)
+            # A decided draft is refused for that (approve says so), held or not.
+            reasons = (
+                held_reasons(approval.classification, thresholds)
+                if approval is not None and approval.status == ApprovalStatus.PENDING
+                else []
+            )
             if reasons:
                 refused[approval_id] = (
                     f"{HELD_FOR_A_PERSON} ({'; '.join(reasons)}): open it and decide it on its own"

@@ -62,9 +62,7 @@ class WorkflowOperations(ServiceCore):
         graph are not valid.
         """
         validate_workflow(workflow)
-        unconfigured = unconfigured_ai_providers(workflow, self.settings)
-        if unconfigured:
-            raise WorkflowRejected(unconfigured)
+        self._refuse_unconfigured_ai(workflow)
         try:
             self.store.get_workflow(workflow.workflow_id)
         except WorkflowNotFound:
@@ -106,9 +104,7 @@ class WorkflowOperations(ServiceCore):
         ``base_version``, when given, is the version the edit started from: ``Conflict`` if
         another was saved since."""
         validate_workflow(workflow)
-        unconfigured = unconfigured_ai_providers(workflow, self.settings)
-        if unconfigured:
-            raise WorkflowRejected(unconfigured)
+        self._refuse_unconfigured_ai(workflow)
         before = self.store.get_workflow(workflow.workflow_id)
         if base_version is not None and base_version != before.version:
             raise Conflict(
@@ -126,6 +122,14 @@ class WorkflowOperations(ServiceCore):
             after={"version": saved.version, "change": change},
         )
         return saved
+
+    def _refuse_unconfigured_ai(self, workflow: Workflow) -> None:
+        """``WorkflowRejected`` if an AI node chose a provider this engine has no settings for
+        (a service built without settings, as in some tests, has none to check against)."""
+        if self._settings is not None:
+            unconfigured = unconfigured_ai_providers(workflow, self._settings)
+            if unconfigured:
+                raise WorkflowRejected(unconfigured)
 
     @requires("toggle_workflow")
     def run_now(self, actor: Actor, workflow_id: str) -> datetime:

@@ -63,7 +63,7 @@ def test_each_human_action_is_audited_with_actor_time_and_before_after(
             {"version": workflow.version},
             {"version": workflow.version + 1},
         ),
-        "toggle_workflow": (MANAGER, {"status": "active"}, {"status": "draft"}),
+        "toggle_workflow": (MANAGER, {"status": "active"}, {"status": "off"}),
         "cancel": (MANAGER, {"status": "pending"}, {"status": "cancelled"}),
         "retry_start_pinned": (MANAGER, {"status": "cancelled"}, {"status": "pending"}),
         "privacy_erase": (ADMIN, {"emails": 1}, {}),

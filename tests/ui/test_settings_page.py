@@ -206,7 +206,7 @@ def test_rebuilding_metrics_shows_progress_and_replaces_the_hours_figures(
     assert not at.exception
     assert at.get("progress"), "a progress bar is shown"
     [done] = at.success
-    assert "from 3 executions: 2 hourly figures written" in done.value
+    assert "from 3 executions: 4 hourly figures written" in done.value
     rows = service.store.query_rollups("executions_by_status", finished - timedelta(days=1))
     assert [(r.bucket, r.key, r.count) for r in rows] == [
         (finished, "completed", 2),
