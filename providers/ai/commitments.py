@@ -96,9 +96,11 @@ _HEDGE = re.compile(
 )
 _REQUEST = re.compile(
     r"\b(please|pls|can you|could you|would you|will you|i want|i'd like|i would like|"
-    r"i need|i expect|i demand|i ask|i am asking|i'm asking|kindly|confirm|s'il vous plaît|"
+    r"i need|i expect|i demand|i ask|i am asking|i'm asking|kindly|s'il vous plaît|"
     r"pouvez-vous|je veux|je voudrais|bitte|können sie|ich möchte|ich will|por favor|"
-    r"pueden|podrían|quiero)\b",
+    r"pueden|podrían|quiero)\b"
+    # "Confirm my refund" asks; "once we confirm a duplicate payment, we refund it" does not.
+    r"|^\s*confirm\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -125,3 +125,9 @@ def test_a_quoted_article_title_is_not_a_commitment() -> None:
         'how we escalate it" (referencia kb-complaints, en inglés).',
     ):
         assert commitments(draft) == []
+
+
+def test_an_article_step_that_mentions_confirming_still_supports_its_own_commitment() -> None:
+    step = "Once we confirm a duplicate payment, we refund it to the original payment method."
+    assert commitments(step)
+    assert unsupported_commitments(step, [f"Charged twice\n3. {step}"]) == []
