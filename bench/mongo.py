@@ -50,14 +50,16 @@ def server_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("secantusd-py")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
-def _answers(uri: str) -> bool:
+def answers(uri: str) -> bool:
+    """Whether a MongoDB server at ``uri`` answers a ping within half a second."""
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
     )
@@ -80,7 +82,7 @@ def local_server(storage: Path | str, port: int | None = None) -> Iterator[str]:
     binary = server_binary()
     if binary is None:
         raise RuntimeError("secantusd-py is not installed: `make install-dev` installs it")
-    port = port or _free_port()
+    port = port or free_port()
     uri = f"mongodb://127.0.0.1:{port}/"
     # An empty configuration of our own, so no ./secantusd.toml or ~/.secantus one is read.
     config = Path(tempfile.mkdtemp(prefix="mailroom-secantus-")) / "secantusd.toml"
@@ -93,7 +95,7 @@ def local_server(storage: Path | str, port: int | None = None) -> Iterator[str]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not _answers(uri):
+        while not answers(uri):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"secantusd-py did not start on {uri}")
             time.sleep(0.1)

@@ -7,10 +7,7 @@ secantusdb is GPL-2.0: a development and test dependency only (requirements-dev.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,8 +17,8 @@ from typing import Any
 
 import pymongo
 import pytest
-from pymongo.errors import PyMongoError
 
+from bench.mongo import answers, free_port, server_binary
 from engine.encryption import FieldCipher
 from engine.store.mongo import MongoStore
 
@@ -32,33 +29,12 @@ STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _binary() -> str:
     """``secantusd-py`` of this environment (beside the running Python), or on the PATH."""
-    beside = Path(sys.executable).parent / "secantusd-py"
-    found = str(beside) if beside.exists() else shutil.which("secantusd-py")
+    found = server_binary()
     if found is None:
         pytest.fail("secantusd-py is missing: `make test` installs secantusdb (requirements-dev)")
     return found
-
-
-def _ping(uri: str) -> bool:
-    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-        uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
-    )
-    try:
-        client.admin.command("ping")
-        return True
-    except PyMongoError:
-        return False
-    finally:
-        client.close()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -77,7 +53,7 @@ class SecantusServer:
     def __init__(self, folder: Path, storage: str = ":memory:") -> None:
         self.folder = folder
         self.storage = storage
-        self.port = _free_port()
+        self.port = free_port()
         self.uri = f"mongodb://127.0.0.1:{self.port}/"
         self.process: subprocess.Popen[bytes] | None = None
         # An empty configuration file of our own: without --config the server would read a
@@ -103,7 +79,7 @@ class SecantusServer:
                 command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not _ping(self.uri):
+        while not answers(self.uri):
             if self.process.poll() is not None:
                 pytest.fail(
                     f"secantusd-py exited with status {self.process.returncode}:\n"
