@@ -144,6 +144,33 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON executions (json_extract(doc, '$.updated_at'), execution_id)",
         ),
     ),
+    # The copied fields are filled by the store's setup (engine.store._queue needs the email
+    # and the key), for rows where queue_category is still NULL.
+    Migration(
+        6,
+        "the approval queue: clear copies of what it filters, sorts and searches on",
+        (
+            "ALTER TABLE approvals ADD COLUMN queue_category TEXT",
+            "ALTER TABLE approvals ADD COLUMN assigned_to TEXT",
+            "ALTER TABLE approvals ADD COLUMN due_sort TEXT",
+            "ALTER TABLE approvals ADD COLUMN received_at TEXT",
+            "ALTER TABLE approvals ADD COLUMN flags TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE approvals ADD COLUMN confidence REAL NOT NULL DEFAULT 1",
+            "ALTER TABLE approvals ADD COLUMN frustration REAL NOT NULL DEFAULT 0",
+            "ALTER TABLE approvals ADD COLUMN negative INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE approvals ADD COLUMN search TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX approvals_queue_urgency"
+            " ON approvals (status, priority_rank, due_sort, created_at, approval_id)",
+            "CREATE INDEX approvals_queue_due ON approvals (status, due_sort, created_at)",
+            "CREATE INDEX approvals_queue_received ON approvals (status, received_at)",
+            "CREATE INDEX approvals_queue_category"
+            " ON approvals (status, queue_category, priority_rank, due_sort)",
+            "CREATE INDEX approvals_queue_assignee"
+            " ON approvals (status, assigned_to, priority_rank, due_sort)",
+            "CREATE INDEX approvals_queue_unindexed ON approvals (queue_category)"
+            " WHERE queue_category IS NULL",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
