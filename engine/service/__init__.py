@@ -57,10 +57,12 @@ from engine.service.permissions import (
     TokenRefused,
     allowed,
 )
+from engine.service.queue import ME, UNASSIGNED, QueueFilters, SavedView
 from engine.service.tokens import TOKEN_PREFIX
 from engine.sessions import COOKIE_NAME, SessionKeeper, SessionSecretError
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError, WorkflowNotFound
+from engine.store.ports.approvals import QueueOrder, QueuePage, SlaState
 from engine.workflow_edit import (
     WorkflowRejected,
     with_connection,
@@ -81,6 +83,7 @@ __all__ = [
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
+    "ME",
     "NODE_LATENCY_HISTOGRAM",
     "OPERATIONS",
     "PERMISSIONS",
@@ -90,6 +93,7 @@ __all__ = [
     "SLA",
     "SUPPORT_TAXONOMY",
     "TOKEN_PREFIX",
+    "UNASSIGNED",
     "AccountBook",
     "Actor",
     "ApiToken",
@@ -116,15 +120,20 @@ __all__ = [
     "NodeType",
     "NotFound",
     "PermissionDenied",
+    "QueueFilters",
+    "QueueOrder",
+    "QueuePage",
     "RetrainReport",
     "RetryMode",
     "Role",
     "RollupRow",
+    "SavedView",
     "SessionKeeper",
     "SessionSecretError",
     "Settings",
     "SettingsError",
     "SlaCompliance",
+    "SlaState",
     "SourceHealthRow",
     "StoreError",
     "TokenRefused",

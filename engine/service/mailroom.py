@@ -7,6 +7,7 @@ from engine.service.approvals import ApprovalOperations
 from engine.service.executions import ExecutionOperations
 from engine.service.metrics import MetricsOperations
 from engine.service.privacy import PrivacyOperations
+from engine.service.queue import QueueOperations
 from engine.service.tokens import TokenOperations
 from engine.service.workflows import WorkflowOperations
 
@@ -14,6 +15,7 @@ from engine.service.workflows import WorkflowOperations
 class MailroomService(
     WorkflowOperations,
     ExecutionOperations,
+    QueueOperations,
     ApprovalOperations,
     MetricsOperations,
     AdministrationOperations,

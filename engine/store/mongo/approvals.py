@@ -10,6 +10,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from engine.encryption import EncryptionError
 from engine.models import Approval, ApprovalStatus, CategoryCorrection, Email
 from engine.store import _codec as codec
 from engine.store import _queue as queue
@@ -24,11 +25,9 @@ from engine.store.ports.approvals import (
 
 INDEXES = [
     Index("approvals", [("execution_id", ASCENDING), ("node_id", ASCENDING)], unique=True),
-    Index(
-        "approvals",
-        [("status", ASCENDING), ("priority_rank", ASCENDING), ("created_at", ASCENDING)],
-    ),
     # The queue (engine.store._queue): one index per order, and the two filters that narrow most.
+    # (secantusdb takes the shortest index whose keys start with the filter's: the urgency
+    # index of list_approvals below stays the shortest.)
     Index(
         "approvals",
         [
@@ -42,14 +41,31 @@ INDEXES = [
     Index(
         "approvals", [("status", ASCENDING), ("queue_due", ASCENDING), ("created_at", ASCENDING)]
     ),
-    Index("approvals", [("status", ASCENDING), ("queue.received_at", DESCENDING)]),
     Index(
         "approvals",
-        [("status", ASCENDING), ("queue.category", ASCENDING), ("priority_rank", ASCENDING)],
+        [("status", ASCENDING), ("queue.received_at", DESCENDING), ("_id", DESCENDING)],
     ),
     Index(
         "approvals",
-        [("status", ASCENDING), ("assigned_to", ASCENDING), ("priority_rank", ASCENDING)],
+        [
+            ("status", ASCENDING),
+            ("queue.category", ASCENDING),
+            ("priority_rank", ASCENDING),
+            ("queue_due", ASCENDING),
+        ],
+    ),
+    Index(
+        "approvals",
+        [
+            ("status", ASCENDING),
+            ("assigned_to", ASCENDING),
+            ("priority_rank", ASCENDING),
+            ("queue_due", ASCENDING),
+        ],
+    ),
+    Index(
+        "approvals",
+        [("status", ASCENDING), ("priority_rank", ASCENDING), ("created_at", ASCENDING)],
     ),
     Index("ai_corrections", [("corrected_at", ASCENDING), ("_id", ASCENDING)]),
 ]
@@ -195,22 +211,30 @@ class MongoApprovalStore(MongoDatabase, ApprovalStore):
         return QueuePage(items=items, total=total, offset=query.offset, limit=query.limit)
 
     def index_queue(self, batch: int = 500) -> int:
-        """Fill the copied fields of approvals stored before they existed; how many were."""
-        done = 0
+        """Fill the copied fields of approvals stored before they existed; how many were.
+
+        A document this process cannot open (encrypted, and no key here) is left for one that
+        can.
+        """
+        done, after = 0, ""
         while True:
-            docs = list(self._approvals.find({"queue": {"$exists": False}}).limit(batch))
+            docs = list(
+                self._approvals.find({"queue": {"$exists": False}, "_id": {"$gt": after}})
+                .sort("_id", ASCENDING)
+                .limit(batch)
+            )
             for doc in docs:
-                approval = self._model(Approval, doc)
+                after = doc["_id"]
+                try:
+                    approval = self._model(Approval, doc)
+                    fields = self._queue_document(approval)
+                except EncryptionError:
+                    continue
                 self._approvals.update_one(
                     {"_id": doc["_id"]},
-                    {
-                        "$set": {
-                            "queue": self._queue_document(approval),
-                            "queue_due": queue.due_sort(approval),
-                        }
-                    },
+                    {"$set": {"queue": fields, "queue_due": queue.due_sort(approval)}},
                 )
-            done += len(docs)
+                done += 1
             if len(docs) < batch:
                 return done
 

@@ -69,6 +69,16 @@ class QueuePage:
     offset: int
     limit: int
 
+    @property
+    def page(self) -> int:
+        """This page's number, from 1."""
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching approvals fill (1 when none match)."""
+        return max(1, -(-self.total // self.limit))
+
 
 class ApprovalStore(ABC):
     """Approvals (unique per execution and node) and agents' category corrections."""

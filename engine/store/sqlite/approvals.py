@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.encryption import FieldCipher
+from engine.encryption import EncryptionError, FieldCipher
 from engine.models import Approval, ApprovalStatus, CategoryCorrection, Email
 from engine.store import _codec as codec
 from engine.store import _queue as queue
@@ -181,21 +181,30 @@ class SQLiteApprovalStore(SQLiteDatabase, ApprovalStore):
         return None if row is None else self._load(Email, row[0])
 
     def index_queue(self, batch: int = 500) -> int:
-        """Fill the copied fields of approvals stored before they existed; how many were."""
-        done = 0
+        """Fill the copied fields of approvals stored before they existed; how many were.
+
+        A row this process cannot open (encrypted, and no key here) is left for one that can.
+        """
+        done, after = 0, ""
         while True:
             with self._write() as db:
                 rows = db.execute(
-                    "SELECT doc FROM approvals WHERE queue_category IS NULL LIMIT ?", (batch,)
+                    "SELECT approval_id, doc FROM approvals WHERE queue_category IS NULL"
+                    " AND approval_id > ? ORDER BY approval_id LIMIT ?",
+                    (after, batch),
                 ).fetchall()
-                for (doc,) in rows:
-                    approval = self._load(Approval, doc)
-                    email = self._email_of(db, approval.email_id)
+                for approval_id, doc in rows:
+                    after = approval_id
+                    try:
+                        approval = self._load(Approval, doc)
+                        email = self._email_of(db, approval.email_id)
+                    except EncryptionError:
+                        continue
                     db.execute(
                         f"UPDATE approvals SET {_QUEUE_SET} WHERE approval_id = :approval_id",
                         queue_row(approval, email, self.cipher),
                     )
-            done += len(rows)
+                    done += 1
             if len(rows) < batch:
                 return done
 

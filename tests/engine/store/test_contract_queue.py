@@ -38,7 +38,7 @@ CUSTOMERS = [
 ]
 
 
-def seed(store: Store, **overrides: dict[str, Any]) -> list[str]:
+def seed(store: Store, **overrides: Any) -> list[str]:
     """One email and one pending approval per customer; ``overrides[address]``: approval fields."""
     ids = []
     for index, (address, name, subject, text, category) in enumerate(CUSTOMERS):
