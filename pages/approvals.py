@@ -9,15 +9,14 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.service import Approval, ApprovalStatus, ControlRefused, Email
-from ui.approvals import by_urgency, mine_first
 from ui.bulk_approve import render_bulk_approve, render_bulk_result
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
 from ui.deep_links import APPROVAL, newly_linked, show_in_address
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
+from ui.queue import PER_PAGE, render_controls, render_paging
 
-QUEUE_LIMIT = 100
 CURRENT_KEY = "approval-current"
 FLASH_KEY = "approvals-flash"
 SENT_LIMIT = 8
@@ -61,10 +60,15 @@ def sent_replies() -> None:
     )
 
 
-only_mine = st.toggle("Only drafts assigned to me", key="approvals-only-mine")
-queue = mine_first(
-    by_urgency(service.approval_queue(actor, limit=QUEUE_LIMIT)), actor.name, only_mine
-)
+pending_total = service.queue_page(actor, per_page=1).total
+st.markdown(f"### {pending_total} pending")
+request = render_controls(service, actor)
+try:
+    page = service.queue_page(actor, request.filters, page=request.page, per_page=PER_PAGE)
+except ControlRefused as exc:
+    st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+    page = service.queue_page(actor, per_page=PER_PAGE)
+queue = list(page.items)
 linked = newly_linked(APPROVAL)
 if linked is not None:
     if linked not in {approval.approval_id for approval in queue}:
@@ -83,10 +87,17 @@ if linked is not None:
     if linked in {approval.approval_id for approval in queue}:
         st.session_state[CURRENT_KEY] = linked
 if not queue:
-    st.info(
-        "Nothing waiting — every draft has been handled. New drafts appear here as emails arrive.",
-        icon=":material/inbox:",
-    )
+    if pending_total:
+        st.info(
+            f"No pending draft matches these filters ({pending_total} pending in all).",
+            icon=":material/filter_alt_off:",
+        )
+    else:
+        st.info(
+            "Nothing waiting — every draft has been handled. New drafts appear here as emails "
+            "arrive.",
+            icon=":material/inbox:",
+        )
     show_in_address(APPROVAL, None)
     sent_replies()
     st.stop()
@@ -148,9 +159,11 @@ now = datetime.now(UTC)
 with st.expander("Approve confident drafts in bulk", icon=":material/done_all:"):
     render_bulk_approve(service, actor, queue, _bulk_label)
 
-shown = f"the {QUEUE_LIMIT} most urgent" if len(queue) == QUEUE_LIMIT else f"{len(queue)}"
-st.caption(f"{shown} drafts waiting, most urgent and closest to their SLA first")
-with st.container(height=min(64 * len(queue) + 24, 330), border=True):
+first = page.offset + 1
+shown = f"{first} to {page.offset + len(page.items)}" if page.items else "none"
+matching = "match the filters" if page.total != pending_total else "pending"
+st.caption(f"{page.total} {matching} · showing {shown} · {request.filters.order.value} first")
+with st.container(height=min(64 * len(queue) + 24, 480), border=True):
     for approval in queue:
         email = emails.get(approval.email_id)
         is_current = approval.approval_id == current.approval_id
@@ -174,6 +187,7 @@ with st.container(height=min(64 * len(queue) + 24, 330), border=True):
             disabled=is_current,
             type="primary" if is_current else "secondary",
         )
+render_paging(page)
 
 
 def _classification_table(approval: Approval) -> pd.DataFrame:

@@ -57,7 +57,7 @@ from engine.service.permissions import (
     TokenRefused,
     allowed,
 )
-from engine.service.queue import ME, UNASSIGNED, QueueFilters, SavedView
+from engine.service.queue import ME, REASON_KINDS, UNASSIGNED, QueueFilters, SavedView
 from engine.service.tokens import TOKEN_PREFIX
 from engine.sessions import COOKIE_NAME, SessionKeeper, SessionSecretError
 from engine.settings import Settings, SettingsError, load_settings
@@ -75,6 +75,8 @@ from providers.ai.base import PRIORITY_RANK
 from providers.ai.taxonomy import SUPPORT_TAXONOMY
 from providers.email.sanitise import sanitise_for_display, sanitise_html
 
+QUEUE_REASONS = REASON_KINDS
+
 __all__ = [
     "APPLIES_WHEN",
     "AUTOMATIC",
@@ -88,6 +90,7 @@ __all__ = [
     "OPERATIONS",
     "PERMISSIONS",
     "PRIORITY_RANK",
+    "QUEUE_REASONS",
     "REPLIES_SENT",
     "RETRY_MODES",
     "SLA",
