@@ -151,3 +151,13 @@ def test_a_stored_list_this_version_cannot_read_is_started_again(
     assert service.saved_views(BEA) == []
     service.save_view(BEA, "Mine", QueueFilters(assignee=ME))
     assert [v.name for v in service.saved_views(BEA)] == ["Mine"]
+
+
+def test_every_one_of_500_drafts_is_found_by_its_customer(
+    service: MailroomService, store: Store
+) -> None:
+    ids = seed(store, 500)
+    assert service.queue_page(BEA).total == 500
+    for n, approval_id in enumerate(ids):
+        found = service.queue_page(BEA, QueueFilters(search=f"customer{n}@shop{n}.example"))
+        assert [a.approval_id for a in found.items] == [approval_id]
