@@ -174,10 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             "assigned to me": (QueueFilters(assignee=ME), 1),
             "unassigned": (QueueFilters(assignee=UNASSIGNED), 1),
             "overdue": (QueueFilters(sla=SlaState.OVERDUE), 1),
-            "search one customer": (
-                QueueFilters(search=f"buyer{middle}@client{middle}.example"),
-                1,
-            ),
+            "search one customer": (QueueFilters(search=customer), 1),
             "search a word": (QueueFilters(search=f"R{middle:06d}"), 1),
             "search + category": (QueueFilters(search="arrived", category="account"), 1),
         }
