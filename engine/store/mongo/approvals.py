@@ -137,7 +137,16 @@ def queue_filter(query: QueueQuery, cipher: Any) -> Document:
             parts.append({"queue.search": {"$regex": re.escape(alternatives[0])}})
         else:
             parts.append({"queue.terms": {"$in": alternatives}})
-    return {"$and": parts} if parts else {}
+    # One flat document where the fields do not repeat: a server's planner (secantusdb's
+    # among them) matches an index on the plain fields; the rest joins under $and.
+    flat: Document = {}
+    rest: list[Document] = []
+    for part in parts:
+        if any(key in flat or key.startswith("$") for key in part):
+            rest.append(part)
+        else:
+            flat.update(part)
+    return flat | ({"$and": rest} if rest else {})
 
 
 class MongoApprovalStore(MongoDatabase, ApprovalStore):
