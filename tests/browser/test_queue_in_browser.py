@@ -111,7 +111,10 @@ def test_500_drafts_are_counted_paged_searched_and_filtered(queue_app: QueueApp)
                 timeout=UI_TIMEOUT
             )
             expect(page.get_by_text("Page 1 of 20", exact=True)).to_be_visible()
-            open_buttons = page.get_by_role("button", name="Open", exact=True)
+            # The rows' Open buttons (a select box's list toggle is a button named Open too).
+            open_buttons = page.get_by_test_id("stButton").get_by_role(
+                "button", name="Open", exact=True
+            )
             expect(open_buttons).to_have_count(25)
             page.screenshot(path=SCREENSHOTS / "approvals-queue-500.png", full_page=True)
 

@@ -318,7 +318,8 @@ def test_a_link_to_a_draft_opens_it_after_signing_in(
 
     # The address follows what is open: the other draft, then a reload keeps it.
     other = team_app.old
-    buttons = page.get_by_role("button", name="Open", exact=True)
+    # A row's Open button (a select box's list toggle is a button named Open too).
+    buttons = page.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)
     next(b for b in buttons.all() if b.is_enabled()).click()
     expect(page.get_by_role("textbox", name="Subject")).to_have_value(
         f"Re: {other.subject}", timeout=UI_TIMEOUT
