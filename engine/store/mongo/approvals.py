@@ -22,6 +22,7 @@ from engine.store.ports.approvals import (
     QueueQuery,
     SlaState,
 )
+from providers.ai.base import PRIORITY_RANK
 
 INDEXES = [
     Index("approvals", [("execution_id", ASCENDING), ("node_id", ASCENDING)], unique=True),
@@ -119,7 +120,11 @@ def queue_filter(query: QueueQuery, cipher: Any) -> Document:
     if query.category is not None:
         parts.append({"queue.category": query.category})
     if query.priority is not None:
-        parts.append({"priority": query.priority})
+        rank = PRIORITY_RANK.get(query.priority)
+        # The rank is a key of the queue's indexes; the name is checked in the document.
+        parts.append(
+            {"priority": query.priority} | ({} if rank is None else {"priority_rank": rank})
+        )
     if query.unassigned:
         parts.append({"assigned_to": None})
     if query.assignee is not None:

@@ -19,9 +19,13 @@ from engine.store.ports.approvals import (
     SlaState,
 )
 from engine.store.sqlite.connection import SQLiteDatabase, Where, t, value_of
+from providers.ai.base import PRIORITY_RANK
 
 #: Blank copied fields: the search text of an erased customer's approval.
 ERASED_QUEUE_FIELDS = "flags = '', search = ''"
+
+#: The trigram index finds terms of three characters or more.
+MIN_TRIGRAM = 3
 
 _ORDER = {
     QueueOrder.URGENCY: "priority_rank, due_sort, created_at, approval_id",
@@ -71,9 +75,13 @@ _QUEUE_SET = (
 
 def _queue_where(query: QueueQuery, cipher: FieldCipher | None) -> Where:
     where = Where().add_if(value_of(query.status), "status = ?")
-    where.add_if(query.category, "queue_category = ?").add_if(
-        query.priority, "json_extract(doc, '$.priority') = ?"
-    )
+    where.add_if(query.category, "queue_category = ?")
+    if query.priority is not None:
+        # The rank is a column of the queue's indexes; the name is checked in the document.
+        rank = PRIORITY_RANK.get(query.priority)
+        if rank is not None:
+            where.add("priority_rank = ?", rank)
+        where.add("json_extract(doc, '$.priority') = ?", query.priority)
     if query.unassigned:
         where.add("assigned_to IS NULL")
     where.add_if(query.assignee, "assigned_to = ?")
@@ -97,15 +105,23 @@ def _queue_where(query: QueueQuery, cipher: FieldCipher | None) -> Where:
             where.add("due_sort >= ? AND due_sort < ?", t(now), soon)
         else:
             where.add("due_sort >= ?", soon)
+    phrases = []
     for alternatives in queue.search_terms(query.search, cipher):
-        if cipher is None:
-            where.add("instr(search, ?) > 0", alternatives[0])
+        if cipher is None and len(alternatives[0]) < MIN_TRIGRAM:
+            where.add("instr(search, ?) > 0", alternatives[0])  # too short for the index
         else:
-            where.add(
-                "(" + " OR ".join("instr(search, ?) > 0" for _ in alternatives) + ")",
-                *(f" {term} " for term in alternatives),
-            )
+            phrases.append("(" + " OR ".join(_phrase(term) for term in alternatives) + ")")
+    if phrases:
+        where.add(
+            "rowid IN (SELECT rowid FROM approvals_search WHERE approvals_search MATCH ?)",
+            " AND ".join(phrases),
+        )
     return where
+
+
+def _phrase(term: str) -> str:
+    """``term`` as an FTS5 phrase: matched as it is, whatever it holds."""
+    return '"' + term.replace('"', '""') + '"'
 
 
 def _reason_clause(query: QueueQuery) -> tuple[str, ...] | tuple[Any, ...]:

@@ -159,8 +159,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE approvals ADD COLUMN frustration REAL NOT NULL DEFAULT 0",
             "ALTER TABLE approvals ADD COLUMN negative INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE approvals ADD COLUMN search TEXT NOT NULL DEFAULT ''",
-            "CREATE INDEX approvals_queue_urgency"
-            " ON approvals (status, priority_rank, due_sort, created_at, approval_id)",
+            # The guard rails' columns last: counting the drafts held for a person reads
+            # this index only, not the rows.
+            "CREATE INDEX approvals_queue_urgency ON approvals (status, priority_rank, due_sort,"
+            " created_at, approval_id, flags, confidence, negative, frustration)",
             "CREATE INDEX approvals_queue_due ON approvals (status, due_sort, created_at)",
             "CREATE INDEX approvals_queue_received ON approvals (status, received_at)",
             "CREATE INDEX approvals_queue_category"
@@ -169,6 +171,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON approvals (status, assigned_to, priority_rank, due_sort)",
             "CREATE INDEX approvals_queue_unindexed ON approvals (queue_category)"
             " WHERE queue_category IS NULL",
+            # Search: trigrams of the search column (any part of a word, three letters or
+            # more), kept by triggers. Its rowids are the approvals' rowids, which VACUUM may
+            # renumber: compact() rebuilds it after.
+            "CREATE VIRTUAL TABLE approvals_search USING fts5(search, content='approvals',"
+            " content_rowid='rowid', tokenize='trigram')",
+            "CREATE TRIGGER approvals_search_insert AFTER INSERT ON approvals BEGIN"
+            " INSERT INTO approvals_search (rowid, search) VALUES (NEW.rowid, NEW.search); END",
+            "CREATE TRIGGER approvals_search_delete AFTER DELETE ON approvals BEGIN"
+            " INSERT INTO approvals_search (approvals_search, rowid, search)"
+            " VALUES ('delete', OLD.rowid, OLD.search); END",
+            "CREATE TRIGGER approvals_search_update AFTER UPDATE OF search ON approvals BEGIN"
+            " INSERT INTO approvals_search (approvals_search, rowid, search)"
+            " VALUES ('delete', OLD.rowid, OLD.search);"
+            " INSERT INTO approvals_search (rowid, search) VALUES (NEW.rowid, NEW.search); END",
+            "INSERT INTO approvals_search (approvals_search) VALUES ('rebuild')",
         ),
     ),
 )

@@ -154,6 +154,9 @@ class SQLiteDataProtectionStore(SQLiteDatabase, DataProtectionStore):
             # VACUUM rebuilds the file without the freed pages that still hold erased text;
             # the checkpoint then moves it out of the WAL and truncates the WAL to nothing.
             db.execute("VACUUM")
+            # The search index is keyed by the approvals' rowids, which VACUUM may renumber;
+            # it is rebuilt from the (already erased) rows, so it frees only current text.
+            db.execute("INSERT INTO approvals_search (approvals_search) VALUES ('rebuild')")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def delete_expired(self, collection: str, before: datetime) -> int:

@@ -10,6 +10,7 @@ import pytest
 
 from engine.models import ApprovalStatus, Email
 from engine.store.base import Store
+from engine.store.ports.protection import CustomerRecords
 from engine.store.mongo import MongoStore
 from engine.store.ports.approvals import QueueOrder, QueueQuery, SlaState
 from engine.store.sqlite import SQLiteStore
@@ -223,3 +224,30 @@ def test_an_email_with_no_subject_is_still_found_by_its_sender(store: Store) -> 
     store.insert_email(email)
     approval = store.create_approval(make_approval(email_id=email.email_id))
     assert page_ids(store, search="quiet@example.org") == [approval.approval_id]
+
+
+def test_search_takes_any_text_literally(store: Store) -> None:
+    ids = seed(store)
+    for text in ('"', 'refund"', "AND", "(order", "NEAR(x y)", "*", "bo OR cy", "-", "::"):
+        store.queue_page(QueueQuery(search=text))  # no syntax error, whatever was typed
+    # In clear the quotes are part of the text looked for; with a key only words count.
+    quoted = [] if store.cipher is None else [ids[0], ids[3]]
+    assert page_ids(store, search='"Refund"') == quoted
+    assert page_ids(store, search="Bo") == [ids[1]]  # under three letters: no trigram
+
+
+def test_an_erased_customer_is_no_longer_found(store: Store) -> None:
+    ids = seed(store)
+    found = store.find_customer("di@delta.example")
+    erased = CustomerRecords(
+        emails=[e.model_copy(update={"from_address": "", "body_text": ""}) for e in found.emails],
+        approvals=[
+            a.model_copy(update={"status": ApprovalStatus.REJECTED, "reason": "erased"})
+            for a in found.approvals
+        ],
+    )
+    store.erase_customer(erased, CustomerRecords())
+    store.compact()
+    for words in ("di@delta.example", "blender", "Evans"):
+        assert page_ids(store, search=words, status=None) == []
+    assert page_ids(store, search="refund", status=None) == [ids[0]]
