@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from engine.models import ApprovalStatus, Email
+from engine.models import ApprovalStatus, CustomerRecords, Email
 from engine.store.base import Store
 from engine.store.mongo import MongoStore
 from engine.store.ports.approvals import QueueOrder, QueueQuery, SlaState
-from engine.store.ports.protection import CustomerRecords
 from engine.store.sqlite import SQLiteStore
 from tests.engine.store.test_contract import T0, at, make_approval, make_email
 
