@@ -68,6 +68,8 @@ INDEXES = [
         "approvals",
         [("status", ASCENDING), ("priority_rank", ASCENDING), ("created_at", ASCENDING)],
     ),
+    Index("approval_viewers", [("approval_id", ASCENDING), ("seen_at", ASCENDING)]),
+    Index("approval_viewers", [("seen_at", ASCENDING)]),
     Index("ai_corrections", [("corrected_at", ASCENDING), ("_id", ASCENDING)]),
 ]
 
@@ -256,6 +258,27 @@ class MongoApprovalStore(MongoDatabase, ApprovalStore):
         """Copy every approval's queue fields again (after the encryption key changed)."""
         self._approvals.update_many({}, {"$unset": {"queue": ""}})
         return self.index_queue()
+
+    def mark_viewing(
+        self, approval_id: str, person: str, at: datetime, forget_before: datetime
+    ) -> None:
+        viewers = self._collection("approval_viewers")
+        viewers.delete_many({"seen_at": {"$lt": codec.store_time(forget_before)}})
+        viewers.update_one(
+            {"_id": f"{approval_id}\x00{person}"},
+            {
+                "$set": {"approval_id": approval_id, "person": person},
+                "$max": {"seen_at": codec.store_time(at)},
+            },
+            upsert=True,
+        )
+
+    def list_viewers(self, approval_id: str, since: datetime) -> dict[str, datetime]:
+        cursor = self._collection("approval_viewers").find(
+            {"approval_id": approval_id, "seen_at": {"$gte": codec.store_time(since)}}
+        )
+        marks = {doc["person"]: codec.plain(doc["seen_at"]) for doc in cursor}
+        return dict(sorted(marks.items()))
 
     def count_approvals(self, status: ApprovalStatus | None = None) -> int:
         return self._approvals.count_documents({} if status is None else {"status": status.value})

@@ -107,6 +107,17 @@ class ApprovalStore(ABC):
         """The page of approvals ``query`` asks for, and how many match it in all."""
 
     @abstractmethod
+    def mark_viewing(
+        self, approval_id: str, person: str, at: datetime, forget_before: datetime
+    ) -> None:
+        """Record that ``person`` has the approval open at ``at`` (one mark per approval and
+        person, the latest kept); drop every mark older than ``forget_before``."""
+
+    @abstractmethod
+    def list_viewers(self, approval_id: str, since: datetime) -> dict[str, datetime]:
+        """Who had the approval open at or after ``since``, each with their latest mark."""
+
+    @abstractmethod
     def count_approvals(self, status: ApprovalStatus | None = None) -> int:
         """How many approvals have ``status`` (all if None)."""
 

@@ -230,6 +230,27 @@ class SQLiteApprovalStore(SQLiteDatabase, ApprovalStore):
             db.execute("UPDATE approvals SET queue_category = NULL")
         return self.index_queue()
 
+    def mark_viewing(
+        self, approval_id: str, person: str, at: datetime, forget_before: datetime
+    ) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM approval_viewers WHERE seen_at < ?", (t(forget_before),))
+            db.execute(
+                "INSERT INTO approval_viewers (approval_id, person, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (approval_id, person) DO UPDATE SET"
+                " seen_at = max(seen_at, excluded.seen_at)",
+                (approval_id, person, t(at)),
+            )
+
+    def list_viewers(self, approval_id: str, since: datetime) -> dict[str, datetime]:
+        with self._locked() as db:
+            rows = db.execute(
+                "SELECT person, seen_at FROM approval_viewers WHERE approval_id = ?"
+                " AND seen_at >= ? ORDER BY person",
+                (approval_id, t(since)),
+            ).fetchall()
+        return {person: datetime.fromisoformat(seen) for person, seen in rows}
+
     def count_approvals(self, status: ApprovalStatus | None = None) -> int:
         where = Where().add_if(value_of(status), "status = ?")
         return self._count(f"SELECT COUNT(*) FROM approvals WHERE {where.sql}", *where.params)

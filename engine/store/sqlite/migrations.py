@@ -188,6 +188,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "INSERT INTO approvals_search (approvals_search) VALUES ('rebuild')",
         ),
     ),
+    Migration(
+        7,
+        "who has a draft open: one mark per approval and person",
+        (
+            "CREATE TABLE approval_viewers (approval_id TEXT NOT NULL, person TEXT NOT NULL,"
+            " seen_at TEXT NOT NULL, PRIMARY KEY (approval_id, person)) WITHOUT ROWID",
+            "CREATE INDEX approval_viewers_seen ON approval_viewers (seen_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

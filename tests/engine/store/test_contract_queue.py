@@ -250,3 +250,18 @@ def test_an_erased_customer_is_no_longer_found(store: Store) -> None:
     for words in ("di@delta.example", "blender", "Evans"):
         assert page_ids(store, search=words, status=None) == []
     assert page_ids(store, search="refund", status=None) == [ids[0]]
+
+
+def test_who_has_a_draft_open(store: Store) -> None:
+    store.mark_viewing("apr_1", "bea", at(0), forget_before=at(-60))
+    store.mark_viewing("apr_1", "kim", at(1), forget_before=at(-60))
+    store.mark_viewing("apr_2", "kim", at(2), forget_before=at(-60))
+    store.mark_viewing("apr_1", "bea", at(3), forget_before=at(-60))
+    store.mark_viewing("apr_1", "bea", at(2), forget_before=at(-60))  # late: the latest stays
+    assert store.list_viewers("apr_1", since=at(0)) == {"bea": at(3), "kim": at(1)}
+    assert store.list_viewers("apr_1", since=at(2)) == {"bea": at(3)}
+    assert store.list_viewers("apr_3", since=at(0)) == {}
+    # Marks older than forget_before are dropped, whichever draft they were on.
+    store.mark_viewing("apr_3", "lee", at(100), forget_before=at(2.5))
+    assert store.list_viewers("apr_1", since=at(-100)) == {"bea": at(3)}
+    assert store.list_viewers("apr_2", since=at(-100)) == {}
