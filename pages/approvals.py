@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.service import Approval, ApprovalStatus, ControlRefused, Email
+from engine.service import Approval, ApprovalStatus, Conflict, ControlRefused, Email
 from ui.bulk_approve import render_bulk_approve, render_bulk_result
+from ui.collisions import keep_edit, render_kept_edit, render_viewers
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
 from ui.deep_links import APPROVAL, newly_linked, show_in_address
@@ -35,6 +36,7 @@ if flash is not None:
     else:
         st.warning(escape_markdown(message), icon=":material/warning:")
 render_bulk_result()
+render_kept_edit()
 
 
 @st.fragment(run_every=3)
@@ -86,6 +88,19 @@ if linked is not None:
             st.warning(f"There is no draft {code(linked)}.", icon=":material/link_off:")
     if linked in {approval.approval_id for approval in queue}:
         st.session_state[CURRENT_KEY] = linked
+submitted = st.session_state.get(CURRENT_KEY)
+if (
+    submitted
+    and submitted not in {approval.approval_id for approval in queue}
+    and (
+        st.session_state.get(f"approve-{submitted}") or st.session_state.get(f"reject-{submitted}")
+    )
+):
+    # The open draft was decided by someone else before this click arrived: its form is drawn
+    # once more so the click is answered (the service refuses it, the agent's text is kept).
+    decided = service.get_approval(actor, submitted)
+    if decided is not None:
+        queue = [decided, *queue]
 if not queue:
     if pending_total:
         st.info(
@@ -265,6 +280,7 @@ with right_column:
         f"{priority_badge(current.priority)} · due {timestamp(current.due_at)} "
         f"({time_left(current.due_at, now)}){assigned}"
     )
+    render_viewers(service, actor, aid)
     draft = current.draft
     with st.form(key=f"decide-{aid}", border=True):
         subject = st.text_input("Subject", value=draft.subject, key=f"subject-{aid}")
@@ -305,6 +321,14 @@ with right_column:
             _decided(aid, f"Rejected the draft for {customer}; nothing is sent.")
     except PermissionError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/block:")
+    except Conflict as exc:
+        # Decided first by someone else: the agent's text is kept, and the page moves on.
+        if approve:
+            keep_edit(aid, subject, body, str(exc))
+        else:
+            st.session_state[FLASH_KEY] = ("warning", f"Nothing was recorded: {exc}.")
+        st.session_state[CURRENT_KEY] = _neighbour(aid)
+        st.rerun()
     except ControlRefused as exc:
         st.warning(escape_markdown(str(exc)), icon=":material/warning:")
 

@@ -21,6 +21,11 @@ from engine.store.ports.approvals import QueueOrder, QueuePage, QueueQuery, SlaS
 from providers.ai.base import PRIORITY_RANK
 from providers.ai.taxonomy import SUPPORT_CATEGORIES
 
+#: Someone whose page marked a draft open this recently still has it open (the page marks it
+#: every few seconds while it shows the draft).
+VIEWING_WINDOW = timedelta(seconds=30)
+#: Marks older than this are dropped.
+FORGET_VIEWING = timedelta(hours=1)
 #: The assignee filter's words for "the person looking" and "nobody".
 ME = "@me"
 UNASSIGNED = "@unassigned"
@@ -113,6 +118,15 @@ class QueueOperations(ApprovalOperations):
         if result.items or result.total == 0 or page == 1:
             return result
         return self.queue_page(actor, filters, page=result.pages, per_page=per_page, status=status)
+
+    @requires("view")
+    def viewing(self, actor: Actor, approval_id: str) -> dict[str, datetime]:
+        """Mark ``approval_id`` as open on ``actor``'s page now; who else has it open (seen
+        within ``VIEWING_WINDOW``), each with when their page last said so."""
+        now = self.clock()
+        self.store.mark_viewing(approval_id, actor.name, now, forget_before=now - FORGET_VIEWING)
+        others = self.store.list_viewers(approval_id, since=now - VIEWING_WINDOW)
+        return {person: seen for person, seen in others.items() if person != actor.name}
 
     @requires("view")
     def queue_categories(self, actor: Actor) -> list[str]:
