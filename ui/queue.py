@@ -33,7 +33,6 @@ PER_PAGE = 25
 ANY = ""
 HELD = "needs a person (any reason)"
 NOT_HELD = "not held"
-REASONS = QUEUE_REASONS
 
 SEARCH_KEY = "queue-search"
 CATEGORY_KEY = "queue-category"
@@ -65,7 +64,7 @@ def filters_from_state(state: Any) -> QueueFilters:
         category=state.get(CATEGORY_KEY) or None,
         priority=state.get(PRIORITY_KEY) or None,
         held=held,
-        reason=flag if flag in REASONS else None,
+        reason=flag if flag in QUEUE_REASONS else None,
         assignee=state.get(ASSIGNEE_KEY) or None,
         sla=SlaState(state[SLA_KEY]) if state.get(SLA_KEY) else None,
         order=QueueOrder(state.get(ORDER_KEY) or QueueOrder.URGENCY.value),
@@ -195,7 +194,7 @@ def render_controls(service: MailroomService, actor: Actor) -> QueueRequest:
     choices: list[tuple[str, str, list[str], str]] = [
         ("Category", CATEGORY_KEY, ["", *service.queue_categories(actor)], "any category"),
         ("Priority", PRIORITY_KEY, ["", *PRIORITY_RANK], "any priority"),
-        ("Flag", FLAG_KEY, ["", HELD, NOT_HELD, *REASONS], "any"),
+        ("Flag", FLAG_KEY, ["", HELD, NOT_HELD, *QUEUE_REASONS], "any"),
         ("Assignee", ASSIGNEE_KEY, ["", ME, UNASSIGNED, *people], "anyone"),
         ("SLA", SLA_KEY, ["", *(state.value for state in SlaState)], "any"),
         ("Order", ORDER_KEY, [order.value for order in QueueOrder], "most urgent"),

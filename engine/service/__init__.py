@@ -57,7 +57,7 @@ from engine.service.permissions import (
     TokenRefused,
     allowed,
 )
-from engine.service.queue import ME, REASON_KINDS, UNASSIGNED, QueueFilters, SavedView
+from engine.service.queue import ME, QUEUE_REASONS, UNASSIGNED, QueueFilters, SavedView
 from engine.service.tokens import TOKEN_PREFIX
 from engine.sessions import COOKIE_NAME, SessionKeeper, SessionSecretError
 from engine.settings import Settings, SettingsError, load_settings
@@ -74,8 +74,6 @@ from engine.workflow_edit import (
 from providers.ai.base import PRIORITY_RANK
 from providers.ai.taxonomy import SUPPORT_TAXONOMY
 from providers.email.sanitise import sanitise_for_display, sanitise_html
-
-QUEUE_REASONS = REASON_KINDS
 
 __all__ = [
     "APPLIES_WHEN",

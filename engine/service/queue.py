@@ -34,7 +34,8 @@ DUE_SOON = timedelta(hours=1)
 MAX_PER_PAGE = 100
 MAX_VIEWS = 30
 MAX_VIEW_NAME = 60
-REASON_KINDS: tuple[str, ...] = (*(kind for _, kind in GUARD_REASON_KINDS), OTHER_GUARD_REASON)
+#: The flag filter's reasons: the guard rails' kinds of reason (engine.models.GUARD_REASON_KINDS).
+QUEUE_REASONS: tuple[str, ...] = (*(kind for _, kind in GUARD_REASON_KINDS), OTHER_GUARD_REASON)
 _VIEWS_KEY = "approval-views:"
 
 
@@ -91,8 +92,8 @@ class QueueOperations(ApprovalOperations):
             raise ControlRefused(f"a page shows 1 to {MAX_PER_PAGE} drafts")
         if filters.priority is not None and filters.priority not in PRIORITY_RANK:
             raise ControlRefused(f"priority must be one of {', '.join(PRIORITY_RANK)}")
-        if filters.reason is not None and filters.reason not in REASON_KINDS:
-            raise ControlRefused(f"the reason must be one of {', '.join(REASON_KINDS)}")
+        if filters.reason is not None and filters.reason not in QUEUE_REASONS:
+            raise ControlRefused(f"the reason must be one of {', '.join(QUEUE_REASONS)}")
         thresholds = self._guard_thresholds()
         query = QueueQuery(
             status=status,
