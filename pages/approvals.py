@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.service import Approval, ApprovalStatus, Conflict, ControlRefused, Email
+from engine.service import (
+    Approval,
+    ApprovalStatus,
+    Conflict,
+    ControlRefused,
+    Email,
+    QueueFilters,
+)
 from ui.bulk_approve import render_bulk_approve, render_bulk_result
 from ui.collisions import keep_edit, render_kept_edit, render_viewers
 from ui.context import callback_actor, current_actor, get_service
@@ -62,14 +69,17 @@ def sent_replies() -> None:
     )
 
 
-pending_total = service.queue_page(actor, per_page=1).total
-st.markdown(f"### {pending_total} pending")
+heading = st.empty()
 request = render_controls(service, actor)
+unfiltered = request.filters == QueueFilters(order=request.filters.order)
 try:
     page = service.queue_page(actor, request.filters, page=request.page, per_page=PER_PAGE)
 except ControlRefused as exc:
     st.warning(escape_markdown(str(exc)), icon=":material/warning:")
-    page = service.queue_page(actor, per_page=PER_PAGE)
+    page, unfiltered = service.queue_page(actor, per_page=PER_PAGE), True
+# Without a filter the page's total is the pending total: one count, not two.
+pending_total = page.total if unfiltered else service.queue_page(actor, per_page=1).total
+heading.markdown(f"### {pending_total} pending")
 queue = list(page.items)
 linked = newly_linked(APPROVAL)
 if linked is not None:
