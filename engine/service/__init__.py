@@ -8,6 +8,7 @@ permission declared once (:mod:`engine.service.permissions`).
 """
 
 from engine.accounts import AccountBook
+from engine.adapters.checks import ConnectionReport
 from engine.encryption import GENERATE_KEY_COMMAND
 from engine.mail.bulk_import import ImportRefused
 from engine.models import (
@@ -99,6 +100,7 @@ __all__ = [
     "BackfillRefused",
     "BulkResult",
     "Conflict",
+    "ConnectionReport",
     "ControlRefused",
     "Email",
     "EmailPayload",
