@@ -14,9 +14,9 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, SecretStr
 
 from engine.settings import Settings
 from providers.ai.base import AIProvider
@@ -68,6 +68,23 @@ def settings_secrets(settings: Settings) -> list[str]:
         if isinstance(value, SecretStr):
             found.append(value.get_secret_value())
     return found
+
+
+def secret_variables() -> frozenset[str]:
+    """The environment variables of the settings' own secrets (``MAILROOM_SMTP_PASSWORD``...)."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    found: set[str] = set()
+    for name, setting in Settings.model_fields.items():
+        annotation = setting.annotation
+        if annotation is not SecretStr and SecretStr not in get_args(annotation):
+            continue
+        alias = setting.validation_alias
+        if isinstance(alias, AliasChoices):
+            found.update(str(choice) for choice in alias.choices if isinstance(choice, str))
+        elif isinstance(alias, str):
+            found.add(alias)
+        found.add(f"{prefix}{name}".upper())
+    return frozenset(found)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -122,6 +139,12 @@ def check_mailbox(config: Mapping[str, Any], settings: Settings) -> ConnectionRe
     source = str(config.get("source") or "demo")
     secrets = settings_secrets(settings)
     named = config.get("password_env")
+    if named and str(named).upper() in secret_variables() - {"MAILROOM_IMAP_PASSWORD"}:
+        # It would be sent as a password to whatever host the caller names.
+        why = f"password_env: {named} holds another Mailroom secret, not a mailbox password"
+        return ConnectionReport(
+            "mailbox", source, False, "config", why, [Step("config", False, why)]
+        )
     if named and os.environ.get(str(named)):
         secrets.append(os.environ[str(named)])
     target = f"{source} {config.get('username') or config.get('mailbox') or ''}".strip()

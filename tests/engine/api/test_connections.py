@@ -128,6 +128,13 @@ def test_a_mailbox_config_is_checked_and_a_password_in_it_refused(
     bad_port = {"kind": "mailbox", "config": {"source": "imap", "port": 0}}
     answer = client.post("/api/v1/connections/test", json=bad_port, headers=manager).json()
     assert [e["field"] for e in answer["errors"]] == ["body.config.port"]
+    # Another of Mailroom's secrets is never sent as a password to a host the caller names.
+    exfiltrate = {"source": "imap", "host": "127.0.0.1", "password_env": "MAILROOM_SESSION_SECRET"}
+    refused = client.post(
+        "/api/v1/connections/test", json={"kind": "mailbox", "config": exfiltrate}, headers=manager
+    ).json()
+    assert (refused["ok"], refused["stage"]) == (False, "config")
+    assert "holds another Mailroom secret" in refused["detail"]
     agent = token_for(Role.AGENT)
     demo = {"kind": "mailbox", "config": {"source": "demo"}}
     assert client.post("/api/v1/connections/test", json=demo, headers=agent).status_code == 403
