@@ -105,6 +105,9 @@ def tokens_panel(service: MailroomService, actor: Actor) -> None:
                 "created": [timestamp(t.created_at) for t in tokens],
                 "created by": [t.created_by for t in tokens],
                 "expires": [timestamp(t.expires_at) if t.expires_at else "never" for t in tokens],
+                "last used": [
+                    timestamp(t.last_used_at) if t.last_used_at else "never" for t in tokens
+                ],
                 "revoked": [timestamp(t.revoked_at) if t.revoked_at else "" for t in tokens],
             }
         ),
@@ -112,8 +115,8 @@ def tokens_panel(service: MailroomService, actor: Actor) -> None:
         width="stretch",
     )
     st.caption(
-        "Calls are audited as `token:NAME` (see the audit log); the last use is not recorded "
-        "on the token."
+        "Each call is audited as `token:NAME` (see the audit log); the last use is recorded "
+        "once a minute at most."
     )
     create, revoke = st.columns(2, gap="large")
     with create, st.form("token-create", border=True):

@@ -235,6 +235,7 @@ def test_admin_creates_sees_and_revokes_an_api_token(
     listed = _token_rows(at)
     assert listed["crm-sync"]["role"] == "manager" and listed["crm-sync"]["state"] == "active"
     assert listed["crm-sync"]["expires"] != "never"
+    assert listed["crm-sync"]["last used"] == "never"
     at.run()
     assert not [c for c in at.code if c.value.startswith(TOKEN_PREFIX)]  # shown once
 
@@ -242,6 +243,7 @@ def test_admin_creates_sees_and_revokes_an_api_token(
     at.button(key="FormSubmitter:token-create-Create").click().run()
     assert any("already exists" in e.value for e in at.error)
 
+    assert _token_rows(at)["crm-sync"]["last used"].endswith(" UTC")  # authenticated above
     at.selectbox(key="token-pick").set_value("crm-sync")
     at.button(key="token-revoke").click().run()
     assert any("Revoke `crm-sync`?" in w.value for w in at.warning)
