@@ -77,3 +77,4 @@ show 'curl -s -X POST $API/workflows -H "Authorization: Bearer $AGENT" -H "Conte
 show 'curl -s -X POST $API/workflows/refunds/run -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d "{\"from_address\": \"dana@example.com\", \"body_text\": \"hi\", \"colour\": \"red\"}"; echo'
 show 'python -m engine tokens revoke crm-sync'
 show 'curl -s -i -X POST $API/workflows/refunds/deactivate -H "Authorization: Bearer $TOKEN" | grep -iv "^date\|^server\|^content-length"; echo'
+show 'python -m engine tokens list'
