@@ -49,6 +49,9 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from providers.ai import fitted
 from providers.ai.language import detect_language
 from providers.ai.minilm_encoder import MAX_TOKENS
+from providers.ai.model_files import MODEL_FILENAME as MODEL_FILENAME
+from providers.ai.model_files import SHIPPED_MODEL_PATH as SHIPPED_MODEL_PATH
+from providers.ai.model_files import SHIPPED_VECTORS_PATH as SHIPPED_VECTORS_PATH
 from providers.ai.sentence_encoder import (
     DIMENSIONS,
     ENCODER_NAME,
@@ -73,7 +76,6 @@ logger = logging.getLogger(__name__)
 
 #: Bump when the pipeline changes so saved models trained by older code are retrained.
 PIPELINE_VERSION = f"tfidf-word12-char25-logreg+{ENCODER_NAME}-logreg-v3"
-MODEL_FILENAME = "local_classifier.joblib"
 #: How much more a hand-written example weighs than a BANKING77 query.
 HANDWRITTEN_WEIGHT = 3.0
 #: How much more an agent's correction weighs: a person looked at this very email and fixed it.
@@ -90,9 +92,6 @@ OTHER_LANGUAGE_WEIGHTS = (0.6, 0.4, 0.0)
 ENCODER_C = 100.0
 MINILM_C = 10.0
 _FORMAT = 3
-#: The shipped fitted model and the sentence vectors of its training texts (:mod:`.fitted`).
-SHIPPED_MODEL_PATH: Path = fitted.FITTED_DIR / "category.npz"
-SHIPPED_VECTORS_PATH: Path = fitted.FITTED_DIR / "category_vectors.npz"
 
 Progress = Callable[[str], None]
 
