@@ -89,7 +89,7 @@ class BrevoSender(EmailSender):
         """The receipt of the reply tagged for ``message_id`` if Brevo's events (the last 30
         days) show it took the request, or None."""
         tag = sent_tag(message_id)
-        params = {"tags": tag, "days": 30, "limit": 100, "sort": "asc"}
+        params: dict[str, str | int] = {"tags": tag, "days": 30, "limit": 100, "sort": "asc"}
         try:
             response = self._http.get("/smtp/statistics/events", params=params)
         except httpx.HTTPError as exc:
