@@ -28,7 +28,7 @@ from pydantic_settings import (
 )
 
 from engine.encryption import FieldCipher, parse_key
-from engine.settings_sent_folder import SentFolderSettings
+from engine.settings_sent_lookup import SentLookupSettings
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.
@@ -98,7 +98,7 @@ class SecretsTomlSource(PydanticBaseSettingsSource):
         return values
 
 
-class Settings(SentFolderSettings, BaseSettings):
+class Settings(SentLookupSettings, BaseSettings):
     """Engine and app settings; a bad value is refused with the setting's name and why."""
 
     model_config = SettingsConfigDict(env_prefix="MAILROOM_", extra="ignore")

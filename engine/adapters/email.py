@@ -130,7 +130,9 @@ def build_sender(settings: Settings) -> EmailSender:
 
         assert settings.sendgrid_api_key is not None
         return SendGridSender(
-            settings.sendgrid_api_key.get_secret_value(), host=settings.sendgrid_api_base
+            settings.sendgrid_api_key.get_secret_value(),
+            host=settings.sendgrid_api_base,
+            activity_lookup=settings.sendgrid_activity_lookup,
         )
     if settings.email_sender == "brevo":
         from providers.email.brevo import BrevoSender

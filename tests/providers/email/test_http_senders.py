@@ -3,6 +3,7 @@ answer as the real APIs document: 202 + X-Message-Id, 201 + messageId, 401, 429,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -252,3 +253,124 @@ def test_brevo_reply_that_never_left_is_sent_once_after_a_crash(
     crash_then_retry(store, providers, settings, customer_email(store), CrashBeforeSend)
     assert len(fake.sent) == 1
     assert sum(r.path.startswith("/v3/smtp/statistics/events") for r in server.requests) == 1
+
+
+# --- SendGrid: a reply whose outcome a crash hid ------------------------------------------------
+_UNIQUE_ARG = re.compile(r"^\(unique_args\['(?P<name>[^']+)'\]=\"(?P<value>[^\"]*)\"\)$")
+
+
+@dataclass
+class FakeSendGrid:
+    """The state behind the loopback SendGrid: Mail Send, and the Email Activity API
+    (``GET /v3/messages?query=...``) for keys that have the add-on."""
+
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def handle(self, request: Request) -> Reply:
+        key = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if key not in ("SG.activity", "SG.send-only"):
+            return Reply(401, {"errors": [{"message": "authorization required", "field": None}]})
+        url = urlsplit(request.path)
+        if url.path == "/v3/mail/send" and request.method == "POST":
+            self.sent.append(request.json())
+            return Reply(202, b"", {"X-Message-Id": f"sg-msg-{len(self.sent)}"})
+        if url.path == "/v3/messages" and request.method == "GET":
+            if key != "SG.activity":
+                return Reply(403, {"errors": [{"field": None, "message": "access forbidden"}]})
+            query = parse_qs(url.query)
+            matched = _UNIQUE_ARG.match(query["query"][0])
+            assert matched, f"query not modelled: {query['query'][0]!r}"
+            found = [
+                {
+                    "from_email": body["from"]["email"],
+                    "msg_id": f"sg-msg-{n}.filterdrecv-5645d9c87f-7mk2h-1-62C4B1B6-1A.0",
+                    "subject": body["subject"],
+                    "to_email": body["personalizations"][0]["to"][0]["email"],
+                    "status": "delivered",
+                    "opens_count": 0,
+                    "clicks_count": 0,
+                    "last_event_time": "2024-05-06T10:00:02Z",
+                }
+                for n, body in enumerate(self.sent, start=1)
+                if body.get("custom_args", {}).get(matched["name"]) == matched["value"]
+            ]
+            return Reply(200, {"messages": found[: int(query.get("limit", ["10"])[0])]})
+        return Reply(404, {"errors": [{"message": "not found"}]})
+
+
+@pytest.fixture
+def sendgrid() -> Iterator[tuple[FakeSendGrid, LoopbackServer]]:
+    fake = FakeSendGrid()
+    with loopback_server(fake.handle) as running:
+        yield fake, running
+
+
+def test_sendgrid_find_sent_asks_the_email_activity_api_by_our_custom_arg(
+    sendgrid: tuple[FakeSendGrid, LoopbackServer],
+) -> None:
+    _, server = sendgrid
+    sender = SendGridSender("SG.activity", host=server.url, activity_lookup=True)
+    assert sender.find_sent(REPLY.message_id) is None
+    sender.send(REPLY)
+    found = sender.find_sent(REPLY.message_id)
+    assert found is not None and found.provider_message_id.startswith("sg-msg-1.")
+    assert sender.find_sent("reply.9@mailroom.example") is not None  # brackets or not
+    assert sender.find_sent("<reply.99@mailroom.example>") is None
+    lookup = next(r for r in server.requests if r.path.startswith("/v3/messages"))
+    assert parse_qs(urlsplit(lookup.path).query)["query"] == [
+        "(unique_args['mailroom_message_id']=\"<reply.9@mailroom.example>\")"
+    ]
+    # Without the add-on the lookup is off, and no request is made.
+    plain = SendGridSender("SG.activity", host=server.url)
+    asked = len(server.requests)
+    assert plain.find_sent(REPLY.message_id) is None and len(server.requests) == asked
+    # Turned on for a key that may not read the activity: a clear error, nothing sent.
+    with pytest.raises(AuthenticationError, match="403"):
+        SendGridSender("SG.send-only", host=server.url, activity_lookup=True).find_sent(
+            REPLY.message_id
+        )
+
+
+def sendgrid_settings(
+    settings: Settings, server: LoopbackServer, key: str, lookup: bool
+) -> Settings:
+    return settings.model_copy(
+        update={
+            "email_sender": "sendgrid",
+            "sendgrid_api_key": SecretStr(key),
+            "sendgrid_api_base": server.url,
+            "sendgrid_activity_lookup": lookup,
+        }
+    )
+
+
+def test_sendgrid_reply_sent_before_a_crash_is_found_and_not_sent_again(
+    sendgrid: tuple[FakeSendGrid, LoopbackServer], store: Store, settings: Settings
+) -> None:
+    fake, server = sendgrid
+    providers = build_providers(sendgrid_settings(settings, server, "SG.activity", True))
+    message_id = crash_then_retry(store, providers, settings, customer_email(store), CrashAfterSend)
+    assert len(fake.sent) == 1  # the customer got one reply
+    assert fake.sent[0]["custom_args"] == {"mailroom_message_id": message_id}
+
+
+def test_sendgrid_reply_that_never_left_is_sent_once_after_a_crash(
+    sendgrid: tuple[FakeSendGrid, LoopbackServer], store: Store, settings: Settings
+) -> None:
+    fake, server = sendgrid
+    providers = build_providers(sendgrid_settings(settings, server, "SG.activity", True))
+    crash_then_retry(store, providers, settings, customer_email(store), CrashBeforeSend)
+    assert len(fake.sent) == 1
+    assert sum(r.path.startswith("/v3/messages") for r in server.requests) == 1
+
+
+def test_sendgrid_without_the_activity_api_is_at_least_once_in_the_crash_window(
+    sendgrid: tuple[FakeSendGrid, LoopbackServer], store: Store, settings: Settings
+) -> None:
+    fake, server = sendgrid
+    providers = build_providers(sendgrid_settings(settings, server, "SG.send-only", False))
+    message_id = crash_then_retry(store, providers, settings, customer_email(store), CrashAfterSend)
+    assert [body["custom_args"]["mailroom_message_id"] for body in fake.sent] == [
+        message_id,
+        message_id,
+    ]

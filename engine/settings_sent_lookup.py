@@ -1,4 +1,5 @@
-"""The SMTP sender's Sent folder settings, a part of ``engine.settings.Settings``.
+"""Settings that let a sender tell whether a reply went out before a crash (the SMTP sender's
+Sent folder, SendGrid's Email Activity API): a part of ``engine.settings.Settings``.
 
 Kept apart only so settings.py stays short enough to read; read like every other setting
 (``MAILROOM_`` environment variables or ``.streamlit/secrets.toml``).
@@ -12,9 +13,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
 
-class SentFolderSettings(BaseSettings):
-    """Where the SMTP sender keeps a copy of each reply (IMAP), so that a reply whose outcome a
-    crash hid is looked up there instead of sent again. Unset folder: no copy, no lookup."""
+class SentLookupSettings(BaseSettings):
+    """How a reply whose outcome a crash hid is looked up instead of sent again. SMTP: a Sent
+    folder over IMAP holding a copy of each reply (unset folder: no copy, no lookup)."""
 
     smtp_sent_folder: str | None = Field(
         default=None,
@@ -35,6 +36,10 @@ class SentFolderSettings(BaseSettings):
     smtp_sent_imap_password: SecretStr | None = Field(
         default=None, description="IMAP password of the Sent folder (defaults to the SMTP one)."
     )
+    sendgrid_activity_lookup: bool = Field(
+        default=False,
+        description="Look replies up in SendGrid's Email Activity API (a paid add-on).",
+    )
 
 
-__all__ = ["SentFolderSettings"]
+__all__ = ["SentLookupSettings"]
