@@ -86,7 +86,7 @@ def test_a_reply_is_kept_in_the_sent_folder_and_found_there_by_its_exact_message
     assert found is not None and found.provider_message_id == receipt.provider_message_id
     assert abs((found.accepted_at - receipt.accepted_at).total_seconds()) < 2
     assert sender.find_sent("reply.10@mailroom.example") is not None
-    # SEARCH HEADER matches substrings: a longer id that contains ours is not ours.
+    # Only the exact Message-ID counts, not one that shares a part with it.
     assert sender.find_sent("<ly.10@mailroom.example>") is None
     assert sender.find_sent("<reply.1@mailroom.example>") is None
     # Without a Sent folder the sender cannot tell.
