@@ -72,9 +72,16 @@ def _send_node(store: Store) -> WorkflowNode:
     return next(n for n in workflow.visual_data.nodes if n.node_type_id == "send_reply")
 
 
-def _run(
+def execution_for(email: Email) -> ExecutionLog:
+    return ExecutionLog(
+        workflow_id=DEFAULT_WORKFLOW_ID, workflow_version=1, email_id=email.email_id
+    )
+
+
+def run_send_reply(
     store: Store, providers: ProviderSet, settings: Settings, email: Email, execution: ExecutionLog
 ) -> NodeResult:
+    """One run of the default workflow's Send Reply node for ``execution``."""
     workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
     node = _send_node(store)
     ctx = NodeContext(
@@ -100,20 +107,18 @@ def crash_then_retry(
 ) -> str:
     """Run Send Reply with ``providers.sender`` dying as ``crash`` says, then again with the
     real sender, as the execution's next owner would; return the reply's Message-ID."""
-    execution = ExecutionLog(
-        workflow_id=DEFAULT_WORKFLOW_ID, workflow_version=1, email_id=email.email_id
-    )
+    execution = execution_for(email)
     sender = providers.sender
     providers.sender = crash(sender)
     try:
         with pytest.raises(WorkerKilled):
-            _run(store, providers, settings, email, execution)
+            run_send_reply(store, providers, settings, email, execution)
     finally:
         providers.sender = sender
     key = f"reply:{execution.execution_id}:{_send_node(store).node_id}"
     reserved = store.get_outbox(key)
     assert reserved is not None and reserved.status == OutboxStatus.SENDING  # no receipt
-    result = _run(store, providers, settings, email, execution)
+    result = run_send_reply(store, providers, settings, email, execution)
     record = store.get_outbox(key)
     assert record is not None and record.status == OutboxStatus.SENT
     message_id: str = result.output["sent"]["message_id"]

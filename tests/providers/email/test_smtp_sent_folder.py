@@ -20,12 +20,16 @@ from engine.store.base import Store
 from providers.email.base import OutgoingEmail
 from providers.email.sent_folder import ImapSentFolder
 from providers.email.smtp import SmtpSender
+from providers.errors import TransientProviderError
 from tests.mail_servers import Dovecot, SmtpServer, _free_port
 from tests.providers.email.crash_window import (
     CrashAfterSend,
     CrashBeforeSend,
+    WorkerKilled,
     crash_then_retry,
     customer_email,
+    execution_for,
+    run_send_reply,
 )
 
 
@@ -113,7 +117,7 @@ def test_a_reply_that_went_out_stays_sent_when_its_copy_cannot_be_kept(
 def smtp_settings(
     settings: Settings,
     smtp_port: int,
-    dovecot: Dovecot,
+    imap_port: int,
     account: tuple[str, str],
     **extra: object,
 ) -> Settings:
@@ -125,8 +129,8 @@ def smtp_settings(
             "smtp_port": smtp_port,
             "smtp_security": "none",
             "smtp_sent_folder": "Sent",
-            "smtp_sent_imap_host": dovecot.host,
-            "smtp_sent_imap_port": dovecot.port,
+            "smtp_sent_imap_host": "127.0.0.1",
+            "smtp_sent_imap_port": imap_port,
             "smtp_sent_imap_security": "none",
             "smtp_sent_imap_username": user,
             "smtp_sent_imap_password": SecretStr(password),
@@ -154,7 +158,7 @@ def test_smtp_reply_sent_before_a_crash_is_found_in_the_sent_folder_and_not_sent
     dovecot: Dovecot, smtp_server: SmtpServer, store: Store, settings: Settings
 ) -> None:
     account = dovecot.add_user()
-    configured = smtp_settings(settings, smtp_server.port, dovecot, account)
+    configured = smtp_settings(settings, smtp_server.port, dovecot.port, account)
     providers = build_providers(configured)
     message_id = crash_then_retry(store, providers, settings, customer_email(store), CrashAfterSend)
     (sent,) = smtp_server.recorder.messages  # the customer got one reply
@@ -166,7 +170,7 @@ def test_smtp_reply_that_never_left_is_sent_once_after_a_crash(
     dovecot: Dovecot, smtp_server: SmtpServer, store: Store, settings: Settings
 ) -> None:
     account = dovecot.add_user()
-    providers = build_providers(smtp_settings(settings, smtp_server.port, dovecot, account))
+    providers = build_providers(smtp_settings(settings, smtp_server.port, dovecot.port, account))
     message_id = crash_then_retry(
         store, providers, settings, customer_email(store), CrashBeforeSend
     )
@@ -212,7 +216,7 @@ def test_a_server_that_files_sent_mail_itself_is_only_searched(
 ) -> None:
     handler = filing_server
     configured = smtp_settings(
-        settings, handler.port, handler.dovecot, handler.account, smtp_sent_append=False
+        settings, handler.port, handler.dovecot.port, handler.account, smtp_sent_append=False
     )
     providers = build_providers(configured)
     message_id = crash_then_retry(store, providers, settings, customer_email(store), CrashAfterSend)
@@ -237,3 +241,21 @@ def test_without_a_sent_folder_smtp_is_at_least_once_in_the_crash_window(
     providers = build_providers(configured)
     message_id = crash_then_retry(store, providers, settings, customer_email(store), CrashAfterSend)
     assert [m["Message-ID"] for m in smtp_server.recorder.messages] == [message_id, message_id]
+
+
+def test_a_sent_folder_that_cannot_be_searched_sends_nothing_and_the_node_retries(
+    smtp_server: SmtpServer, store: Store, settings: Settings
+) -> None:
+    nothing_listens = _free_port()
+    configured = smtp_settings(settings, smtp_server.port, nothing_listens, ("support", "pw"))
+    providers = build_providers(configured)
+    email = customer_email(store)
+    execution = execution_for(email)
+    real = providers.sender
+    providers.sender = CrashBeforeSend(real)
+    with pytest.raises(WorkerKilled):
+        run_send_reply(store, providers, settings, email, execution)
+    providers.sender = real
+    with pytest.raises(TransientProviderError, match="IMAP"):
+        run_send_reply(store, providers, settings, email, execution)
+    assert smtp_server.recorder.messages == []  # unsure, so nothing was sent
