@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -35,9 +37,6 @@ from ui.timeline import WINDOWS, timeline_figure, timeline_frame
 ALL_WORKFLOWS = ""
 ALL_CATEGORIES = ""
 SELECTED_KEY = "executions-selected"
-#: The ids of the table's rows as last drawn: a click names a row by its position, and the
-#: list may have moved since (new executions arrive at the top every 2 s).
-SHOWN_KEY = "executions-shown"
 TABLE_KEY = "executions-table"
 #: (execution id, action name) of a control clicked once and waiting for its confirmation.
 CONFIRM_KEY = "executions-confirm"
@@ -418,15 +417,20 @@ def live_list(
         st.caption(
             f"{len(matching)} most recent executions · refreshes every 2 s · click a row to open it"
         )
-        shown = [e.execution_id for e in matching]
+        shown = tuple(e.execution_id for e in matching)
         current = st.session_state.get(SELECTED_KEY)
+        # A click names a row by its position, and new executions arrive at the top every
+        # 2 s: the table is a new widget whenever its rows change (so its highlighted row is
+        # redrawn from the open execution), and each click is read against the rows it saw.
+        rows_digest = hashlib.blake2b("".join(shown).encode(), digest_size=6).hexdigest()
+        table_key = f"{TABLE_KEY}-{rows_digest}"
         st.dataframe(
             _table(matching, node_totals, emails).style.map(_status_style, subset=["status"]),
             hide_index=True,
             width="stretch",
             height=320,
-            key=TABLE_KEY,
-            on_select=_row_clicked,
+            key=table_key,
+            on_select=functools.partial(_row_clicked, table_key, shown),
             selection_mode="single-row",
             selection_default={"selection": {"rows": [shown.index(current)]}}
             if current in shown
@@ -437,7 +441,6 @@ def live_list(
                 "error": st.column_config.TextColumn(width="medium"),
             },
         )
-        st.session_state[SHOWN_KEY] = shown
     if len(executions) > len(matching):
         st.caption("The open execution stays open although the filters no longer list it.")
     selected: str = st.selectbox(
@@ -453,11 +456,10 @@ def live_list(
         _detail(execution, workflows.get(execution.workflow_id), email)
 
 
-def _row_clicked() -> None:
-    """A row was clicked: open that execution, by the id the row showed when it was clicked."""
-    state = st.session_state.get(TABLE_KEY)
+def _row_clicked(table_key: str, shown: tuple[str, ...]) -> None:
+    """A row was clicked: open the execution that row showed when it was clicked."""
+    state = st.session_state.get(table_key)
     rows = state.selection.rows if state is not None else []
-    shown: list[str] = st.session_state.get(SHOWN_KEY, [])
     if rows and rows[0] < len(shown):
         st.session_state[SELECTED_KEY] = shown[rows[0]]
         _forget_question()
