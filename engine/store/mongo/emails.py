@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
@@ -36,6 +37,10 @@ class MongoEmailStore(MongoDatabase, EmailStore):
 
     def get_email(self, email_id: str) -> Email | None:
         return self._model_or_none(Email, self._emails.find_one({"_id": email_id}))
+
+    def get_emails(self, email_ids: Sequence[str]) -> dict[str, Email]:
+        docs = self._emails.find({"_id": {"$in": list(dict.fromkeys(email_ids))}})
+        return {email.email_id: email for email in (self._model(Email, d) for d in docs)}
 
     def find_email_by_message_id(self, message_id: str) -> Email | None:
         doc = self._emails.find_one({"message_id": message_id}, sort=[("mailbox", ASCENDING)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import datetime
 
 from engine.models import Email
@@ -18,6 +19,11 @@ class EmailStore(ABC):
     @abstractmethod
     def get_email(self, email_id: str) -> Email | None:
         """The email with ``email_id``, or None."""
+
+    @abstractmethod
+    def get_emails(self, email_ids: Sequence[str]) -> dict[str, Email]:
+        """The stored emails among ``email_ids``, by id (ids not stored are left out); one
+        query, for pages that list many executions or drafts."""
 
     @abstractmethod
     def find_email_by_message_id(self, message_id: str) -> Email | None:

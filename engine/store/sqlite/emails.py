@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from engine.models import Email
@@ -23,6 +24,18 @@ class SQLiteEmailStore(SQLiteDatabase, EmailStore):
 
     def get_email(self, email_id: str) -> Email | None:
         return self._one(Email, "SELECT doc FROM emails WHERE email_id = ?", email_id)
+
+    def get_emails(self, email_ids: Sequence[str]) -> dict[str, Email]:
+        found: dict[str, Email] = {}
+        unique = list(dict.fromkeys(email_ids))
+        # SQLite caps the bound parameters of one statement (32,766 since 3.32).
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            for email in self._all(
+                Email, f"SELECT doc FROM emails WHERE email_id IN ({marks(chunk)})", *chunk
+            ):
+                found[email.email_id] = email
+        return found
 
     def find_email_by_message_id(self, message_id: str) -> Email | None:
         return self._one(
