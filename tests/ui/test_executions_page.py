@@ -221,5 +221,5 @@ def test_rows_show_subject_and_customer_and_link_to_the_draft(
     [approval] = [a for a in service.store.list_approvals() if a.execution_id == selected]
     # Both ways: the execution links to its draft (the approvals page links back).
     assert any(f"/approvals?approval={approval.approval_id}" in m.value for m in at.markdown)
-    subject = emails[next(e.email_id for e in executions if e.execution_id == selected)].subject
+    subject = emails[approval.email_id].subject
     assert any(escape_markdown(subject) in m.value for m in at.markdown)
