@@ -34,6 +34,7 @@ from engine.models import (
     utcnow,
 )
 from engine.nodes import get_node_type
+from engine.ops import telemetry
 from engine.sandbox import (
     DRY_RUN_OWNER,
     ApprovalAssumption,
@@ -251,7 +252,8 @@ def dry_run(
                 attempt=1,
             )
             try:
-                finished = executor.run(execution)
+                with telemetry.muted():
+                    finished = executor.run(execution)
             except DryRunRefused as exc:
                 execution.status, execution.error = ExecutionStatus.FAILED, str(exc)
                 finished = execution

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from engine.adapters import ProviderSet
 from engine.mail.triggers import poll_trigger, trigger_nodes
@@ -96,6 +97,21 @@ def snapshot(database: Path) -> dict[str, list[Any]]:
         }
 
 
+def counted() -> dict[str, float]:
+    """This process's Prometheus samples of executions, node runs and provider calls."""
+    return {
+        f"{sample.name}{sorted(sample.labels.items())}": sample.value
+        for metric in REGISTRY.collect()
+        if metric.name
+        in (
+            "mailroom_executions_finished",
+            "mailroom_provider_calls",
+            "mailroom_node_duration_seconds",
+        )
+        for sample in metric.samples
+    }
+
+
 def money_condition(workflow: Workflow) -> Workflow:
     """The default workflow with its 'Urgent?' condition changed to billing or refund emails."""
     return with_node_config(
@@ -158,6 +174,7 @@ def test_assumed_approvals_show_the_replies_that_would_be_sent(
     ingest_demo_emails(store, live, 6)
     chosen = [email.email_id for email in store.list_emails(limit=3)]
     before = snapshot(settings.database_file)
+    counted_before = counted()
 
     approved = service.dry_run_workflow(
         MANAGER, DEFAULT_WORKFLOW_ID, EmailChoice(email_ids=tuple(chosen)), approvals="approved"
@@ -184,6 +201,7 @@ def test_assumed_approvals_show_the_replies_that_would_be_sent(
     assert rejected.summary.terminals == {"approval": 3}
     assert "reply" not in rejected.summary.would_send
     assert snapshot(settings.database_file) == before
+    assert counted() == counted_before  # the process's metrics saw no send, node or execution
 
 
 def test_a_saved_version_runs_as_stored_and_a_condition_on_a_missing_field_goes_false(
