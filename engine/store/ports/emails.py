@@ -34,6 +34,17 @@ class EmailStore(ABC):
         """The email of ``mailbox`` with this Message-ID, or None (the natural key's lookup)."""
 
     @abstractmethod
+    def list_emails(
+        self,
+        *,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Email]:
+        """Emails received at or after ``received_from`` and before ``received_before`` (each
+        bound optional), newest ``received_at`` first (then ``email_id``), at most ``limit``."""
+
+    @abstractmethod
     def count_emails(self) -> int:
         """How many emails are stored."""
 

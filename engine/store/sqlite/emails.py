@@ -9,7 +9,9 @@ from datetime import datetime
 from engine.models import Email
 from engine.store import _codec as codec
 from engine.store.ports.emails import EmailStore
-from engine.store.sqlite.connection import SQLiteDatabase, marks, t
+from engine.store.sqlite.connection import SQLiteDatabase, Where, marks, t, t_opt
+
+_RECEIVED_AT = "json_extract(doc, '$.received_at')"
 
 
 class SQLiteEmailStore(SQLiteDatabase, EmailStore):
@@ -50,6 +52,26 @@ class SQLiteEmailStore(SQLiteDatabase, EmailStore):
             "SELECT doc FROM emails WHERE message_id = ? AND mailbox = ?",
             message_id,
             mailbox,
+        )
+
+    def list_emails(
+        self,
+        *,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Email]:
+        where = (
+            Where()
+            .add_if(t_opt(received_from), f"{_RECEIVED_AT} >= ?")
+            .add_if(t_opt(received_before), f"{_RECEIVED_AT} < ?")
+        )
+        return self._all(
+            Email,
+            f"SELECT doc FROM emails WHERE {where.sql}"
+            f" ORDER BY {_RECEIVED_AT} DESC, email_id DESC LIMIT ?",
+            *where.params,
+            max(limit, 0),
         )
 
     def count_emails(self) -> int:
