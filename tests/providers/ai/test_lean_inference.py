@@ -63,16 +63,3 @@ def test_classifying_and_drafting_with_the_shipped_models_imports_no_training_li
     assert "sentiment model: loaded the shipped model" in answer["heard"], answer["heard"]
     assert answer["result"][0] == "billing" and len(answer["result"]) > 2, answer["result"]
     assert answer["heavy"] == []
-
-
-def test_the_engine_processes_import_no_training_library() -> None:
-    """The worker, the API and every ``python -m engine`` command (their modules, all loaded
-    by the command line) leave scikit-learn to the commands that train or evaluate."""
-    answer = _run(
-        f"""
-        import json, sys
-        import engine.api, engine.cli, engine.service, engine.worker
-        print(json.dumps({{"heavy": sorted(m for m in {HEAVY!r} if m in sys.modules)}}))
-        """
-    )
-    assert answer["heavy"] == []
