@@ -3,6 +3,7 @@
 - ``chaos``: kill workers at random moments; exit 0 only if no email was lost and no reply doubled.
 - ``empty | pipeline | llm | ui``: a human summary, then the figures as one JSON object on the
   last line.
+- ``memory``: resident memory of the app, a worker and the API, at rest and under load.
 - ``first-start``: clone the repository, run ``make run``, time until the app answers and the
   first draft waits for approval (the same two outputs).
 """
@@ -74,6 +75,15 @@ def cmd_first_start(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.first_draft_waiting_seconds is not None else 1
 
 
+def cmd_memory(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.memory import as_figures, measure, summary
+
+    report = measure(args.emails, args.timeout, args.keep)
+    print(summary(report))
+    print(json.dumps(as_figures(report)))
+    return 0 if not report.errors else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     first.add_argument("--log", type=Path, help="write the output of `make run` to this file")
     first.add_argument("--keep", action="store_true", help="keep the temporary clone")
     first.set_defaults(func=cmd_first_start)
+    memory = sub.add_parser(
+        "memory", help="resident memory of the app, a worker and the API, at rest and under load"
+    )
+    memory.add_argument("--emails", type=positive_int, default=200, help="posted to the API")
+    memory.add_argument("--timeout", type=float, default=600.0, help="give up after SECONDS")
+    memory.add_argument("--keep", action="store_true", help="keep the data folder and logs")
+    memory.set_defaults(func=cmd_memory)
     return parser
 
 

@@ -6,9 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from engine.service import ExecutionLog, RetryMode, Workflow
+from engine.service import (
+    MAX_DRY_RUN_EMAILS,
+    ApprovalAssumption,
+    EmailChoice,
+    ExecutionLog,
+    RetryMode,
+    Workflow,
+)
 
 
 class Strict(BaseModel):
@@ -78,6 +85,44 @@ class WorkflowUpdate(WorkflowDefinition):
 
     base_version: int = Field(ge=1)
     change: str = Field(default="edited through the API", max_length=500)
+
+
+class DryRunIn(Strict):
+    """Which stored emails to run, and which definition: ``email_ids``, or the newest
+    ``limit`` emails received in a range (optionally only those a past execution classified
+    as ``category``, or of ``past_workflow_id``); the current version, ``version``, or an
+    unsaved ``definition``. ``approvals``: stop at an Approval node as live (``wait``), or
+    go on as if the draft were approved or rejected."""
+
+    email_ids: list[str] = Field(default_factory=list, max_length=MAX_DRY_RUN_EMAILS)
+    received_from: AwareDatetime | None = None
+    received_before: AwareDatetime | None = None
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    past_workflow_id: str | None = Field(default=None, min_length=1, max_length=100)
+    limit: int = Field(default=100, ge=1, le=MAX_DRY_RUN_EMAILS)
+    version: int | None = Field(default=None, ge=1)
+    definition: WorkflowDefinition | None = None
+    approvals: ApprovalAssumption = "wait"
+
+    @model_validator(mode="after")
+    def _one_choice_each(self) -> DryRunIn:
+        if self.version is not None and self.definition is not None:
+            raise ValueError("give a version or a definition, not both")
+        filters = (self.received_from, self.received_before, self.category, self.past_workflow_id)
+        if self.email_ids and any(value is not None for value in filters):
+            raise ValueError("give email_ids or a filter, not both")
+        return self
+
+    def choice(self) -> EmailChoice:
+        """The engine's choice of emails this body names."""
+        return EmailChoice(
+            email_ids=tuple(self.email_ids),
+            received_from=self.received_from,
+            received_before=self.received_before,
+            category=self.category,
+            past_workflow_id=self.past_workflow_id,
+            limit=self.limit,
+        )
 
 
 class ExecutionPage(BaseModel):

@@ -59,6 +59,12 @@ class ApprovalOperations(ServiceCore):
     def get_email(self, actor: Actor, email_id: str) -> Email | None:
         return self.store.get_email(email_id)
 
+    @requires("view")
+    def get_emails(self, actor: Actor, email_ids: Sequence[str]) -> dict[str, Email]:
+        """The stored emails among ``email_ids``, by id, in one read (for lists of
+        executions or drafts that show each one's subject and customer)."""
+        return self.store.get_emails(email_ids)
+
     @requires("decide_approval")
     def approve(
         self, actor: Actor, approval_id: str, *, subject: str | None = None, body: str | None = None

@@ -29,7 +29,7 @@ from providers.email.base import (
     RejectedMessage,
     SendReceipt,
 )
-from providers.email.mime import build_mime
+from providers.email.mime import bracketed, build_mime
 from providers.email.parsing import UnparseableMessage, parse_message
 from providers.errors import (
     PermanentProviderError,
@@ -260,6 +260,38 @@ class GmailSender(EmailSender):
                 f"Gmail send: {response.status_code} {response.text[:200]}"
             )
         return SendReceipt(provider_message_id=str(response.json()["id"]), accepted_at=accepted_at)
+
+    def find_sent(self, message_id: str) -> SendReceipt | None:
+        """The sent message whose Message-ID header is ``message_id``, or None.
+
+        Searches the whole mailbox, trash included (a reply someone deleted was still sent),
+        with Gmail's ``rfc822msgid:`` operator, and counts only a message labelled SENT: a
+        draft carrying the same Message-ID never left.
+        """
+        listed = self._api.call(
+            "GET",
+            "/messages",
+            params={
+                "q": f"rfc822msgid:{bracketed(message_id)}",
+                "includeSpamTrash": "true",
+                "maxResults": 10,
+            },
+        )
+        if listed.status_code == 404:
+            return None
+        for found in listed.json().get("messages", []):
+            gmail_id = str(found["id"])
+            response = self._api.call("GET", f"/messages/{gmail_id}", params={"format": "minimal"})
+            if response.status_code == 404:
+                continue  # deleted for good between the search and this read
+            body = response.json()
+            if "SENT" not in body.get("labelIds", []):
+                continue
+            accepted_at = datetime.now(UTC)
+            if str(body.get("internalDate", "")).isdecimal():
+                accepted_at = datetime.fromtimestamp(int(body["internalDate"]) / 1000, UTC)
+            return SendReceipt(provider_message_id=gmail_id, accepted_at=accepted_at)
+        return None
 
 
 __all__ = ["GmailApi", "GmailSender", "GmailSource"]
