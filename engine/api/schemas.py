@@ -4,7 +4,7 @@ refused) and make the OpenAPI schema. Stored records are answered as the engine'
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -187,3 +187,53 @@ class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     workers_alive: int
     detail: str
+
+
+class MailboxTestIn(Strict):
+    """Try a mailbox: ``config`` is an email trigger's config (its JSON Schema is at
+    ``GET /api/v1/node-types/email_trigger``). The password is never sent: it is the one in
+    ``MAILROOM_IMAP_PASSWORD`` or in the variable ``password_env`` names."""
+
+    kind: Literal["mailbox"]
+    config: dict[str, Any]
+
+
+class SenderTestIn(Strict):
+    """Try the reply sender the settings name, or another one (secrets from the settings)."""
+
+    kind: Literal["sender"]
+    email_sender: Literal["demo", "smtp", "sendgrid", "brevo", "gmail"] | None = None
+    smtp_host: str | None = Field(default=None, min_length=1, max_length=253)
+    smtp_port: int | None = Field(default=None, ge=1, le=65_535)
+    smtp_security: Literal["ssl", "starttls", "none"] | None = None
+    smtp_username: str | None = Field(default=None, max_length=320)
+
+
+class AiTestIn(Strict):
+    """Try an AI provider alone (no fallback) on a short made-up email."""
+
+    kind: Literal["ai"]
+    provider: Literal["local", "openai", "azure", "compatible", "anthropic"] = "local"
+    model: str = Field(default="", max_length=200)
+
+
+ConnectionTestIn = Annotated[MailboxTestIn | SenderTestIn | AiTestIn, Field(discriminator="kind")]
+
+
+class StepOut(BaseModel):
+    stage: str
+    ok: bool
+    detail: str
+
+
+class ConnectionTestOut(BaseModel):
+    """What the test found: ``ok``, or the ``stage`` that failed (``config``, ``dns``,
+    ``connect``, ``greeting``, ``tls``, ``ehlo``, ``auth``, ``select``, ``read``,
+    ``classify``...) with why; every stage tried, in order. Never a secret."""
+
+    kind: str
+    target: str
+    ok: bool
+    stage: str | None
+    detail: str
+    steps: list[StepOut]

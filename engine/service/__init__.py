@@ -8,6 +8,7 @@ permission declared once (:mod:`engine.service.permissions`).
 """
 
 from engine.accounts import AccountBook
+from engine.adapters.checks import ConnectionReport
 from engine.dry_run import (
     MAX_DRY_RUN_EMAILS,
     ApprovalAssumption,
@@ -109,6 +110,7 @@ __all__ = [
     "BackfillRefused",
     "BulkResult",
     "Conflict",
+    "ConnectionReport",
     "ControlRefused",
     "DryRunReport",
     "DryRunSummary",

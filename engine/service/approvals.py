@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.ai_guard import GuardThresholds, held_reasons
-from engine.decisions import record_decision
+from engine.decisions import mark_approval_changed, record_decision
 from engine.models import (
     Approval,
     ApprovalStatus,
@@ -212,6 +212,7 @@ class ApprovalOperations(ServiceCore):
         """Store ``changed`` unless the approval was decided meanwhile; audit ``field``."""
         if not self.store.update_pending_approval(changed):
             raise Conflict(f"approval {approval.approval_id} was decided by someone else")
+        mark_approval_changed(self.store, changed)
         self._audit(
             actor,
             action,

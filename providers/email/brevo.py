@@ -13,6 +13,7 @@ from email.utils import parseaddr
 
 import httpx
 
+from providers.checks import Probe, http_status
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
 from providers.errors import (
@@ -61,6 +62,19 @@ class BrevoSender(EmailSender):
             timeout=30,
             transport=transport,
         )
+
+    def verify(self, probe: Probe) -> None:
+        """Resolve and connect to the API, then an authenticated read (``GET /account``):
+        a refused key fails the ``auth`` stage. Nothing is sent."""
+        probe.url(str(self._http.base_url), self._http.timeout.connect or 30)
+
+        def account() -> str:
+            response = self._http.get("/account")
+            http_status("read", response.status_code, response.text, "")
+            company = str(response.json().get("companyName") or "")
+            return f"GET /account accepted the key{f' ({company})' if company else ''}"
+
+        probe.run("auth", account)
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
         headers = {"Message-ID": bracketed(email.message_id), **thread_headers(email)}

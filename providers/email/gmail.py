@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from providers.checks import CheckFailed, Probe
 from providers.email.base import (
     EmailSender,
     EmailSource,
@@ -122,6 +123,24 @@ class GmailApi:
             retry_after_seconds(response.headers),
         )
 
+    def verify(self, probe: Probe) -> None:
+        """Resolve and connect to the token endpoint, renew an access token (``auth``), then
+        read the mailbox's profile (``read``). Nothing is sent or changed."""
+        probe.url(self._token_url, 30)
+
+        def token() -> str:
+            self._access_token(renew=True)
+            return "the refresh token was exchanged for an access token"
+
+        def profile() -> str:
+            found = self.call("GET", "/profile")
+            if found.status_code != 200:
+                raise CheckFailed("read", f"GET /profile answered {found.status_code}")
+            return f"GET /profile: {found.json().get('emailAddress', '?')}"
+
+        probe.run("auth", token)
+        probe.run("read", profile)
+
     def close(self) -> None:
         self._http.close()
 
@@ -133,6 +152,10 @@ class GmailSource(EmailSource):
         self.mailbox = mailbox
         self._api = api
         self._label = label
+
+    def verify(self, probe: Probe) -> None:
+        """The API's check: token renewal and a profile read; nothing is read or changed."""
+        self._api.verify(probe)
 
     def _current_history_id(self) -> str:
         return str(self._api.call("GET", "/profile").json()["historyId"])
@@ -220,6 +243,10 @@ class GmailSender(EmailSender):
 
     def __init__(self, api: GmailApi) -> None:
         self._api = api
+
+    def verify(self, probe: Probe) -> None:
+        """The API's own check: token renewal and a profile read; nothing is sent."""
+        self._api.verify(probe)
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
         accepted_at = datetime.now(UTC)

@@ -15,6 +15,7 @@ from python_http_client import exceptions as http_errors
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import CustomArg, Header, Mail
 
+from providers.checks import CheckFailed, Probe, http_status
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
 from providers.errors import (
@@ -36,8 +37,28 @@ class SendGridSender(EmailSender):
     ) -> None:
         if not api_key:
             raise ProviderConfigError("MAILROOM_SENDGRID_API_KEY: required to send via SendGrid")
-        self._client = SendGridAPIClient(api_key=api_key, host=host.rstrip("/"))
+        self._host = host.rstrip("/")
+        self._client = SendGridAPIClient(api_key=api_key, host=self._host)
         self._activity_lookup = activity_lookup
+
+    def verify(self, probe: Probe) -> None:
+        """Resolve and connect to the API, then an authenticated read (``GET /v3/scopes``):
+        a refused key fails the ``auth`` stage; a key without ``mail.send`` fails ``scope``.
+        Nothing is sent."""
+        probe.url(self._host, 30)
+
+        def scopes() -> str:
+            try:
+                response = self._client.client.scopes.get()
+            except http_errors.HTTPError as exc:
+                body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else ""
+                return http_status("read", exc.status_code, body, "")
+            granted = json.loads(response.body or b"{}").get("scopes") or []
+            if "mail.send" not in granted:
+                raise CheckFailed("scope", "the key is valid but lacks the mail.send scope")
+            return f"GET /v3/scopes accepted the key ({len(granted)} scopes, mail.send among them)"
+
+        probe.run("auth", scopes)
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
         mail = Mail(

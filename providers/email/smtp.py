@@ -14,6 +14,7 @@ import ssl
 from datetime import UTC, datetime
 from typing import Literal
 
+from providers.checks import CheckFailed, Probe
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import bracketed, build_mime
 from providers.email.sent_folder import ImapSentFolder
@@ -60,6 +61,59 @@ class SmtpSender(EmailSender):
         if self._security == "starttls":
             session.starttls(context=ssl.create_default_context())
         return session
+
+    def verify(self, probe: Probe) -> None:
+        """Check the server without sending: the host resolves, a connection opens, it greets
+        and answers EHLO, TLS is negotiated (``ssl``/``starttls``) and the login (when a user
+        name is set) is accepted; then QUIT. Stops at the first stage that fails."""
+        probe.network(self.host, self.port, self._timeout)
+        opened: list[smtplib.SMTP] = []
+
+        def greet() -> str:
+            if self._security == "ssl":
+                context = ssl.create_default_context()
+                opened.append(
+                    smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout, context=context)
+                )
+                return "TLS negotiated; greeted"
+            opened.append(smtplib.SMTP(self.host, self.port, timeout=self._timeout))
+            return "greeted"
+
+        def ehlo() -> str:
+            code, _ = opened[0].ehlo()
+            if code != 250:
+                raise CheckFailed("ehlo", f"EHLO answered {code}")
+            extensions = sorted(opened[0].esmtp_features)
+            return f"EHLO accepted; extensions: {', '.join(extensions) or 'none'}"
+
+        def starttls() -> str:
+            opened[0].starttls(context=ssl.create_default_context())
+            opened[0].ehlo()
+            return "STARTTLS negotiated"
+
+        def login() -> str:
+            if not self._username:
+                return "no user name set: replies are sent without a login"
+            try:
+                opened[0].login(self._username, self._password or "")
+            except smtplib.SMTPAuthenticationError as exc:
+                raise CheckFailed(
+                    "auth", f"the login as {self._username} was refused ({exc.smtp_code})"
+                ) from exc
+            return f"logged in as {self._username}"
+
+        try:
+            probe.run("tls" if self._security == "ssl" else "greeting", greet)
+            probe.run("ehlo", ehlo)
+            if self._security == "starttls":
+                probe.run("tls", starttls)
+            probe.run("auth", login)
+        finally:
+            for session in opened:
+                try:
+                    session.quit()
+                except (smtplib.SMTPException, OSError):
+                    session.close()
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
         """Send ``email``; 4xx answers and lost connections are transient, 5xx permanent."""
