@@ -70,6 +70,17 @@ def settings_secrets(settings: Settings) -> list[str]:
     return found
 
 
+def foreign_secret(password_env: object) -> str | None:
+    """Why ``password_env`` may not name the variable it names (it holds another of
+    Mailroom's secrets, which would be sent as a password to whatever host the config names),
+    or None."""
+    if password_env and str(password_env).upper() in secret_variables() - {
+        "MAILROOM_IMAP_PASSWORD"
+    }:
+        return f"password_env: {password_env} holds another Mailroom secret, not a mailbox password"
+    return None
+
+
 def secret_variables() -> frozenset[str]:
     """The environment variables of the settings' own secrets (``MAILROOM_SMTP_PASSWORD``...)."""
     prefix = str(Settings.model_config.get("env_prefix", ""))
@@ -139,9 +150,8 @@ def check_mailbox(config: Mapping[str, Any], settings: Settings) -> ConnectionRe
     source = str(config.get("source") or "demo")
     secrets = settings_secrets(settings)
     named = config.get("password_env")
-    if named and str(named).upper() in secret_variables() - {"MAILROOM_IMAP_PASSWORD"}:
-        # It would be sent as a password to whatever host the caller names.
-        why = f"password_env: {named} holds another Mailroom secret, not a mailbox password"
+    why = foreign_secret(named)
+    if why is not None:
         return ConnectionReport(
             "mailbox", source, False, "config", why, [Step("config", False, why)]
         )

@@ -29,6 +29,11 @@ class PushedSource(EmailSource):
 def _secret(config: Mapping[str, Any], settings: Settings) -> str:
     name = config.get("password_env")
     if name:
+        from engine.adapters.checks import foreign_secret
+
+        refused = foreign_secret(name)
+        if refused is not None:
+            raise ProviderConfigError(refused)
         value = os.environ.get(str(name))
         if not value:
             raise ProviderConfigError(f"password_env: the environment variable {name} is not set")

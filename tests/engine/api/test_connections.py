@@ -128,13 +128,21 @@ def test_a_mailbox_config_is_checked_and_a_password_in_it_refused(
     bad_port = {"kind": "mailbox", "config": {"source": "imap", "port": 0}}
     answer = client.post("/api/v1/connections/test", json=bad_port, headers=manager).json()
     assert [e["field"] for e in answer["errors"]] == ["body.config.port"]
-    # Another of Mailroom's secrets is never sent as a password to a host the caller names.
+    # Another of Mailroom's secrets is never sent as a password to a host the caller names:
+    # a variable that is not a mailbox password is refused by the trigger's settings...
     exfiltrate = {"source": "imap", "host": "127.0.0.1", "password_env": "MAILROOM_SESSION_SECRET"}
     refused = client.post(
         "/api/v1/connections/test", json={"kind": "mailbox", "config": exfiltrate}, headers=manager
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["body.config.password_env"]
+    # ... and one named like a mailbox password that holds another secret, before any connect.
+    sent_folder = exfiltrate | {"password_env": "MAILROOM_SMTP_SENT_IMAP_PASSWORD"}
+    answer = client.post(
+        "/api/v1/connections/test", json={"kind": "mailbox", "config": sent_folder}, headers=manager
     ).json()
-    assert (refused["ok"], refused["stage"]) == (False, "config")
-    assert "holds another Mailroom secret" in refused["detail"]
+    assert (answer["ok"], answer["stage"]) == (False, "config")
+    assert "holds another Mailroom secret" in answer["detail"]
     agent = token_for(Role.AGENT)
     demo = {"kind": "mailbox", "config": {"source": "demo"}}
     assert client.post("/api/v1/connections/test", json=demo, headers=agent).status_code == 403
