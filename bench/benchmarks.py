@@ -151,11 +151,13 @@ def _bench_env(bench: _Bench) -> dict[str, str]:
 
 
 def _run_all_processes(
-    bench: _Bench, processes: int, threads: int, until: Callable[[], bool]
+    bench: _Bench, processes: int, threads: int, until: Callable[[], bool], warm: bool = False
 ) -> float:
     """Run pending executions in ``processes`` runner processes (``bench.runner``) of
-    ``threads`` threads each until ``until()``; return seconds from when all were ready."""
+    ``threads`` threads each until ``until()``; return seconds from when all were ready
+    (``warm``: each has loaded the local AI by then)."""
     command = [sys.executable, "-m", "bench.runner", "--threads", str(threads)]
+    command += ["--warm"] if warm else []
     runners = [
         subprocess.Popen(command, env=_bench_env(bench), stdout=subprocess.PIPE, text=True)
         for _ in range(processes)
@@ -221,7 +223,9 @@ def bench_empty(
         bench.close()
 
 
-def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[str, Any]:
+def bench_pipeline(
+    base: Settings, emails: int, concurrency: int = 2, processes: int = 0
+) -> dict[str, Any]:
     """The default workflow end to end, a bench agent approving every draft at once."""
     bench = _Bench.fresh(base, concurrency)
     try:
@@ -268,16 +272,19 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
         agent_thread = threading.Thread(target=agent)
         agent_thread.start()
         ingest_seconds = _ingest(bench, DEFAULT_WORKFLOW_ID, emails)
-        worker = Worker(bench.store, providers, bench.settings)
 
         def finished() -> bool:
             counts = bench.store.count_executions_by_status(DEFAULT_WORKFLOW_ID)
             return counts.get(ExecutionStatus.COMPLETED.value, 0) >= emails
 
-        seconds = _run_all(worker, concurrency, finished)
+        if processes:
+            seconds = _run_all_processes(bench, processes, concurrency, finished, warm=True)
+        else:
+            worker = Worker(bench.store, providers, bench.settings)
+            seconds = _run_all(worker, concurrency, finished)
+            worker.executor.close()
         stop.set()
         agent_thread.join()
-        worker.executor.close()
         latencies = _latencies_without_human_wait(bench, emails)
         replies = bench.store.list_outbox(OutboxKind.REPLY, limit=emails * 2 + 10)
         sent = [r.email_id for r in replies if r.status == OutboxStatus.SENT]
@@ -300,6 +307,7 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
             "engine_overhead_ms_per_node": round(overhead_ms, 2),
             "nodes_per_execution": round(nodes_run, 2),
             "worker_threads": concurrency,
+            "worker_processes": processes,
             "replies_sent": len(list((bench.settings.demo_outbox_dir).glob("*.eml"))),
             "emails_replied": len(set(sent)),
             "duplicate_replies": len(sent) - len(set(sent)),

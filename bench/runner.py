@@ -20,15 +20,22 @@ from engine.adapters import build_providers
 from engine.settings import Settings
 from engine.store.factory import open_store
 from engine.worker import Worker
+from providers.ai.taxonomy import support_taxonomy
+from providers.email.demo import DemoEmailSource
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--warm", action="store_true", help="load the local AI before saying ready")
     args = parser.parse_args(argv)
     settings = Settings(worker_concurrency=args.threads)
     store = open_store(settings)
-    worker = Worker(store, build_providers(settings), settings)
+    providers = build_providers(settings)
+    if args.warm:  # one email through the AI: its models are loaded before the clock starts
+        email = DemoEmailSource(mailbox="warm@mailroom.example").generate(0)
+        providers.ai.draft(email, providers.ai.classify(email, support_taxonomy()))
+    worker = Worker(store, providers, settings)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
