@@ -50,7 +50,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from bench.benchmarks import bench_empty, bench_llm, bench_pipeline, summary
 
     if args.command == "empty":
-        figures = bench_empty(settings, args.executions, args.threads)
+        figures = bench_empty(settings, args.executions, args.threads, args.processes)
     elif args.command == "llm":
         _warm_local_model(settings)
         figures = bench_llm(settings, args.latency_ms, args.concurrency, args.emails)
@@ -60,7 +60,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         figures = bench_ui(settings, args.emails, args.renders)
     else:
         _warm_local_model(settings)
-        figures = bench_pipeline(settings, args.emails, args.threads)
+        figures = bench_pipeline(settings, args.emails, args.threads, args.processes)
     print(summary(figures))
     print(json.dumps(figures))
     return 0
@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.add_argument("--emails", type=positive_int, default=1000)
     for kind in (empty, pipeline):
         kind.add_argument("--threads", type=positive_int, default=2, help="worker threads")
+    for kind in (empty, pipeline):
+        kind.add_argument(
+            "--processes",
+            type=non_negative_int,
+            default=0,
+            help="run the executions in N worker processes of --threads threads each (0: threads "
+            "in this process)",
+        )
     llm = sub.add_parser(
         "llm", help="classify and draft through the OpenAI provider against a delayed loopback"
     )
