@@ -144,10 +144,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON executions (json_extract(doc, '$.updated_at'), execution_id)",
         ),
     ),
+    Migration(
+        6,
+        "emails by the time they were received, newest first, for the dry run's choice of emails",
+        (
+            "CREATE INDEX IF NOT EXISTS emails_received"
+            " ON emails (json_extract(doc, '$.received_at'), email_id)",
+        ),
+    ),
     # The copied fields are filled by the store's setup (engine.store._queue needs the email
     # and the key), for rows where queue_category is still NULL.
     Migration(
-        6,
+        7,
         "the approval queue: clear copies of what it filters, sorts and searches on",
         (
             "ALTER TABLE approvals ADD COLUMN queue_category TEXT",
@@ -189,7 +197,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
-        7,
+        8,
         "who has a draft open: one mark per approval and person",
         (
             "CREATE TABLE approval_viewers (approval_id TEXT NOT NULL, person TEXT NOT NULL,"
