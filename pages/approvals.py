@@ -8,16 +8,23 @@ from datetime import UTC, datetime
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from engine.service import Approval, ApprovalStatus, ControlRefused, Email
-from ui.approvals import by_urgency, mine_first
+from engine.service import (
+    Approval,
+    ApprovalStatus,
+    Conflict,
+    ControlRefused,
+    Email,
+    QueueFilters,
+)
 from ui.bulk_approve import render_bulk_approve, render_bulk_result
+from ui.collisions import keep_edit, render_kept_edit, render_viewers
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
 from ui.deep_links import APPROVAL, newly_linked, show_in_address
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
+from ui.queue import PER_PAGE, render_controls, render_paging
 
-QUEUE_LIMIT = 100
 CURRENT_KEY = "approval-current"
 FLASH_KEY = "approvals-flash"
 SENT_LIMIT = 8
@@ -36,6 +43,7 @@ if flash is not None:
     else:
         st.warning(escape_markdown(message), icon=":material/warning:")
 render_bulk_result()
+render_kept_edit()
 
 
 @st.fragment(run_every=3)
@@ -61,10 +69,18 @@ def sent_replies() -> None:
     )
 
 
-only_mine = st.toggle("Only drafts assigned to me", key="approvals-only-mine")
-queue = mine_first(
-    by_urgency(service.approval_queue(actor, limit=QUEUE_LIMIT)), actor.name, only_mine
-)
+heading = st.empty()
+request = render_controls(service, actor)
+unfiltered = request.filters == QueueFilters(order=request.filters.order)
+try:
+    page = service.queue_page(actor, request.filters, page=request.page, per_page=PER_PAGE)
+except ControlRefused as exc:
+    st.warning(escape_markdown(str(exc)), icon=":material/warning:")
+    page, unfiltered = service.queue_page(actor, per_page=PER_PAGE), True
+# Without a filter the page's total is the pending total: one count, not two.
+pending_total = page.total if unfiltered else service.queue_page(actor, per_page=1).total
+heading.markdown(f"### {pending_total} pending")
+queue = list(page.items)
 linked = newly_linked(APPROVAL)
 if linked is not None:
     if linked not in {approval.approval_id for approval in queue}:
@@ -82,11 +98,31 @@ if linked is not None:
             st.warning(f"There is no draft {code(linked)}.", icon=":material/link_off:")
     if linked in {approval.approval_id for approval in queue}:
         st.session_state[CURRENT_KEY] = linked
-if not queue:
-    st.info(
-        "Nothing waiting — every draft has been handled. New drafts appear here as emails arrive.",
-        icon=":material/inbox:",
+submitted = st.session_state.get(CURRENT_KEY)
+if (
+    submitted
+    and submitted not in {approval.approval_id for approval in queue}
+    and (
+        st.session_state.get(f"approve-{submitted}") or st.session_state.get(f"reject-{submitted}")
     )
+):
+    # The open draft was decided by someone else before this click arrived: its form is drawn
+    # once more so the click is answered (the service refuses it, the agent's text is kept).
+    decided = service.get_approval(actor, submitted)
+    if decided is not None:
+        queue = [decided, *queue]
+if not queue:
+    if pending_total:
+        st.info(
+            f"No pending draft matches these filters ({pending_total} pending in all).",
+            icon=":material/filter_alt_off:",
+        )
+    else:
+        st.info(
+            "Nothing waiting — every draft has been handled. New drafts appear here as emails "
+            "arrive.",
+            icon=":material/inbox:",
+        )
     show_in_address(APPROVAL, None)
     sent_replies()
     st.stop()
@@ -148,9 +184,11 @@ now = datetime.now(UTC)
 with st.expander("Approve confident drafts in bulk", icon=":material/done_all:"):
     render_bulk_approve(service, actor, queue, _bulk_label)
 
-shown = f"the {QUEUE_LIMIT} most urgent" if len(queue) == QUEUE_LIMIT else f"{len(queue)}"
-st.caption(f"{shown} drafts waiting, most urgent and closest to their SLA first")
-with st.container(height=min(64 * len(queue) + 24, 330), border=True):
+first = page.offset + 1
+shown = f"{first} to {page.offset + len(page.items)}" if page.items else "none"
+matching = "match the filters" if page.total != pending_total else "pending"
+st.caption(f"{page.total} {matching} · showing {shown} · {request.filters.order.value} first")
+with st.container(height=min(64 * len(queue) + 24, 480), border=True):
     for approval in queue:
         email = emails.get(approval.email_id)
         is_current = approval.approval_id == current.approval_id
@@ -174,6 +212,7 @@ with st.container(height=min(64 * len(queue) + 24, 330), border=True):
             disabled=is_current,
             type="primary" if is_current else "secondary",
         )
+render_paging(page)
 
 
 def _classification_table(approval: Approval) -> pd.DataFrame:
@@ -251,6 +290,7 @@ with right_column:
         f"{priority_badge(current.priority)} · due {timestamp(current.due_at)} "
         f"({time_left(current.due_at, now)}){assigned}"
     )
+    render_viewers(service, actor, aid)
     draft = current.draft
     with st.form(key=f"decide-{aid}", border=True):
         subject = st.text_input("Subject", value=draft.subject, key=f"subject-{aid}")
@@ -291,6 +331,14 @@ with right_column:
             _decided(aid, f"Rejected the draft for {customer}; nothing is sent.")
     except PermissionError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/block:")
+    except Conflict as exc:
+        # Decided first by someone else: the agent's text is kept, and the page moves on.
+        if approve:
+            keep_edit(aid, subject, body, str(exc))
+        else:
+            st.session_state[FLASH_KEY] = ("warning", f"Nothing was recorded: {exc}.")
+        st.session_state[CURRENT_KEY] = _neighbour(aid)
+        st.rerun()
     except ControlRefused as exc:
         st.warning(escape_markdown(str(exc)), icon=":material/warning:")
 

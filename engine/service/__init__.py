@@ -66,10 +66,12 @@ from engine.service.permissions import (
     TokenRefused,
     allowed,
 )
+from engine.service.queue import ME, QUEUE_REASONS, UNASSIGNED, QueueFilters, SavedView
 from engine.service.tokens import TOKEN_PREFIX
 from engine.sessions import COOKIE_NAME, SessionKeeper, SessionSecretError
 from engine.settings import Settings, SettingsError, load_settings
 from engine.store.base import StoreError, WorkflowNotFound
+from engine.store.ports.approvals import QueueOrder, QueuePage, SlaState
 from engine.workflow_edit import (
     WorkflowRejected,
     with_connection,
@@ -91,15 +93,18 @@ __all__ = [
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
     "MAX_DRY_RUN_EMAILS",
+    "ME",
     "NODE_LATENCY_HISTOGRAM",
     "OPERATIONS",
     "PERMISSIONS",
     "PRIORITY_RANK",
+    "QUEUE_REASONS",
     "REPLIES_SENT",
     "RETRY_MODES",
     "SLA",
     "SUPPORT_TAXONOMY",
     "TOKEN_PREFIX",
+    "UNASSIGNED",
     "AccountBook",
     "Actor",
     "ApiToken",
@@ -132,15 +137,20 @@ __all__ = [
     "NodeType",
     "NotFound",
     "PermissionDenied",
+    "QueueFilters",
+    "QueueOrder",
+    "QueuePage",
     "RetrainReport",
     "RetryMode",
     "Role",
     "RollupRow",
+    "SavedView",
     "SessionKeeper",
     "SessionSecretError",
     "Settings",
     "SettingsError",
     "SlaCompliance",
+    "SlaState",
     "SourceHealthRow",
     "StoreError",
     "TokenRefused",

@@ -34,6 +34,13 @@ class BulkResult:
     refused: dict[str, str]
 
 
+def decided_already(approval: Approval) -> str:
+    """What a person is told when the draft they act on was decided first: by whom, when."""
+    by = f" by {approval.decided_by}" if approval.decided_by else ""
+    at = f" at {approval.decided_at:%H:%M:%S} UTC" if approval.decided_at else ""
+    return f"approval {approval.approval_id} was already {approval.status.value}{by}{at}"
+
+
 #: The start of the reason a flagged draft is refused in bulk.
 HELD_FOR_A_PERSON = "needs a person"
 
@@ -100,7 +107,7 @@ class ApprovalOperations(ServiceCore):
         if approval is None:
             raise NotFound(f"approval {approval_id} does not exist")
         if approval.status != ApprovalStatus.PENDING:
-            raise Conflict(f"approval {approval_id} was already {approval.status.value}")
+            raise Conflict(decided_already(approval))
         return approval
 
     def _decide(self, actor: Actor, approval: Approval, update: dict[str, Any]) -> Approval:
@@ -109,6 +116,9 @@ class ApprovalOperations(ServiceCore):
             update={**update, "decided_at": now, "decided_by": actor.name}
         )
         if not record_decision(self.store, decided, now):
+            stored = self.store.get_approval(approval.approval_id)
+            if stored is not None and stored.status != ApprovalStatus.PENDING:
+                raise Conflict(decided_already(stored))
             raise Conflict(f"approval {approval.approval_id} was decided by someone else")
         self._audit(
             actor,

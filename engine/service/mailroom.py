@@ -8,6 +8,7 @@ from engine.service.connections import ConnectionOperations
 from engine.service.executions import ExecutionOperations
 from engine.service.metrics import MetricsOperations
 from engine.service.privacy import PrivacyOperations
+from engine.service.queue import QueueOperations
 from engine.service.tokens import TokenOperations
 from engine.service.workflows import WorkflowOperations
 
@@ -15,6 +16,7 @@ from engine.service.workflows import WorkflowOperations
 class MailroomService(
     WorkflowOperations,
     ExecutionOperations,
+    QueueOperations,
     ApprovalOperations,
     MetricsOperations,
     AdministrationOperations,

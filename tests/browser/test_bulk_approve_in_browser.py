@@ -4,14 +4,9 @@ drafts are approved."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -19,15 +14,14 @@ from playwright.sync_api import expect, sync_playwright
 from engine.models import ApprovalStatus
 from engine.settings import Settings
 from engine.store.sqlite import SQLiteStore
-from tests.browser.test_make_run_in_browser import (
+from tests.browser.streamlit_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     SCREENSHOTS,
     UI_TIMEOUT,
-    _free_port,
-    _printed_passwords,
-    _wait_until,
+    app_env,
+    engine_setup,
+    streamlit_app,
 )
 from tests.ui.test_bulk_approve_page import _queue
 
@@ -42,65 +36,16 @@ class BulkApp:
 @pytest.fixture(scope="module")
 def bulk_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BulkApp]:
     tmp_path = tmp_path_factory.mktemp("bulk")
+    env = app_env(tmp_path / "data", tmp_path / "models")
     settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models")
-    env = {
-        **os.environ,
-        "MAILROOM_DATA_DIR": str(settings.data_dir),
-        "MAILROOM_MODELS_DIR": str(settings.models_dir),
-    }
-    setup = subprocess.run(
-        [sys.executable, "-m", "engine", "setup", "--skip-model"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    passwords = engine_setup(env)
     store = SQLiteStore(settings.database_file)
     try:
         _queue(store)  # three clean drafts, one injection and one angry customer, flagged
     finally:
         store.close()
-    port = _free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("streamlit")),
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    try:
-        _wait_until(healthy, 60, "the Streamlit server")
-        yield BulkApp(base, _printed_passwords(setup.stderr), settings)
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    with streamlit_app(env, tmp_path / "streamlit.log") as base:
+        yield BulkApp(base, passwords, settings)
 
 
 def test_an_agent_bulk_approves_only_unflagged_drafts_after_a_preview(bulk_app: BulkApp) -> None:

@@ -9,10 +9,6 @@ clicks its links. The payloads' visible text must still be there, as inert text.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -29,15 +25,14 @@ from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.sqlite import SQLiteStore
 from providers.ai.local import LocalAIProvider
-from tests.browser.test_make_run_in_browser import (
+from tests.browser.streamlit_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     SCREENSHOTS,
     UI_TIMEOUT,
-    _free_port,
-    _printed_passwords,
-    _wait_until,
+    app_env,
+    engine_setup,
+    streamlit_app,
 )
 
 SUBJECT = "Invoice question with attachments"
@@ -122,61 +117,11 @@ def hostile_app(
     tmp_path_factory: pytest.TempPathFactory, local_ai: LocalAIProvider, models_dir: Path
 ) -> Iterator[HostileApp]:
     tmp_path = tmp_path_factory.mktemp("hostile")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MAILROOM_DATA_DIR": str(tmp_path / "data"),
-        "MAILROOM_MODELS_DIR": str(models_dir),
-    }
-    setup = subprocess.run(
-        [sys.executable, "-m", "engine", "setup", "--skip-model"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    passwords = _printed_passwords(setup.stderr)
+    env = app_env(tmp_path / "data", models_dir)
+    passwords = engine_setup(env)
     _park_on_approval(Settings(data_dir=tmp_path / "data", models_dir=models_dir), local_ai)
-    log = (tmp_path / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("streamlit")),
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    try:
-        _wait_until(healthy, 60, "the Streamlit server")
+    with streamlit_app(env, tmp_path / "streamlit.log") as base:
         yield HostileApp(base, passwords)
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def _executed(page: Page) -> list[str]:

@@ -17,12 +17,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -38,20 +36,19 @@ from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.factory import open_store
 from providers.ai.local import LocalAIProvider
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-UI_TIMEOUT = 30_000
+from tests.browser.streamlit_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    SCREENSHOTS,
+    UI_TIMEOUT,
+    app_env,
+    engine_setup,
+    free_port,
+    server_process,
+    wait_healthy,
+    wait_until,
+)
 
 
 @dataclass
@@ -64,13 +61,6 @@ class RunningApp:
     @property
     def data_dir(self) -> Path:
         return Path(self.env["MAILROOM_DATA_DIR"])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _status(env: dict[str, str]) -> dict[str, int]:
@@ -87,76 +77,22 @@ def _status(env: dict[str, str]) -> dict[str, int]:
     return result
 
 
-def _wait_until(predicate: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
-
-
-def _printed_passwords(stderr: str) -> dict[str, str]:
-    """The first accounts' passwords, as ``engine setup`` prints them to the terminal."""
-    passwords = {}
-    for line in stderr.splitlines():
-        parts = line.split()
-        if line.startswith("  ") and len(parts) == 2:
-            passwords[parts[0]] = parts[1]
-    return passwords
-
-
 @pytest.fixture(scope="module")
 def app(
     tmp_path_factory: pytest.TempPathFactory, local_ai: LocalAIProvider, models_dir: Path
 ) -> Iterator[RunningApp]:
     tmp_path = tmp_path_factory.mktemp("make-run")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MAILROOM_DATA_DIR": str(tmp_path / "data"),
-        "MAILROOM_MODELS_DIR": str(models_dir),
-        "MAILROOM_PORT": str(port),
-    }
-    setup = subprocess.run(
-        [sys.executable, "-m", "engine", "setup"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    passwords = _printed_passwords(setup.stderr)
-    assert set(passwords) == {"admin", "manager", "agent", "analyst"}, setup.stderr
-    log = (tmp_path / "run.log").open("wb")
-    proc = subprocess.Popen(
-        ["bash", "scripts/run.sh"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    try:
-        _wait_until(healthy, 60, "the Streamlit server")
+    port = free_port()
+    env = app_env(tmp_path / "data", models_dir, MAILROOM_PORT=str(port))
+    passwords = engine_setup(env, skip_model=False)
+    assert set(passwords) == {"admin", "manager", "agent", "analyst"}, passwords
+    with server_process(["bash", "scripts/run.sh"], env, tmp_path / "run.log") as proc:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base)
         yield RunningApp(base, env, proc, passwords)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal
         assert proc.wait(timeout=30) == 0 or proc.returncode in (-signal.SIGINT, 130)
         assert _status(env)["workers_alive"] == 0  # the worker signed off
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +149,7 @@ def _choose(page: Page, label: str, option: str) -> None:
 def test_an_agent_edits_and_approves_a_draft_and_sees_it_sent(
     app: RunningApp, browser: Browser
 ) -> None:
-    _wait_until(lambda: _status(app.env)["approvals_pending"] >= 1, 60, "drafts to wait")
+    wait_until(lambda: _status(app.env)["approvals_pending"] >= 1, 60, "drafts to wait")
     page = _sign_in(browser, app, "agent")
     # An agent's home is the approvals queue; managers' pages are not offered.
     expect(page.get_by_role("heading", name="Approvals")).to_be_visible(timeout=UI_TIMEOUT)
@@ -226,7 +162,7 @@ def test_an_agent_edits_and_approves_a_draft_and_sees_it_sent(
     approve.click()
     expect(page.get_by_text("queued to send").first).to_be_visible(timeout=UI_TIMEOUT)
 
-    _wait_until(lambda: _status(app.env)["replies_sent"] == 1, 60, "the reply to be sent")
+    wait_until(lambda: _status(app.env)["replies_sent"] == 1, 60, "the reply to be sent")
     # The page shows the reply as sent, without reloading.
     replies = page.get_by_test_id("stDataFrame").last
     expect(replies).to_contain_text("sent", timeout=UI_TIMEOUT)
@@ -276,10 +212,10 @@ def test_a_manager_switches_the_workflow_off_and_on_and_edits_a_node(
     switch = page.get_by_text("Active", exact=True)
     switch.click()
     expect(page.get_by_text("Workflow switched off").first).to_be_visible(timeout=UI_TIMEOUT)
-    _wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.OFF, 10, "off")
+    wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.OFF, 10, "off")
     switch.click()
     expect(page.get_by_text("Workflow switched on").first).to_be_visible(timeout=UI_TIMEOUT)
-    _wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.ACTIVE, 10, "on")
+    wait_until(lambda: _stored_workflow_status(app) == WorkflowStatus.ACTIVE, 10, "on")
 
     _choose(page, "Node", "Agent approval")
     hours = page.get_by_label("sla hours", exact=True)
@@ -301,7 +237,7 @@ def test_a_manager_switches_the_workflow_off_and_on_and_edits_a_node(
 def test_an_analyst_changes_the_date_range_and_the_charts_change(
     app: RunningApp, browser: Browser
 ) -> None:
-    _wait_until(lambda: _status(app.env)["emails"] >= 1, 60, "emails to be classified")
+    wait_until(lambda: _status(app.env)["emails"] >= 1, 60, "emails to be classified")
     page = _sign_in(browser, app, "analyst")
     expect(page.get_by_role("heading", name="Metrics")).to_be_visible(timeout=UI_TIMEOUT)
     expect(page.get_by_role("link", name="Approvals")).to_have_count(0)

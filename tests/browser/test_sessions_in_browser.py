@@ -17,16 +17,10 @@ Screenshots go to ``artifacts/screenshots/sessions-*.png``.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
@@ -40,15 +34,15 @@ from engine.seed import DEFAULT_WORKFLOW_ID
 from engine.settings import Settings
 from engine.store.sqlite import SQLiteStore
 from providers.ai.base import PRIORITY_RANK, Classification, DraftReply
-from tests.browser.test_make_run_in_browser import (
+from tests.browser.streamlit_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     SCREENSHOTS,
     UI_TIMEOUT,
-    _free_port,
-    _printed_passwords,
-    _wait_until,
+    app_env,
+    engine_setup,
+    streamlit_app,
+    wait_until,
 )
 from ui.format import timestamp
 
@@ -170,24 +164,9 @@ def _seed_one(store: SQLiteStore, subject: str, date: str, message_id: str) -> S
 @pytest.fixture(scope="module")
 def team_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamApp]:
     tmp_path = tmp_path_factory.mktemp("sessions")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MAILROOM_DATA_DIR": str(tmp_path / "data"),
-        "MAILROOM_MODELS_DIR": str(tmp_path / "models"),
-        "MAILROOM_SESSION_HOURS": "1",
-    }
+    env = app_env(tmp_path / "data", tmp_path / "models", MAILROOM_SESSION_HOURS="1")
     env.pop("MAILROOM_SESSION_SECRET", None)  # the secret generated into the data folder
-    setup = subprocess.run(
-        [sys.executable, "-m", "engine", "setup", "--skip-model"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    passwords = _printed_passwords(setup.stderr)
+    passwords = engine_setup(env)
     settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models")
     store = SQLiteStore(settings.database_file)
     try:
@@ -199,42 +178,8 @@ def team_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamApp]:
         seeded_until = datetime.now(UTC)
     finally:
         store.close()
-    log = (tmp_path / "streamlit.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("streamlit")),
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    try:
-        _wait_until(healthy, 60, "the Streamlit server")
+    with streamlit_app(env, tmp_path / "streamlit.log") as base:
         yield TeamApp(base, passwords, settings, old, future, seeded_from, seeded_until)
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +220,7 @@ def _sign_in(context: BrowserContext, app: TeamApp, name: str, password: str = "
     page = context.new_page()
     page.goto(app.base)
     _fill_sign_in(page, name, password or app.passwords[name])
-    _wait_until(lambda: _session_cookie(context) is not None, 15, "the session cookie")
+    wait_until(lambda: _session_cookie(context) is not None, 15, "the session cookie")
     return page
 
 
@@ -373,12 +318,13 @@ def test_a_link_to_a_draft_opens_it_after_signing_in(
 
     # The address follows what is open: the other draft, then a reload keeps it.
     other = team_app.old
-    buttons = page.get_by_role("button", name="Open", exact=True)
+    # A row's Open button (a select box's list toggle is a button named Open too).
+    buttons = page.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)
     next(b for b in buttons.all() if b.is_enabled()).click()
     expect(page.get_by_role("textbox", name="Subject")).to_have_value(
         f"Re: {other.subject}", timeout=UI_TIMEOUT
     )
-    _wait_until(lambda: f"approval={other.approval_id}" in page.url, 15, "the address")
+    wait_until(lambda: f"approval={other.approval_id}" in page.url, 15, "the address")
     page.reload()
     expect(page.get_by_role("textbox", name="Subject")).to_have_value(
         f"Re: {other.subject}", timeout=UI_TIMEOUT
@@ -414,7 +360,7 @@ def test_signing_out_ends_the_session_even_for_a_copied_cookie(
     assert copied
     page.get_by_role("button", name="Sign out").click()
     _expect_signed_out(page)
-    _wait_until(lambda: _session_cookie(context) is None, 15, "the cookie to be deleted")
+    wait_until(lambda: _session_cookie(context) is None, 15, "the cookie to be deleted")
     page.reload()
     _expect_signed_out(page)
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from engine.accounts import AccountBook
 from engine.models import Approval, ApprovalStatus
 from engine.roles import Actor, Role
-from engine.service import MailroomService
+from engine.service import ME, MailroomService
 from engine.worker import Worker
 from providers.ai.base import Classification, DraftReply
 from ui.approvals import bulk_candidates, by_urgency, sanitised_html
@@ -165,13 +165,13 @@ def test_reassign_and_next(
     assert stored is not None and stored.assigned_to == "maria"
     assert any("Reassigned to maria" in s.value for s in at.success)
 
-    # Maria sees hers first, and can choose to see only hers.
+    # Maria can choose to see only hers (the assignee filter's "me").
     at = open_page("approvals", user="maria")
-    assert at.text_input(key=f"subject-{second.approval_id}").value == second.draft.subject
-    at.toggle(key="approvals-only-mine").set_value(True).run()
+    at.selectbox(key="queue-assignee").set_value(ME).run()
     assert [b.key for b in at.button if b.key and b.key.startswith("open-")] == [
         f"open-{second.approval_id}"
     ]
+    assert at.text_input(key=f"subject-{second.approval_id}").value == second.draft.subject
 
 
 def test_the_queue_is_ordered_by_priority_then_time_left() -> None:

@@ -152,6 +152,59 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON emails (json_extract(doc, '$.received_at'), email_id)",
         ),
     ),
+    # The copied fields are filled by the store's setup (engine.store._queue needs the email
+    # and the key), for rows where queue_category is still NULL.
+    Migration(
+        7,
+        "the approval queue: clear copies of what it filters, sorts and searches on",
+        (
+            "ALTER TABLE approvals ADD COLUMN queue_category TEXT",
+            "ALTER TABLE approvals ADD COLUMN assigned_to TEXT",
+            "ALTER TABLE approvals ADD COLUMN due_sort TEXT",
+            "ALTER TABLE approvals ADD COLUMN received_at TEXT",
+            "ALTER TABLE approvals ADD COLUMN flags TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE approvals ADD COLUMN confidence REAL NOT NULL DEFAULT 1",
+            "ALTER TABLE approvals ADD COLUMN frustration REAL NOT NULL DEFAULT 0",
+            "ALTER TABLE approvals ADD COLUMN negative INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE approvals ADD COLUMN search TEXT NOT NULL DEFAULT ''",
+            # The guard rails' columns last: counting the drafts held for a person reads
+            # this index only, not the rows.
+            "CREATE INDEX approvals_queue_urgency ON approvals (status, priority_rank, due_sort,"
+            " created_at, approval_id, flags, confidence, negative, frustration)",
+            "CREATE INDEX approvals_queue_due ON approvals (status, due_sort, created_at)",
+            "CREATE INDEX approvals_queue_received ON approvals (status, received_at)",
+            "CREATE INDEX approvals_queue_category"
+            " ON approvals (status, queue_category, priority_rank, due_sort)",
+            "CREATE INDEX approvals_queue_assignee"
+            " ON approvals (status, assigned_to, priority_rank, due_sort)",
+            "CREATE INDEX approvals_queue_unindexed ON approvals (queue_category)"
+            " WHERE queue_category IS NULL",
+            # Search: trigrams of the search column (any part of a word, three letters or
+            # more), kept by triggers. Its rowids are the approvals' rowids, which VACUUM may
+            # renumber: compact() rebuilds it after.
+            "CREATE VIRTUAL TABLE approvals_search USING fts5(search, content='approvals',"
+            " content_rowid='rowid', tokenize='trigram')",
+            "CREATE TRIGGER approvals_search_insert AFTER INSERT ON approvals BEGIN"
+            " INSERT INTO approvals_search (rowid, search) VALUES (NEW.rowid, NEW.search); END",
+            "CREATE TRIGGER approvals_search_delete AFTER DELETE ON approvals BEGIN"
+            " INSERT INTO approvals_search (approvals_search, rowid, search)"
+            " VALUES ('delete', OLD.rowid, OLD.search); END",
+            "CREATE TRIGGER approvals_search_update AFTER UPDATE OF search ON approvals BEGIN"
+            " INSERT INTO approvals_search (approvals_search, rowid, search)"
+            " VALUES ('delete', OLD.rowid, OLD.search);"
+            " INSERT INTO approvals_search (rowid, search) VALUES (NEW.rowid, NEW.search); END",
+            "INSERT INTO approvals_search (approvals_search) VALUES ('rebuild')",
+        ),
+    ),
+    Migration(
+        8,
+        "who has a draft open: one mark per approval and person",
+        (
+            "CREATE TABLE approval_viewers (approval_id TEXT NOT NULL, person TEXT NOT NULL,"
+            " seen_at TEXT NOT NULL, PRIMARY KEY (approval_id, person)) WITHOUT ROWID",
+            "CREATE INDEX approval_viewers_seen ON approval_viewers (seen_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

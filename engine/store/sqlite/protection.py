@@ -20,7 +20,7 @@ from engine.models import (
 )
 from engine.store import _codec as codec
 from engine.store.ports.protection import DataProtectionStore
-from engine.store.sqlite.approvals import approval_row
+from engine.store.sqlite.approvals import ERASED_QUEUE_FIELDS, approval_row
 from engine.store.sqlite.connection import ModelT, SQLiteDatabase, marks, t
 from engine.store.sqlite.executions import EXECUTION_UPDATE, execution_row
 from engine.store.sqlite.outbox import OUTBOX_UPDATE, outbox_row
@@ -130,7 +130,7 @@ class SQLiteDataProtectionStore(SQLiteDatabase, DataProtectionStore):
             for approval in erased.approvals:
                 db.execute(
                     "UPDATE approvals SET status = :status, priority_rank = :priority_rank,"
-                    " doc = :doc WHERE approval_id = :approval_id",
+                    f" {ERASED_QUEUE_FIELDS}, doc = :doc WHERE approval_id = :approval_id",
                     approval_row(approval, self.cipher),
                 )
             for message in erased.outbox:
@@ -154,6 +154,9 @@ class SQLiteDataProtectionStore(SQLiteDatabase, DataProtectionStore):
             # VACUUM rebuilds the file without the freed pages that still hold erased text;
             # the checkpoint then moves it out of the WAL and truncates the WAL to nothing.
             db.execute("VACUUM")
+            # The search index is keyed by the approvals' rowids, which VACUUM may renumber;
+            # it is rebuilt from the (already erased) rows, so it frees only current text.
+            db.execute("INSERT INTO approvals_search (approvals_search) VALUES ('rebuild')")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def delete_expired(self, collection: str, before: datetime) -> int:

@@ -31,6 +31,14 @@ class SQLiteStore(
     and threads. ``SQLiteStore(path, cipher)``; call ``setup()`` before first use."""
 
     def setup(self) -> None:
-        """Apply the schema's migrations the file has not had yet (``migrations.py``)."""
+        """Apply the schema's migrations the file has not had yet (``migrations.py``), then
+        fill the queue's copied fields of approvals stored before they existed."""
         with self._locked() as db:
             migrate(db)
+        self.index_queue()
+
+    def reseal_all(self) -> dict[str, int]:
+        rewritten = super().reseal_all()
+        # The queue's search text follows the key: clear without one, hashed under it with one.
+        self.reindex_queue()
+        return rewritten

@@ -16,6 +16,7 @@ from pymongo import monitoring
 
 from engine.models import ApprovalStatus, ExecutionStatus
 from engine.store.mongo import MongoStore
+from engine.store.ports.approvals import QueueQuery
 from tests.engine.store.test_contract import at, make_approval, make_execution
 from tests.mongo_server import mongodb_store
 
@@ -146,3 +147,26 @@ def test_counting_a_workflows_executions_by_status_uses_the_workflow_index(
 
     plan = explain_last(client, recorder, "aggregate")
     assert_uses_index(plan, {"workflow_id": 1, "created_at": -1})
+
+
+def test_a_queue_page_filtered_by_category_uses_the_category_index(
+    mongo_store: MongoStore,
+    recorder: CommandRecorder,
+    client: pymongo.MongoClient[dict[str, Any]],
+) -> None:
+    page = mongo_store.queue_page(QueueQuery(category="billing", limit=5))
+    assert (page.total, len(page.items)) == (6, 5)
+
+    plan = explain_last(client, recorder, "find")
+    assert_uses_index(plan, {"status": 1, "queue.category": 1, "priority_rank": 1, "queue_due": 1})
+
+
+def test_a_queue_page_of_one_persons_drafts_uses_the_assignee_index(
+    mongo_store: MongoStore,
+    recorder: CommandRecorder,
+    client: pymongo.MongoClient[dict[str, Any]],
+) -> None:
+    assert mongo_store.queue_page(QueueQuery(assignee="kim")).total == 0
+
+    plan = explain_last(client, recorder, "find")
+    assert_uses_index(plan, {"status": 1, "assigned_to": 1, "priority_rank": 1, "queue_due": 1})

@@ -6,20 +6,18 @@ from pathlib import Path
 
 from engine.models import ExecutionStatus
 from engine.store.sqlite import SQLiteStore
+from engine.store.sqlite.migrations import MIGRATIONS, migrate
 from tests.engine.store.test_contract import make_execution
 
 
 def test_a_store_made_before_the_counts_table_is_counted_on_setup(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "old.db")
-    store.setup()
+    db = store._connection()
+    migrate(db, MIGRATIONS[:3])  # the schema before the counts table
     for n, status in enumerate([ExecutionStatus.PENDING, ExecutionStatus.FAILED]):
         store.create_execution(
             make_execution(execution_id=f"e{n}", email_id=f"m{n}", status=status)
         )
-    db = store._connection()
-    for name in ("insert", "delete", "update"):
-        db.execute(f"DROP TRIGGER execution_counts_{name}")
-    db.execute("DROP TABLE execution_counts")
     db.execute("PRAGMA user_version = 0")  # as every store made before migrations were numbered
     store.create_execution(make_execution(execution_id="e9", email_id="m9"))  # not counted yet
 
