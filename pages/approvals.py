@@ -20,7 +20,7 @@ from ui.bulk_approve import render_bulk_approve, render_bulk_result
 from ui.collisions import keep_edit, render_kept_edit, render_viewers
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
-from ui.deep_links import APPROVAL, newly_linked, show_in_address
+from ui.deep_links import APPROVAL, EXECUTION, link_to, newly_linked, show_in_address
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
 from ui.queue import PER_PAGE, render_controls, render_paging
@@ -277,6 +277,13 @@ with left_column:
     st.caption(
         f"Classified by {escape_markdown(current.classification.provider)} / "
         f"{escape_markdown(current.classification.model)}"
+    )
+    link_to(
+        "executions",
+        EXECUTION,
+        current.execution_id,
+        "Open its execution (every step it took)",
+        ":material/bolt:",
     )
     render_review_reasons(current)
     render_correction(service, actor, current)

@@ -49,6 +49,9 @@ def test_shows_the_most_urgent_draft_beside_its_email(
     assert email.body_text.strip() in [text.value.strip() for text in at.text]
     classification = at.dataframe[0].value
     assert classification["value"].iloc[0] == first.classification.category
+    # The draft links to its execution (which links back to the draft).
+    link = f"/executions?execution={first.execution_id}"
+    assert any(link in markdown.value for markdown in at.markdown)
 
 
 def test_approve_and_send_decides_and_moves_to_the_next(
