@@ -76,7 +76,7 @@ class SentimentAnalyzer:
         """Score ``text``; ``language`` other than English lowers the confidence."""
         polite_free = without_politeness(text)
         scored = polite_free if polite_free.strip() else text
-        probabilities = self._model.probabilities(scored, english=language.startswith("en"))
+        probabilities, angry = self._model.scores(scored, english=language.startswith("en"))
         cues = frustration_cues(text)
         if cues:
             shift = math.exp(CUE_LOG_ODDS * len(cues))
@@ -87,7 +87,7 @@ class SentimentAnalyzer:
         confidence = probabilities[label]
         if not language.startswith("en"):
             confidence *= 0.6
-        frustration = min(1.0, probabilities.get("negative", 0.0) + CUE_FRUSTRATION * len(cues))
+        frustration = min(1.0, angry + CUE_FRUSTRATION * len(cues))
         sentiment: Sentiment = (
             "negative"
             if label == "negative"
