@@ -6,13 +6,14 @@ everything else (with the training part of the hand-written support messages and
 requests, as the shipped model is), and prints macro-F1 and accuracy of the full analyser
 (politeness removal and frustration cues included) on them, next to VADER alone (compound
 ≥ 0.05 positive, ≤ -0.05 negative, its authors' thresholds), each with a 95% bootstrap
-interval: a few hundred sentences fix macro-F1 to only a few points. It does the same for held-out tweets, then scores the test
-part of the hand-written support messages with the shipped model
-(:mod:`.evaluate_support_sentiment`: per language, per class, and the share of calm messages held
-as angry). ``--vector-cache DIR`` keeps the encoder's vectors between trainings and runs
-(:mod:`.sentiment_vectors`; the figures are the same with or without it). ``--write-test DIR``
-also writes each held-out part as a CSV for ``python -m engine eval sentiment`` (which scores the
-model shipped, trained on all the data, so use it on data outside the shipped set).
+interval: a few hundred sentences fix macro-F1 to only a few points. It does the same for
+held-out tweets, then scores the test part of the hand-written support messages with the
+shipped model (:mod:`.evaluate_support_sentiment`: per language, per class, and the share of
+calm messages held as angry). ``--vector-cache DIR`` keeps the encoder's vectors between
+trainings and runs (:mod:`.sentiment_vectors`; the figures are the same with or without it).
+``--write-test DIR`` also writes each held-out part as a CSV for ``python -m engine eval
+sentiment`` (which scores the model shipped, trained on all the data, so use it on data outside
+the shipped set).
 
 ``--cross-fit ENCODERS`` scores all 3,708 Amazon sentences instead of one quarter: they fall into
 four stratified parts (part 0 is that quarter), and each part is scored by a model whose encoder
