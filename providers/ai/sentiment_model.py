@@ -229,9 +229,14 @@ class SentimentModel:
         self.fingerprint = fingerprint
         self.classes: tuple[str, ...] = tuple(str(c) for c in model.classes_)
         n_text = sum(len(v.vocabulary_) for _, v in union.transformer_list)
+        class_coef = np.asarray(model.coef_)
+        class_intercept = np.asarray(model.intercept_)
+        if class_coef.shape[0] == 1:  # two classes: the logistic of z is the softmax of (0, z)
+            class_coef = np.vstack([np.zeros_like(class_coef), class_coef])
+            class_intercept = np.concatenate([[0.0], class_intercept])
         # One row per class, then the frustration head's row: one pass over the n-grams.
-        coef = np.vstack([np.asarray(model.coef_), np.asarray(anger.coef_)])
-        intercept = np.concatenate([np.asarray(model.intercept_), np.asarray(anger.intercept_)])
+        coef = np.vstack([class_coef, np.asarray(anger.coef_)])
+        intercept = np.concatenate([class_intercept, np.asarray(anger.intercept_)])
         self._text_scorer = FastScorer.from_parts(union, coef[:, :n_text], intercept)
         n_vader = n_text + VaderFeatures.WIDTH
         self._vader_weights = coef[:, n_text:n_vader].T * VADER_WEIGHT
