@@ -82,7 +82,14 @@ def _report(name: str, truth: Sequence[str], predicted: Sequence[str]) -> None:
     macro = f1_score(truth, predicted, average="macro", zero_division=0)
     accuracy = accuracy_score(truth, predicted)
     low, high = macro_f1_interval(truth, predicted)
-    print(f"{name:<44}{len(truth):>6}{accuracy:>10.3f}{macro:>10.3f}   {low:.3f}-{high:.3f}")
+    labels = ["negative", "neutral", "positive"]
+    per_class = " / ".join(
+        f"{f:.2f}" for f in f1_score(truth, predicted, labels=labels, average=None, zero_division=0)
+    )
+    print(
+        f"{name:<44}{len(truth):>6}{accuracy:>10.3f}{macro:>10.3f}   {low:.3f}-{high:.3f}"
+        f"   {per_class}"
+    )
 
 
 #: The Amazon sentences fall into this many stratified parts for cross-fitting; part 0 is the
@@ -184,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sentences = load_rated_sentences()
     header = f"{'held-out part (trained on the rest)':<44}{'n':>6}{'accuracy':>10}{'macro-F1':>10}"
-    print(f"{header}   95% interval (bootstrap)")
+    print(f"{header}   95% interval (bootstrap)   F1 neg / neu / pos")
     if args.cross_fit is not None:
         try:
             cross_fit(sentences, args.cross_fit)
