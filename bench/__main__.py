@@ -3,6 +3,7 @@
 - ``chaos``: kill workers at random moments; exit 0 only if no email was lost and no reply doubled.
 - ``empty | pipeline | llm | ui``: a human summary, then the figures as one JSON object on the
   last line.
+- ``memory``: resident memory of the app, a worker and the API, at rest and under load.
 - ``first-start``: clone the repository, run ``make run``, time until the app answers and the
   first draft waits for approval (the same two outputs).
 """
@@ -49,7 +50,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from bench.benchmarks import bench_empty, bench_llm, bench_pipeline, summary
 
     if args.command == "empty":
-        figures = bench_empty(settings, args.executions, args.threads)
+        figures = bench_empty(settings, args.executions, args.threads, args.processes)
     elif args.command == "llm":
         _warm_local_model(settings)
         figures = bench_llm(settings, args.latency_ms, args.concurrency, args.emails)
@@ -59,7 +60,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         figures = bench_ui(settings, args.emails, args.renders)
     else:
         _warm_local_model(settings)
-        figures = bench_pipeline(settings, args.emails, args.threads)
+        figures = bench_pipeline(settings, args.emails, args.threads, args.processes)
     print(summary(figures))
     print(json.dumps(figures))
     return 0
@@ -72,6 +73,15 @@ def cmd_first_start(settings: Settings, args: argparse.Namespace) -> int:
     print(summary(result))
     print(json.dumps(as_figures(result)))
     return 0 if result.first_draft_waiting_seconds is not None else 1
+
+
+def cmd_memory(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.memory import as_figures, measure, summary
+
+    report = measure(args.emails, args.timeout, args.keep)
+    print(summary(report))
+    print(json.dumps(as_figures(report)))
+    return 0 if not report.errors else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline.add_argument("--emails", type=positive_int, default=1000)
     for kind in (empty, pipeline):
         kind.add_argument("--threads", type=positive_int, default=2, help="worker threads")
+    for kind in (empty, pipeline):
+        kind.add_argument(
+            "--processes",
+            type=non_negative_int,
+            default=0,
+            help="run the executions in N worker processes of --threads threads each (0: threads "
+            "in this process)",
+        )
     llm = sub.add_parser(
         "llm", help="classify and draft through the OpenAI provider against a delayed loopback"
     )
@@ -120,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     first.add_argument("--log", type=Path, help="write the output of `make run` to this file")
     first.add_argument("--keep", action="store_true", help="keep the temporary clone")
     first.set_defaults(func=cmd_first_start)
+    memory = sub.add_parser(
+        "memory", help="resident memory of the app, a worker and the API, at rest and under load"
+    )
+    memory.add_argument("--emails", type=positive_int, default=200, help="posted to the API")
+    memory.add_argument("--timeout", type=float, default=600.0, help="give up after SECONDS")
+    memory.add_argument("--keep", action="store_true", help="keep the data folder and logs")
+    memory.set_defaults(func=cmd_memory)
     return parser
 
 

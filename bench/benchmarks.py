@@ -8,6 +8,7 @@ people and by ``make bench``.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -135,7 +136,51 @@ def _run_all(worker: Worker, threads: int, until: Callable[[], bool]) -> float:
     return elapsed
 
 
-def bench_empty(base: Settings, executions: int, concurrency: int = 2) -> dict[str, Any]:
+def _bench_env(bench: _Bench) -> dict[str, str]:
+    """The environment a runner process finds the benchmark's store and models in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILROOM_")}
+    env |= {
+        "MAILROOM_DATA_DIR": str(bench.settings.data_dir),
+        "MAILROOM_MODELS_DIR": str(bench.settings.model_store_dir),
+        "MAILROOM_MONGODB_DATABASE": bench.settings.mongodb_database,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    if bench.settings.mongodb_uri is not None:
+        env["MAILROOM_MONGODB_URI"] = bench.settings.mongodb_uri.get_secret_value()
+    return env
+
+
+def _run_all_processes(
+    bench: _Bench, processes: int, threads: int, until: Callable[[], bool], warm: bool = False
+) -> float:
+    """Run pending executions in ``processes`` runner processes (``bench.runner``) of
+    ``threads`` threads each until ``until()``; return seconds from when all were ready
+    (``warm``: each has loaded the local AI by then)."""
+    command = [sys.executable, "-m", "bench.runner", "--threads", str(threads)]
+    command += ["--warm"] if warm else []
+    runners = [
+        subprocess.Popen(command, env=_bench_env(bench), stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    try:
+        for runner in runners:  # each has loaded its models before the clock starts
+            assert runner.stdout is not None
+            if runner.stdout.readline().strip() != "ready":
+                raise RuntimeError("a bench runner process did not start")
+        started = time.perf_counter()
+        while not until():
+            time.sleep(0.01)
+        return time.perf_counter() - started
+    finally:
+        for runner in runners:
+            runner.terminate()
+        for runner in runners:
+            runner.wait(timeout=60)
+
+
+def bench_empty(
+    base: Settings, executions: int, concurrency: int = 2, processes: int = 0
+) -> dict[str, Any]:
     """A trigger → no-op workflow: how many executions a worker finishes per second."""
     bench = _Bench.fresh(base, concurrency)
     try:
@@ -153,14 +198,17 @@ def bench_empty(base: Settings, executions: int, concurrency: int = 2) -> dict[s
             )
         )
         ingest_seconds = _ingest(bench, "empty", executions)
-        worker = Worker(bench.store, build_providers(bench.settings), bench.settings)
 
         def finished() -> bool:
             counts = bench.store.count_executions_by_status("empty")
             return counts.get(ExecutionStatus.COMPLETED.value, 0) >= executions
 
-        seconds = _run_all(worker, concurrency, finished)
-        worker.executor.close()
+        if processes:
+            seconds = _run_all_processes(bench, processes, concurrency, finished)
+        else:
+            worker = Worker(bench.store, build_providers(bench.settings), bench.settings)
+            seconds = _run_all(worker, concurrency, finished)
+            worker.executor.close()
         return {
             "benchmark": "empty",
             "backend": bench.backend,
@@ -168,13 +216,16 @@ def bench_empty(base: Settings, executions: int, concurrency: int = 2) -> dict[s
             "executions_per_second": round(executions / seconds, 1),
             "ingest_emails_per_second": round(executions / ingest_seconds, 1),
             "worker_threads": concurrency,
+            "worker_processes": processes,
             "peak_memory_mb": round(peak_memory_mb(), 1),
         }
     finally:
         bench.close()
 
 
-def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[str, Any]:
+def bench_pipeline(
+    base: Settings, emails: int, concurrency: int = 2, processes: int = 0
+) -> dict[str, Any]:
     """The default workflow end to end, a bench agent approving every draft at once."""
     bench = _Bench.fresh(base, concurrency)
     try:
@@ -221,16 +272,19 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
         agent_thread = threading.Thread(target=agent)
         agent_thread.start()
         ingest_seconds = _ingest(bench, DEFAULT_WORKFLOW_ID, emails)
-        worker = Worker(bench.store, providers, bench.settings)
 
         def finished() -> bool:
             counts = bench.store.count_executions_by_status(DEFAULT_WORKFLOW_ID)
             return counts.get(ExecutionStatus.COMPLETED.value, 0) >= emails
 
-        seconds = _run_all(worker, concurrency, finished)
+        if processes:
+            seconds = _run_all_processes(bench, processes, concurrency, finished, warm=True)
+        else:
+            worker = Worker(bench.store, providers, bench.settings)
+            seconds = _run_all(worker, concurrency, finished)
+            worker.executor.close()
         stop.set()
         agent_thread.join()
-        worker.executor.close()
         latencies = _latencies_without_human_wait(bench, emails)
         replies = bench.store.list_outbox(OutboxKind.REPLY, limit=emails * 2 + 10)
         sent = [r.email_id for r in replies if r.status == OutboxStatus.SENT]
@@ -253,6 +307,7 @@ def bench_pipeline(base: Settings, emails: int, concurrency: int = 2) -> dict[st
             "engine_overhead_ms_per_node": round(overhead_ms, 2),
             "nodes_per_execution": round(nodes_run, 2),
             "worker_threads": concurrency,
+            "worker_processes": processes,
             "replies_sent": len(list((bench.settings.demo_outbox_dir).glob("*.eml"))),
             "emails_replied": len(set(sent)),
             "duplicate_replies": len(sent) - len(set(sent)),
@@ -300,9 +355,15 @@ def summary(figures: dict[str, Any]) -> str:
         lines += [f"  {page}: {ms} ms" for page, ms in figures["page_median_ms"].items()]
         return "\n".join(lines)
     if figures["benchmark"] == "empty":
+        processes = figures.get("worker_processes", 0)
+        where = (
+            f"{processes} worker processes of {figures['worker_threads']} threads"
+            if processes
+            else f"{figures['worker_threads']} threads in this process"
+        )
         return (
             f"empty workflow: {figures['executions_per_second']} executions/s over "
-            f"{figures['executions']} executions, peak {figures['peak_memory_mb']} MB"
+            f"{figures['executions']} executions ({where}), peak {figures['peak_memory_mb']} MB"
         )
     return (
         f"pipeline: {figures['emails_per_second']} emails/s "

@@ -30,6 +30,13 @@ def requeue_waiting(store: Store, execution_id: str) -> ExecutionLog | None:
     )
 
 
+def mark_approval_changed(store: Store, approval: Approval) -> None:
+    """Mark the execution waiting on ``approval`` as changed now, so the live stream (which
+    reads executions by their last change) shows the pending approval again, e.g. reassigned.
+    Nothing else of the execution changes; an execution no longer waiting is left alone."""
+    store.update_execution_if(approval.execution_id, statuses=[ExecutionStatus.WAITING], changes={})
+
+
 def record_decision(store: Store, decided: Approval, at: datetime) -> bool:
     """Store ``decided`` (approved or rejected), re-queue its execution and count the decision.
 

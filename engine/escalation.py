@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from engine.decisions import record_decision
+from engine.decisions import mark_approval_changed, record_decision
 from engine.models import (
     SYSTEM_ACTOR,
     Approval,
@@ -73,6 +73,8 @@ def _escalate(
             }
         )
         record_decision(store, rejected, now)
+    elif approval.on_timeout == "reassign":
+        mark_approval_changed(store, marked)
     store.append_audit(
         AuditEntry(
             at=now,

@@ -435,3 +435,5 @@ class ApiToken(BaseModel):
     created_by: str = ""
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: When a call last presented it (recorded at most once a minute: see the service).
+    last_used_at: datetime | None = None

@@ -28,6 +28,7 @@ from pydantic_settings import (
 )
 
 from engine.encryption import FieldCipher, parse_key
+from engine.settings_sent_lookup import SentLookupSettings
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.
@@ -37,6 +38,7 @@ SECRET_FIELDS = frozenset(
         "mongodb_password",
         "imap_password",
         "smtp_password",
+        "smtp_sent_imap_password",
         "sendgrid_api_key",
         "brevo_api_key",
         "slack_bot_token",
@@ -96,7 +98,7 @@ class SecretsTomlSource(PydanticBaseSettingsSource):
         return values
 
 
-class Settings(BaseSettings):
+class Settings(SentLookupSettings, BaseSettings):
     """Engine and app settings; a bad value is refused with the setting's name and why."""
 
     model_config = SettingsConfigDict(env_prefix="MAILROOM_", extra="ignore")

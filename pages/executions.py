@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -11,6 +13,7 @@ from engine.service import (
     SUPPORT_TAXONOMY,
     Actor,
     ControlRefused,
+    Email,
     ExecutionLog,
     ExecutionStatus,
     NodeStatus,
@@ -19,7 +22,7 @@ from engine.service import (
     utcnow,
 )
 from ui.context import callback_actor, current_actor, get_service
-from ui.deep_links import EXECUTION, newly_linked, show_in_address
+from ui.deep_links import APPROVAL, EXECUTION, link_to, newly_linked, show_in_address
 from ui.format import (
     ago,
     code,
@@ -34,6 +37,9 @@ from ui.timeline import WINDOWS, timeline_figure, timeline_frame
 ALL_WORKFLOWS = ""
 ALL_CATEGORIES = ""
 SELECTED_KEY = "executions-selected"
+TABLE_KEY = "executions-table"
+#: (execution id, action name) of a control clicked once and waiting for its confirmation.
+CONFIRM_KEY = "executions-confirm"
 FLASH_KEY = "executions-flash"
 TOAST_KEY = "executions-toast"
 LIST_LIMIT = 200
@@ -84,10 +90,23 @@ def _progress(execution: ExecutionLog, node_total: int) -> str:
     return f"{done}/{node_total}"
 
 
-def _table(executions: list[ExecutionLog], node_totals: dict[str, int]) -> pd.DataFrame:
+def _customer(email: Email | None) -> str:
+    if email is None:
+        return ""
+    return f"{email.from_name} <{email.from_address}>" if email.from_name else email.from_address
+
+
+def _table(
+    executions: list[ExecutionLog], node_totals: dict[str, int], emails: dict[str, Email]
+) -> pd.DataFrame:
+    def email_of(execution: ExecutionLog) -> Email | None:
+        return emails.get(execution.email_id) if execution.email_id else None
+
     return pd.DataFrame(
         {
             "id": [short_id(e.execution_id) for e in executions],
+            "subject": [(m.subject if (m := email_of(e)) else "") or "" for e in executions],
+            "customer": [_customer(email_of(e)) for e in executions],
             "created": [e.created_at for e in executions],
             "status": [e.status.value for e in executions],
             "category": [e.category or "" for e in executions],
@@ -144,7 +163,22 @@ def _retry_actions(eid: str) -> list[tuple[str, str, Callable[[Actor], Execution
     ]
 
 
-def _controls(execution: ExecutionLog) -> None:
+def _ask(execution_id: str, name: str) -> None:
+    st.session_state[CONFIRM_KEY] = (execution_id, name)
+
+
+def _forget_question() -> None:
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
+def _confirmed(execution_id: str, label: str, command: Callable[[Actor], ExecutionLog]) -> None:
+    _forget_question()
+    _control(execution_id, label, command)
+
+
+def _controls(execution: ExecutionLog, subject: str) -> None:
+    """The controls that apply, each asking for a confirmation that names the execution it
+    will act on (bound to its id, whatever the list shows by then)."""
     eid = execution.execution_id
     status = execution.status
     actions: list[tuple[str, str, Callable[[Actor], ExecutionLog]]] = []
@@ -159,14 +193,44 @@ def _controls(execution: ExecutionLog) -> None:
     if not actions:
         st.caption(f"No controls apply to a {status.value} execution.")
         return
-    buttons = st.container(horizontal=True)
+    asked = st.session_state.get(CONFIRM_KEY)
     for label, name, command in actions:
-        buttons.button(
-            label,
-            key=f"{name}-{eid}",
-            on_click=_control,
-            args=(eid, label, command),
-        )
+        if asked == (eid, name):
+            about = f" ({escape_markdown(subject)})" if subject else ""
+            with st.container(border=True):
+                st.markdown(f"**{label}** execution {code(short_id(eid))}{about}?")
+                answer = st.container(horizontal=True)
+                answer.button(
+                    f"Yes, {label.lower()}",
+                    key=f"yes-{name}-{eid}",
+                    type="primary",
+                    on_click=_confirmed,
+                    args=(eid, label, command),
+                )
+                answer.button("No", key=f"no-{name}-{eid}", on_click=_forget_question)
+            return
+    buttons = st.container(horizontal=True)
+    for label, name, _command in actions:
+        buttons.button(label, key=f"{name}-{eid}", on_click=_ask, args=(eid, name))
+
+
+def _approval_links(execution: ExecutionLog, workflow: Workflow | None) -> None:
+    """Links to the drafts this execution asked a person to decide."""
+    if workflow is None:
+        return
+    approval_nodes = {n.node_id for n in workflow.visual_data.nodes if n.node_type_id == "approval"}
+    for run in execution.node_executions:
+        if run.node_id not in approval_nodes:
+            continue
+        approval = service.approval_for(actor, execution.execution_id, run.node_id)
+        if approval is not None:
+            link_to(
+                "approvals",
+                APPROVAL,
+                approval.approval_id,
+                f"Open its draft ({approval.status.value})",
+                ":material/fact_check:",
+            )
 
 
 def _node_run_rows(execution: ExecutionLog, nodes: dict[str, WorkflowNode]) -> pd.DataFrame:
@@ -192,7 +256,7 @@ def _node_run_rows(execution: ExecutionLog, nodes: dict[str, WorkflowNode]) -> p
     return pd.DataFrame(rows)
 
 
-def _detail(execution: ExecutionLog, workflow: Workflow | None) -> None:
+def _detail(execution: ExecutionLog, workflow: Workflow | None, email: Email | None) -> None:
     eid = execution.execution_id
     toast = st.session_state.pop(TOAST_KEY, None)
     if toast is not None:
@@ -221,7 +285,13 @@ def _detail(execution: ExecutionLog, workflow: Workflow | None) -> None:
     if execution.owner:
         notes.append(f"run by {code(execution.owner)} (attempt {execution.attempt})")
     st.caption(" · ".join(notes))
-    _controls(execution)
+    if email is not None:
+        st.markdown(
+            f"**{escape_markdown(email.subject or '(no subject)')}** from "
+            f"{escape_markdown(_customer(email))}"
+        )
+    _approval_links(execution, workflow)
+    _controls(execution, email.subject if email is not None else "")
 
     st.markdown(
         " · ".join(
@@ -342,16 +412,33 @@ def live_list(
             node_totals[execution.workflow_id] = (
                 len(workflow.visual_data.nodes) if workflow else len(execution.node_executions)
             )
+    emails = service.get_emails(actor, [e.email_id for e in executions if e.email_id])
     if matching:
-        st.caption(f"{len(matching)} most recent executions · refreshes every 2 s")
+        st.caption(
+            f"{len(matching)} most recent executions · refreshes every 2 s · click a row to open it"
+        )
+        shown = tuple(e.execution_id for e in matching)
+        current = st.session_state.get(SELECTED_KEY)
+        # A click names a row by its position, and new executions arrive at the top every
+        # 2 s: the table is a new widget whenever its rows change (so its highlighted row is
+        # redrawn from the open execution), and each click is read against the rows it saw.
+        rows_digest = hashlib.blake2b("".join(shown).encode(), digest_size=6).hexdigest()
+        table_key = f"{TABLE_KEY}-{rows_digest}"
         st.dataframe(
-            _table(matching, node_totals).style.map(_status_style, subset=["status"]),
+            _table(matching, node_totals, emails).style.map(_status_style, subset=["status"]),
             hide_index=True,
             width="stretch",
             height=320,
+            key=table_key,
+            on_select=functools.partial(_row_clicked, table_key, shown),
+            selection_mode="single-row",
+            selection_default={"selection": {"rows": [shown.index(current)]}}
+            if current in shown
+            else None,
             column_config={
+                "subject": st.column_config.TextColumn(width="large"),
                 "created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-                "error": st.column_config.TextColumn(width="large"),
+                "error": st.column_config.TextColumn(width="medium"),
             },
         )
     if len(executions) > len(matching):
@@ -359,15 +446,31 @@ def live_list(
     selected: str = st.selectbox(
         "Execution",
         options=list(by_id),
-        format_func=lambda eid: (
-            f"{short_id(eid)} · {timestamp(by_id[eid].created_at)}" if eid in by_id else eid
-        ),
+        format_func=lambda eid: _option_label(by_id.get(eid), emails, eid),
         key=SELECTED_KEY,
     )
     show_in_address(EXECUTION, selected)
     execution = service.get_execution(actor, selected) or by_id[selected]
+    email = emails.get(execution.email_id) if execution.email_id else None
     with st.container(border=True):
-        _detail(execution, workflows.get(execution.workflow_id))
+        _detail(execution, workflows.get(execution.workflow_id), email)
+
+
+def _row_clicked(table_key: str, shown: tuple[str, ...]) -> None:
+    """A row was clicked: open the execution that row showed when it was clicked."""
+    state = st.session_state.get(table_key)
+    rows = state.selection.rows if state is not None else []
+    if rows and rows[0] < len(shown):
+        st.session_state[SELECTED_KEY] = shown[rows[0]]
+        _forget_question()
+
+
+def _option_label(execution: ExecutionLog | None, emails: dict[str, Email], eid: str) -> str:
+    if execution is None:
+        return eid
+    email = emails.get(execution.email_id) if execution.email_id else None
+    about = f" · {email.subject}" if email is not None and email.subject else ""
+    return f"{short_id(eid)} · {timestamp(execution.created_at)}{about}"
 
 
 def _dead_letters(workflow_id: str) -> None:

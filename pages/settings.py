@@ -1,5 +1,6 @@
 """Settings and health (admins): database, workers, AI providers and mailboxes with their
-health; which secrets are set (never their values); retention; users and roles; audit log."""
+health; which secrets are set (never their values); retention; users and roles; API tokens;
+audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
+from ui.api_tokens import tokens_panel
 from ui.context import app_settings, current_actor, get_service
 from ui.data_protection import render_encryption, render_retention
 from ui.format import health_style, timestamp
@@ -27,8 +29,15 @@ actor = current_actor("settings")
 settings = app_settings()
 
 st.title("Settings")
-health_tab, secrets_tab, users_tab, work_tab, audit_tab = st.tabs(
-    ["Health", "Secrets, encryption and retention", "Users and roles", "Long work", "Audit log"]
+health_tab, secrets_tab, users_tab, tokens_tab, work_tab, audit_tab = st.tabs(
+    [
+        "Health",
+        "Secrets, encryption and retention",
+        "Users and roles",
+        "API tokens",
+        "Long work",
+        "Audit log",
+    ]
 )
 
 with health_tab:
@@ -66,6 +75,9 @@ with secrets_tab:
 
 with users_tab:
     users_panel(service, actor)
+
+with tokens_tab:
+    tokens_panel(service, actor)
 
 with work_tab:
     bulk_import_panel(service, actor)

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_agraph import agraph
 
 from engine.service import ExecutionStatus, NodeCategory, WorkflowStatus, utcnow
+from ui import dry_run
 from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
 from ui.format import ago, code, escape_markdown, timestamp, workflow_status_badge
@@ -171,8 +172,15 @@ else:
             specs_for(service.node_type(node.node_type_id)),
             service.node_field_choices(actor, node.node_type_id),
         )
-        submitted, name, raw = render_node_form(node, specs, form_key, errors)
-        if submitted:
+        pressed, name, raw = render_node_form(node, specs, form_key, errors)
+        if pressed == "dry_run":
+            config, problems = collect(specs, raw, node.config)
+            if problems:
+                st.session_state[ERRORS_KEY] = {form_key: problems}
+                st.rerun()
+            st.session_state.pop(ERRORS_KEY, None)
+            dry_run.remember_edit(workflow, node_id, name, config)
+        if pressed == "save":
             config, problems = collect(specs, raw, node.config)
             version, problems = (
                 (None, problems)
@@ -251,6 +259,8 @@ with st.expander("Add or remove nodes and connections", icon=":material/edit:"):
             )
         else:
             st.caption("No connections.")
+
+dry_run.render_dry_run(service, actor, workflow)
 
 with st.expander("Versions", icon=":material/history:"):
     st.caption(

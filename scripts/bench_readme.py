@@ -1,4 +1,4 @@
-"""``make bench``: run the four benchmarks and write their figures into README.md.
+"""``make bench``: run the benchmarks and write their figures into README.md.
 
 Each benchmark runs as ``python -m bench ...`` in its own process (so one's memory and
 threads do not colour the next), its summary is passed through to the terminal, and the JSON
@@ -130,6 +130,21 @@ def section(results: dict[str, dict[str, Any]], host: dict[str, str]) -> str:
             ui["command"],
         )
     )
+    memory = results.get("memory")
+    if memory is not None:
+        for process in memory["processes"]:
+            rows.append(
+                _row(
+                    f"memory: {process['name']}",
+                    f"{process['at_rest_mb']} MB at rest, {process['after_load_mb']} MB after "
+                    f"and {process['peak_mb']} MB at the peak of a load of "
+                    f"{memory['emails_posted']} emails through the API, "
+                    f"{memory['api_reads']} API reads and {memory['browser_pages']} pages opened "
+                    "in a browser",
+                    "< 500 MB",
+                    memory["command"],
+                )
+            )
     header = (
         f"Taken {host['date']} on {host['cores']} cores ({host['cpu']}), {host['memory']} of "
         f"memory, Python {host['python']}; load average {host['load']} when the run started "
@@ -197,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-emails", type=int, default=1280)
     parser.add_argument("--llm-latencies", default="1000,200", help="ms, comma-separated")
     parser.add_argument("--ui-emails", type=int, default=100_000)
+    parser.add_argument("--memory-emails", type=int, default=200)
     parser.add_argument("--mongodb-pipeline-emails", type=int, default=200)
     parser.add_argument("--mongodb-empty-executions", type=int, default=500)
     args = parser.parse_args(argv)
@@ -225,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
         )
     results["ui"] = run_bench(["ui", "--emails", str(args.ui_emails)])
+    results["memory"] = run_bench(["memory", "--emails", str(args.memory_emails)])
     results.update(mongodb_results(args.mongodb_pipeline_emails, args.mongodb_empty_executions))
     write_readme(args.readme, section(results, host))
     print(f"wrote the figures into {args.readme}")

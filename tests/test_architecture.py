@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import os
 from pathlib import Path
 
@@ -17,7 +18,18 @@ MAX_ENGINE_MODULE_LINES = 500
 
 def test_the_import_contracts_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    assert lint_imports(no_cache=True) == 0
+    # import-linter configures logging with disable_existing_loggers, which would silence the
+    # loggers later tests read (caplog): put every logger back as it was.
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.disabled
+    ]
+    try:
+        assert lint_imports(no_cache=True) == 0
+    finally:
+        for logger in loggers:
+            logger.disabled = False
 
 
 def _engine_imports(path: Path) -> list[str]:

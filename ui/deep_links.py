@@ -7,7 +7,10 @@ after that the page's own selection leads and the address follows it.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 APPROVAL = "approval"
 EXECUTION = "execution"
@@ -34,3 +37,15 @@ def show_in_address(param: str, value: str | None) -> None:
             del st.query_params[param]
     elif st.query_params.get(param) != value:
         st.query_params[param] = value
+
+
+def link_to(page: str, param: str, value: str, label: str, icon: str | None = None) -> None:
+    """A link that opens ``page`` (``"approvals"``) with ``?param=value``, in this tab.
+
+    A page run on its own (without the app's navigation, as tests do) has no registered pages
+    to link to; it gets a plain link to the same address instead.
+    """
+    try:
+        st.page_link(f"pages/{page}.py", label=label, icon=icon, query_params={param: value})
+    except StreamlitPageNotFoundError:
+        st.markdown(f"[{label}](/{page}?{urlencode({param: value})})")

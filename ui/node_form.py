@@ -198,8 +198,9 @@ def _error(spec: FieldSpec, errors: dict[str, str]) -> None:
 
 def render_node_form(
     node: WorkflowNode, specs: list[FieldSpec], form_key: str, errors: dict[str, str]
-) -> tuple[bool, str, dict[str, Any]]:
-    """Draw the form; return (submitted, node name, raw widget values by field).
+) -> tuple[str | None, str, dict[str, Any]]:
+    """Draw the form; return (the button pressed: ``save``, ``dry_run`` or None, node name,
+    raw widget values by field).
 
     Only the settings that apply are drawn (and so in the raw values); the settings others
     depend on come first, outside the form, so that changing one redraws the form.
@@ -230,7 +231,15 @@ def render_node_form(
         unknown = [k for k in errors if k and k not in raw]
         for key in unknown:
             st.error(f"{key}: {errors[key]}")
-        submitted = st.form_submit_button(
-            "Save as a new version", type="primary", icon=":material/save:"
-        )
-    return submitted, name, raw
+        buttons = st.container(horizontal=True)
+        with buttons:
+            save = st.form_submit_button(
+                "Save as a new version", type="primary", icon=":material/save:"
+            )
+            dry_run = st.form_submit_button(
+                "Dry run these settings",
+                icon=":material/science:",
+                help="Try these settings on stored emails (in the Dry run section below) "
+                "without saving them.",
+            )
+    return ("save" if save else "dry_run" if dry_run else None), name, raw

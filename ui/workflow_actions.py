@@ -132,22 +132,26 @@ def remove_connection(service: MailroomService, workflow_id: str) -> None:
     )
 
 
+def with_settings(workflow: Workflow, node_id: str, name: str, config: dict[str, Any]) -> Workflow:
+    """``workflow`` with node ``node_id`` renamed (unless ``name`` is blank) and configured."""
+    nodes = [
+        node.model_copy(update={"config": config, "name": name.strip() or node.name})
+        if node.node_id == node_id
+        else node
+        for node in workflow.visual_data.nodes
+    ]
+    return workflow.model_copy(
+        update={"visual_data": workflow.visual_data.model_copy(update={"nodes": nodes})}
+    )
+
+
 def save_node(
     service: MailroomService, workflow_id: str, node_id: str, name: str, config: dict[str, Any]
 ) -> tuple[int | None, dict[str, str]]:
     """Save a node's settings as a new version; (version, {}) or (None, errors by field)."""
     try:
         actor = callback_actor()
-        current = service.get_workflow(actor, workflow_id)
-        nodes = [
-            node.model_copy(update={"config": config, "name": name.strip() or node.name})
-            if node.node_id == node_id
-            else node
-            for node in current.visual_data.nodes
-        ]
-        edited = current.model_copy(
-            update={"visual_data": current.visual_data.model_copy(update={"nodes": nodes})}
-        )
+        edited = with_settings(service.get_workflow(actor, workflow_id), node_id, name, config)
         saved = service.save_workflow(actor, edited, f"edited the settings of {node_id}")
     except WorkflowRejected as exc:
         errors = dict(exc.fields.get(node_id, {}))

@@ -67,7 +67,7 @@ class ProviderSet:
         return self.source_factory(trigger_config)
 
 
-def _remote_provider(name: str, settings: Settings, model: str = "") -> AIProvider:
+def remote_ai_provider(name: str, settings: Settings, model: str = "") -> AIProvider:
     """One remote provider configured from ``settings`` (keys checked by load_settings);
     ``model`` replaces its configured model (Azure: its deployment) when given."""
     from providers.ai.anthropic_provider import AnthropicProvider
@@ -164,7 +164,7 @@ def build_ai_provider(
         if name == "local":
             continue
         links[name] = Link(
-            _remote_provider(name, settings, model),
+            remote_ai_provider(name, settings, model),
             breaker=CircuitBreaker(
                 name,
                 state,

@@ -12,6 +12,7 @@ from providers.errors import ProviderConfigError
 if TYPE_CHECKING:
     from engine.settings import Settings
     from providers.email.gmail import GmailApi
+    from providers.email.sent_folder import ImapSentFolder
 
 
 class PushedSource(EmailSource):
@@ -28,6 +29,11 @@ class PushedSource(EmailSource):
 def _secret(config: Mapping[str, Any], settings: Settings) -> str:
     name = config.get("password_env")
     if name:
+        from engine.adapters.checks import foreign_secret
+
+        refused = foreign_secret(name)
+        if refused is not None:
+            raise ProviderConfigError(refused)
         value = os.environ.get(str(name))
         if not value:
             raise ProviderConfigError(f"password_env: the environment variable {name} is not set")
@@ -91,6 +97,24 @@ def gmail_api(settings: Settings, user: str) -> GmailApi:
     )
 
 
+def sent_folder(settings: Settings) -> ImapSentFolder | None:
+    """The SMTP replies' Sent folder (IMAP), or None when ``MAILROOM_SMTP_SENT_FOLDER`` is
+    unset; its server and login default to the SMTP ones."""
+    if not settings.smtp_sent_folder:
+        return None
+    from providers.email.sent_folder import ImapSentFolder
+
+    password = settings.smtp_sent_imap_password or settings.smtp_password
+    return ImapSentFolder(
+        host=settings.smtp_sent_imap_host or settings.smtp_host or "",
+        port=settings.smtp_sent_imap_port,
+        security=settings.smtp_sent_imap_security,
+        username=settings.smtp_sent_imap_username or settings.smtp_username or "",
+        password=password.get_secret_value() if password else "",
+        folder=settings.smtp_sent_folder,
+    )
+
+
 def build_sender(settings: Settings) -> EmailSender:
     """The sender ``MAILROOM_EMAIL_SENDER`` names (not the demo outbox)."""
     if settings.email_sender == "smtp":
@@ -103,13 +127,17 @@ def build_sender(settings: Settings) -> EmailSender:
             security=settings.smtp_security,
             username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            sent_folder=sent_folder(settings),
+            append_to_sent=settings.smtp_sent_append,
         )
     if settings.email_sender == "sendgrid":
         from providers.email.sendgrid import SendGridSender
 
         assert settings.sendgrid_api_key is not None
         return SendGridSender(
-            settings.sendgrid_api_key.get_secret_value(), host=settings.sendgrid_api_base
+            settings.sendgrid_api_key.get_secret_value(),
+            host=settings.sendgrid_api_base,
+            activity_lookup=settings.sendgrid_activity_lookup,
         )
     if settings.email_sender == "brevo":
         from providers.email.brevo import BrevoSender
@@ -125,4 +153,4 @@ def build_sender(settings: Settings) -> EmailSender:
     raise ProviderConfigError(f"MAILROOM_EMAIL_SENDER: unknown sender {settings.email_sender!r}")
 
 
-__all__ = ["PushedSource", "build_sender", "build_source"]
+__all__ = ["PushedSource", "build_sender", "build_source", "sent_folder"]

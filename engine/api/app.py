@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from engine.api import approvals, catalogue, executions, problems, stream, workflows
+from engine.api import (
+    approvals,
+    catalogue,
+    connections,
+    executions,
+    problems,
+    stream,
+    workflows,
+)
 from engine.api.auth import ApiState
 from engine.api.limits import BodySizeLimit
 from engine.api.problems import ProblemDetails
@@ -51,7 +59,7 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     v1 = APIRouter(prefix=PREFIX, responses=PROBLEMS)  # type: ignore[arg-type]
-    for module in (workflows, executions, approvals, catalogue, stream):
+    for module in (workflows, executions, approvals, catalogue, connections, stream):
         v1.include_router(module.router)
     app.include_router(v1)
     return app

@@ -4,11 +4,18 @@ refused) and make the OpenAPI schema. Stored records are answered as the engine'
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from engine.service import ExecutionLog, RetryMode, Workflow
+from engine.service import (
+    MAX_DRY_RUN_EMAILS,
+    ApprovalAssumption,
+    EmailChoice,
+    ExecutionLog,
+    RetryMode,
+    Workflow,
+)
 
 
 class Strict(BaseModel):
@@ -80,6 +87,44 @@ class WorkflowUpdate(WorkflowDefinition):
     change: str = Field(default="edited through the API", max_length=500)
 
 
+class DryRunIn(Strict):
+    """Which stored emails to run, and which definition: ``email_ids``, or the newest
+    ``limit`` emails received in a range (optionally only those a past execution classified
+    as ``category``, or of ``past_workflow_id``); the current version, ``version``, or an
+    unsaved ``definition``. ``approvals``: stop at an Approval node as live (``wait``), or
+    go on as if the draft were approved or rejected."""
+
+    email_ids: list[str] = Field(default_factory=list, max_length=MAX_DRY_RUN_EMAILS)
+    received_from: AwareDatetime | None = None
+    received_before: AwareDatetime | None = None
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    past_workflow_id: str | None = Field(default=None, min_length=1, max_length=100)
+    limit: int = Field(default=100, ge=1, le=MAX_DRY_RUN_EMAILS)
+    version: int | None = Field(default=None, ge=1)
+    definition: WorkflowDefinition | None = None
+    approvals: ApprovalAssumption = "wait"
+
+    @model_validator(mode="after")
+    def _one_choice_each(self) -> DryRunIn:
+        if self.version is not None and self.definition is not None:
+            raise ValueError("give a version or a definition, not both")
+        filters = (self.received_from, self.received_before, self.category, self.past_workflow_id)
+        if self.email_ids and any(value is not None for value in filters):
+            raise ValueError("give email_ids or a filter, not both")
+        return self
+
+    def choice(self) -> EmailChoice:
+        """The engine's choice of emails this body names."""
+        return EmailChoice(
+            email_ids=tuple(self.email_ids),
+            received_from=self.received_from,
+            received_before=self.received_before,
+            category=self.category,
+            past_workflow_id=self.past_workflow_id,
+            limit=self.limit,
+        )
+
+
 class ExecutionPage(BaseModel):
     """A page of executions, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
 
@@ -142,3 +187,53 @@ class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     workers_alive: int
     detail: str
+
+
+class MailboxTestIn(Strict):
+    """Try a mailbox: ``config`` is an email trigger's config (its JSON Schema is at
+    ``GET /api/v1/node-types/email_trigger``). The password is never sent: it is the one in
+    ``MAILROOM_IMAP_PASSWORD`` or in the variable ``password_env`` names."""
+
+    kind: Literal["mailbox"]
+    config: dict[str, Any]
+
+
+class SenderTestIn(Strict):
+    """Try the reply sender the settings name, or another one (secrets from the settings)."""
+
+    kind: Literal["sender"]
+    email_sender: Literal["demo", "smtp", "sendgrid", "brevo", "gmail"] | None = None
+    smtp_host: str | None = Field(default=None, min_length=1, max_length=253)
+    smtp_port: int | None = Field(default=None, ge=1, le=65_535)
+    smtp_security: Literal["ssl", "starttls", "none"] | None = None
+    smtp_username: str | None = Field(default=None, max_length=320)
+
+
+class AiTestIn(Strict):
+    """Try an AI provider alone (no fallback) on a short made-up email."""
+
+    kind: Literal["ai"]
+    provider: Literal["local", "openai", "azure", "compatible", "anthropic"] = "local"
+    model: str = Field(default="", max_length=200)
+
+
+ConnectionTestIn = Annotated[MailboxTestIn | SenderTestIn | AiTestIn, Field(discriminator="kind")]
+
+
+class StepOut(BaseModel):
+    stage: str
+    ok: bool
+    detail: str
+
+
+class ConnectionTestOut(BaseModel):
+    """What the test found: ``ok``, or the ``stage`` that failed (``config``, ``dns``,
+    ``connect``, ``greeting``, ``tls``, ``ehlo``, ``auth``, ``select``, ``read``,
+    ``classify``...) with why; every stage tried, in order. Never a secret."""
+
+    kind: str
+    target: str
+    ok: bool
+    stage: str | None
+    detail: str
+    steps: list[StepOut]

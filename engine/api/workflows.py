@@ -1,12 +1,13 @@
-"""``/api/v1/workflows``: list, read, create, new versions, switch on and off, archive, run."""
+"""``/api/v1/workflows``: list, read, create, new versions, switch on and off, archive, run,
+dry run."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
 from engine.api.auth import Caller, state
-from engine.api.schemas import WorkflowCreate, WorkflowUpdate
-from engine.service import EmailPayload, ExecutionLog, Workflow
+from engine.api.schemas import DryRunIn, WorkflowCreate, WorkflowUpdate
+from engine.service import DryRunReport, EmailPayload, ExecutionLog, Workflow
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
@@ -76,6 +77,24 @@ def run_with_email(
     """Run the (switched-on) workflow now on this email; a worker picks the execution up.
     The same Message-ID twice runs once: the second call returns the first execution."""
     return state(request).service.run_with_email(actor, workflow_id, body)
+
+
+@router.post("/{workflow_id}/dry-run")
+def dry_run(request: Request, actor: Caller, workflow_id: str, body: DryRunIn) -> DryRunReport:
+    """Run the workflow over stored emails with no side effect (managers and admins): nothing
+    is sent or notified, no execution, approval, outbox row or metric is written (one audit
+    entry is). Answers each email's path, what each condition read and decided and what would
+    have been sent, and the totals per branch and per terminal node. AI nodes use the local
+    models."""
+    edited = body.definition.workflow(workflow_id) if body.definition is not None else None
+    return state(request).service.dry_run_workflow(
+        actor,
+        workflow_id,
+        body.choice(),
+        version=body.version,
+        edited=edited,
+        approvals=body.approvals,
+    )
 
 
 __all__ = ["router"]

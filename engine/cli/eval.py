@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sklearn.metrics import accuracy_score, f1_score
-
 from engine.cli.arguments import positive_int
 from engine.settings import Settings
 from providers.ai.labelled_csv import (
@@ -48,6 +46,10 @@ class _Timing:
 def _scores(
     truth: Sequence[str], predicted: Sequence[str], timing: _Timing, train_seconds: float
 ) -> dict[str, Any]:
+    # Imported here: every engine command (the worker, the API) imports this module, and
+    # scikit-learn with scipy and pandas would cost them ~160 MB and seconds at start.
+    from sklearn.metrics import accuracy_score, f1_score
+
     labels = sorted(set(truth))
     return {
         "accuracy": round(float(accuracy_score(truth, predicted)), 4),

@@ -49,7 +49,8 @@ def _run(service: MailroomService, args: argparse.Namespace) -> int:
             else:
                 state = "no expiry"
             made = f"created {token.created_at.isoformat()} by {token.created_by}"
-            print(f"{token.name}\t{token.role}\t{state}\t{made}")
+            used = token.last_used_at.isoformat() if token.last_used_at else "never"
+            print(f"{token.name}\t{token.role}\t{state}\t{made}\tlast used {used}")
     elif command == "revoke":
         service.revoke_token(actor, args.name)
         print(f"revoked {args.name}")

@@ -57,7 +57,11 @@ class EmailTriggerConfig(NodeConfig):
     username: str | None = Field(default=None, json_schema_extra=IMAP)
     password_env: str | None = Field(
         default=None,
-        description="Environment variable holding the IMAP password; "
+        # Only mailbox-password variables: the worker sends this variable's value to the host
+        # above, so naming any other (an API key, the session secret) would hand it out.
+        pattern=r"^MAILROOM_[A-Z0-9_]*IMAP_PASSWORD[A-Z0-9_]*$",
+        description="Environment variable holding the IMAP password, named "
+        "MAILROOM_..._IMAP_PASSWORD... (e.g. MAILROOM_BILLING_IMAP_PASSWORD); "
         "MAILROOM_IMAP_PASSWORD when unset.",
         json_schema_extra=IMAP,
     )

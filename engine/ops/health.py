@@ -17,7 +17,7 @@ from engine.models import WorkflowStatus, utcnow
 from engine.nodes.email_trigger import EmailTriggerConfig
 from engine.settings import SECRETS_FILE, Settings
 from engine.store.base import Store, StoreError
-from providers.ai.local_classifier import MODEL_FILENAME
+from providers.ai.model_files import MODEL_FILENAME, SHIPPED_MODEL_PATH
 
 
 #: Secrets Mailroom reads (now or with the providers of later issues): shown set or missing.
@@ -104,7 +104,9 @@ def database_check(store: Store, settings: Settings) -> Check:
 def ai_checks(settings: Settings) -> list[Check]:
     model = settings.model_store_dir / MODEL_FILENAME
     if model.is_file():
-        return [Check("ai", "local", Health.OK, f"model trained ({model.name})")]
+        return [Check("ai", "local", Health.OK, f"model trained here ({model.name})")]
+    if SHIPPED_MODEL_PATH.is_file():
+        return [Check("ai", "local", Health.OK, f"shipped model ({SHIPPED_MODEL_PATH.name})")]
     return [
         Check(
             "ai",

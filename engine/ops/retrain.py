@@ -11,20 +11,17 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.store.base import Store
-from providers.ai.local_classifier import (
-    MODEL_FILENAME,
-    LocalClassifierModel,
-    fingerprint,
-    load_shipped_vectors,
-)
-from providers.ai.sentence_encoder import shared_encoder
 from providers.ai.training_data import (
     LabelledExample,
     banking77_intent_split,
     load_training_examples,
 )
+
+if TYPE_CHECKING:
+    from providers.ai.local_classifier import LocalClassifierModel
 
 #: Share of the examples kept aside to score the retrained model.
 HOLDOUT_SHARE = 0.1
@@ -104,6 +101,16 @@ def retrain_local_classifier(
     store: Store, models_dir: Path
 ) -> Iterator[RetrainProgress | RetrainReport]:
     """Retrain on the shipped data plus every correction; yield progress, then the report."""
+    # Imported here: scikit-learn, scipy and pandas weigh ~120 MB, and the app and the API
+    # import this module (through the service) without ever retraining.
+    from providers.ai.local_classifier import (
+        MODEL_FILENAME,
+        LocalClassifierModel,
+        fingerprint,
+        load_shipped_vectors,
+    )
+    from providers.ai.sentence_encoder import shared_encoder
+
     shipped = load_training_examples()
     corrections = corrections_as_examples(store)
     examples = shipped + corrections

@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from prometheus_client import Counter, Histogram
@@ -64,11 +66,29 @@ GUARD_HOLDS = Counter(
 )
 
 
+_MUTED: ContextVar[bool] = ContextVar("telemetry_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Count nothing of what runs in this context (node threads started from it included, as
+    they run in a copy of it): a dry run's executions, nodes and sends did not happen."""
+    token = _MUTED.set(True)
+    try:
+        yield
+    finally:
+        _MUTED.reset(token)
+
+
 def execution_finished(status: str) -> None:
+    if _MUTED.get():
+        return
     EXECUTIONS_FINISHED.labels(status=str(status)).inc()
 
 
 def node_finished(node_type: str, outcome: str, seconds: float) -> None:
+    if _MUTED.get():
+        return
     NODE_DURATION_SECONDS.labels(node_type=node_type, outcome=outcome).observe(max(0.0, seconds))
     if outcome == "failed":
         ERRORS.labels(component="node").inc()
@@ -80,6 +100,8 @@ def emails_ingested(source: str, outcome: str, count: int = 1) -> None:
 
 
 def provider_call(kind: str, provider: str, operation: str, outcome: str) -> None:
+    if _MUTED.get():
+        return
     PROVIDER_CALLS.labels(kind=kind, provider=provider, operation=operation, outcome=outcome).inc()
 
 
@@ -93,6 +115,8 @@ def intake_request(route: str, status: int) -> None:
 
 def guard_held(reasons: Iterable[str]) -> None:
     """Count one held email under each kind of reason ("tries to instruct the model", ...)."""
+    if _MUTED.get():
+        return
     for kind in dict.fromkeys(reason.split(":", 1)[0].strip() for reason in reasons):
         GUARD_HOLDS.labels(reason=kind[:60] or "flagged").inc()
 

@@ -8,6 +8,15 @@ permission declared once (:mod:`engine.service.permissions`).
 """
 
 from engine.accounts import AccountBook
+from engine.adapters.checks import ConnectionReport
+from engine.dry_run import (
+    MAX_DRY_RUN_EMAILS,
+    ApprovalAssumption,
+    DryRunReport,
+    DryRunSummary,
+    EmailChoice,
+    EmailTrace,
+)
 from engine.encryption import GENERATE_KEY_COMMAND
 from engine.mail.bulk_import import ImportRefused
 from engine.models import (
@@ -81,6 +90,7 @@ __all__ = [
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
+    "MAX_DRY_RUN_EMAILS",
     "NODE_LATENCY_HISTOGRAM",
     "OPERATIONS",
     "PERMISSIONS",
@@ -94,14 +104,20 @@ __all__ = [
     "Actor",
     "ApiToken",
     "Approval",
+    "ApprovalAssumption",
     "ApprovalStatus",
     "BackfillProgress",
     "BackfillRefused",
     "BulkResult",
     "Conflict",
+    "ConnectionReport",
     "ControlRefused",
+    "DryRunReport",
+    "DryRunSummary",
     "Email",
+    "EmailChoice",
     "EmailPayload",
+    "EmailTrace",
     "ExecutionLog",
     "ExecutionStatus",
     "HeldForPerson",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.ai_guard import GuardThresholds, held_reasons
-from engine.decisions import record_decision
+from engine.decisions import mark_approval_changed, record_decision
 from engine.models import (
     Approval,
     ApprovalStatus,
@@ -58,6 +58,12 @@ class ApprovalOperations(ServiceCore):
     @requires("view")
     def get_email(self, actor: Actor, email_id: str) -> Email | None:
         return self.store.get_email(email_id)
+
+    @requires("view")
+    def get_emails(self, actor: Actor, email_ids: Sequence[str]) -> dict[str, Email]:
+        """The stored emails among ``email_ids``, by id, in one read (for lists of
+        executions or drafts that show each one's subject and customer)."""
+        return self.store.get_emails(email_ids)
 
     @requires("decide_approval")
     def approve(
@@ -206,6 +212,7 @@ class ApprovalOperations(ServiceCore):
         """Store ``changed`` unless the approval was decided meanwhile; audit ``field``."""
         if not self.store.update_pending_approval(changed):
             raise Conflict(f"approval {approval.approval_id} was decided by someone else")
+        mark_approval_changed(self.store, changed)
         self._audit(
             actor,
             action,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.service.administration import AdministrationOperations
 from engine.service.approvals import ApprovalOperations
+from engine.service.connections import ConnectionOperations
 from engine.service.executions import ExecutionOperations
 from engine.service.metrics import MetricsOperations
 from engine.service.privacy import PrivacyOperations
@@ -19,6 +20,7 @@ class MailroomService(
     AdministrationOperations,
     PrivacyOperations,
     TokenOperations,
+    ConnectionOperations,
 ):
     """The engine's service API: reads and commands, each checked against the actor's role
     (:mod:`engine.service.permissions`) and audited when it changes something."""

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # An API token acts with its role: making one is giving that role away.
     "manage_tokens": frozenset({Role.ADMIN}),
     "run_maintenance": frozenset({Role.ADMIN}),
+    # A connection test reaches any host the caller names, with the settings' credentials.
+    "test_connections": frozenset({Role.ADMIN, Role.MANAGER}),
     # A customer's data, the keys and the audit log (which holds drafts) are admins' only.
     "manage_privacy": frozenset({Role.ADMIN}),
 }

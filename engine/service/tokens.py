@@ -27,6 +27,8 @@ from engine.service.permissions import (
 
 #: What every token starts with, so a secret scanner (or a person) recognises one.
 TOKEN_PREFIX = "mrt_"
+#: How stale a token's ``last_used_at`` may be: a busy token is written once a minute at most.
+LAST_USED_EVERY = timedelta(minutes=1)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -98,8 +100,10 @@ class TokenOperations(ServiceCore):
             raise TokenRefused("the token is not valid")
         if token.revoked_at is not None:
             raise TokenRefused(f"the token {token.name!r} was revoked")
-        if token.expires_at is not None and token.expires_at <= self.clock():
+        now = self.clock()
+        if token.expires_at is not None and token.expires_at <= now:
             raise TokenRefused(f"the token {token.name!r} has expired")
+        self.store.mark_api_token_used(token.token_hash, now, now - LAST_USED_EVERY)
         return token_actor(token)
 
     @unrestricted("every authenticated API call is recorded, whatever the role")

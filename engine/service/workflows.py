@@ -7,6 +7,14 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from engine.dry_run import (
+    ApprovalAssumption,
+    DryRunReport,
+    EmailChoice,
+    EmailsNotFound,
+    choose_emails,
+    dry_run,
+)
 from engine.mail.inbound import accept_raw
 from engine.mail.triggers import RUN_NOW_KEY
 from engine.models import (
@@ -22,7 +30,13 @@ from engine.nodes.registry import all_node_types, get_node_type
 from engine.roles import Actor
 from engine.service.core import ServiceCore
 from engine.service.message import EmailPayload, raw_message
-from engine.service.permissions import Conflict, ControlRefused, requires, unrestricted
+from engine.service.permissions import (
+    Conflict,
+    ControlRefused,
+    NotFound,
+    requires,
+    unrestricted,
+)
 from engine.store.base import WorkflowNotFound
 from engine.workflow_edit import WorkflowRejected, unconfigured_ai_providers, validate_workflow
 
@@ -182,6 +196,61 @@ class WorkflowOperations(ServiceCore):
             actor, "run_with_email", workflow_id, after={"execution_id": execution.execution_id}
         )
         return execution
+
+    @requires("edit_workflow")
+    def dry_run_workflow(
+        self,
+        actor: Actor,
+        workflow_id: str,
+        emails: EmailChoice,
+        *,
+        version: int | None = None,
+        edited: Workflow | None = None,
+        approvals: ApprovalAssumption = "wait",
+    ) -> DryRunReport:
+        """Run the workflow over stored emails with no side effect and report what it would do.
+
+        Runs ``edited`` (an unsaved edit, validated like a save) when given, else ``version``
+        or the current version. Nothing is sent or notified and nothing is written but one
+        audit entry; ``approvals`` says whether an Approval node stops the run (as live) or
+        counts as approved or rejected. ``NotFound`` for email ids that are not stored.
+        """
+        current = self.store.get_workflow(workflow_id)
+        if edited is not None:
+            workflow = edited.model_copy(
+                update={"workflow_id": workflow_id, "version": current.version}
+            )
+            validate_workflow(workflow)
+        elif version is not None:
+            workflow = self.store.get_workflow(workflow_id, version)
+        else:
+            workflow = current
+        try:
+            chosen = choose_emails(self.store, emails)
+        except EmailsNotFound as exc:
+            raise NotFound(str(exc)) from exc
+        report = dry_run(
+            self.store,
+            self.providers,
+            self.settings,
+            workflow,
+            chosen,
+            edited=edited is not None,
+            approvals=approvals,
+            clock=self.clock,
+        )
+        self._audit(
+            actor,
+            "dry_run_workflow",
+            workflow_id,
+            after={
+                "version": workflow.version,
+                "edited": edited is not None,
+                "emails": report.summary.emails,
+                "outcomes": report.summary.outcomes,
+            },
+        )
+        return report
 
     @unrestricted("the catalogue of node types is the same for everyone")
     def node_types(self) -> list[NodeType[Any]]:

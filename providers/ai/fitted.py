@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from providers.ai.model_files import FITTED_DIR as FITTED_DIR
 from providers.errors import ProviderConfigError
 from providers.files import atomic_writer
 
-FITTED_DIR: Path = Path(__file__).resolve().parent / "data" / "fitted"
 #: The command that rebuilds the files (named by the staleness test and the logs).
 REBUILD_COMMAND = "make artefacts  (python -m providers.ai.artefacts)"
 FORMAT = 1

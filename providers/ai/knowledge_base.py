@@ -33,13 +33,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
+from providers.ai import tfidf_features
 from providers.ai.base import KnowledgeArticle
+from providers.ai.tfidf_features import TfidfBlock, TfidfSettings
 from providers.ai.tfidf_scorer import FastScorer
 from providers.errors import ProviderConfigError
 
@@ -146,28 +145,17 @@ def article_sections(article: KnowledgeArticle) -> list[ArticleSection]:
     return sections
 
 
-def _build_vectorizer() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            (
-                "word",
-                TfidfVectorizer(
-                    ngram_range=(1, 2), sublinear_tf=True, stop_words="english", min_df=1
-                ),
-            ),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-        ]
-    )
+#: The TF-IDF features: word 1-2-grams without English stop words, character 3-5-grams.
+TFIDF_FEATURES: tuple[TfidfSettings, ...] = (
+    TfidfSettings("word", (1, 2), stop_words="english"),
+    TfidfSettings("char_wb", (3, 5)),
+)
 
 
-def _scorer(vectorizer: FeatureUnion, matrix: Any) -> FastScorer:
-    """Dot products of a query's features with each row of ``matrix``.
-
-    scikit-learn's ``transform`` of one short query costs about a millisecond of validation
-    and joblib dispatch; :class:`FastScorer` does the same arithmetic in microseconds.
-    """
-    rows = np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix)
-    return FastScorer.from_parts(vectorizer, rows, np.zeros(rows.shape[0]))
+def _scorer(blocks: Sequence[TfidfBlock], texts: Sequence[str]) -> FastScorer:
+    """Dot products of a query's features with the features of each of ``texts``."""
+    rows = np.hstack([block.transform(texts) for block in blocks])
+    return FastScorer(blocks, rows, np.zeros(rows.shape[0]))
 
 
 def _cosine(scorer: FastScorer, query: str) -> np.ndarray:
@@ -185,7 +173,7 @@ class KnowledgeBase:
         if duplicates:
             raise ProviderConfigError(f"duplicate knowledge-base article ids: {duplicates}")
         self.articles: tuple[KnowledgeArticle, ...] = tuple(articles)
-        self._vectorizer: FeatureUnion | None = None
+        self._blocks: tuple[TfidfBlock, ...] = ()
         self._scorer: FastScorer | None = None
         # Per article, its sections and a scorer of a query against each (articles are fixed).
         self._section_scorers: dict[str, tuple[list[ArticleSection], FastScorer]] = {}
@@ -195,9 +183,9 @@ class KnowledgeBase:
         self._chunk_vectors: np.ndarray | None = None
         self._chunk_owner: np.ndarray | None = None
         if self.articles:
-            self._vectorizer = _build_vectorizer()
             documents = [f"{a.title}\n{a.title}\n{a.body}" for a in self.articles]
-            self._scorer = _scorer(self._vectorizer, self._vectorizer.fit_transform(documents))
+            self._blocks = tuple(tfidf_features.fit(s, documents) for s in TFIDF_FEATURES)
+            self._scorer = _scorer(self._blocks, documents)
 
     @classmethod
     def from_directory(
@@ -310,11 +298,11 @@ class KnowledgeBase:
         sections = [s for s in article_sections(article) if s.heading and s.text]
         if not sections:
             return None
-        if self._vectorizer is None or len(sections) == 1:
+        if not self._blocks or len(sections) == 1:
             return sections[0]
         known = self._section_scorers.get(article.article_id)
         if known is None or known[0] != sections:
-            matrix = self._vectorizer.transform([f"{s.heading}\n{s.text}" for s in sections])
-            known = (sections, _scorer(self._vectorizer, matrix))
+            texts = [f"{s.heading}\n{s.text}" for s in sections]
+            known = (sections, _scorer(self._blocks, texts))
             self._section_scorers[article.article_id] = known
         return sections[int(np.argmax(_cosine(known[1], query)))]

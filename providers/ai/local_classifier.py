@@ -13,15 +13,16 @@ Classes are balanced (BANKING77 is mostly billing and account; feature_request a
 exist only in the hand-written examples), and hand-written examples count more than a BANKING77
 query because they are the shape of the mail this provider actually sees.
 
-Scoring one email through scikit-learn's ``Pipeline`` costs about 2 ms, almost all of it input
-validation and sparse-matrix bookkeeping; :class:`~providers.ai.tfidf_scorer.FastScorer` does the
-same arithmetic on the fitted parameters in about a tenth of the time, and a test checks that it
-agrees with the pipeline.
+Training uses scikit-learn; scoring does not. The model is its fitted numbers (the arrays of
+:meth:`LocalClassifierModel.to_arrays`), scored by
+:class:`~providers.ai.tfidf_scorer.FastScorer` with the analysers of :mod:`.tfidf_features` (a
+tenth of the time of scikit-learn's ``Pipeline``, and none of its ~120 MB of imports in a
+process that only classifies); a test checks that it agrees with the pipeline.
 
 The shipped model (:mod:`.fitted`, ``data/fitted/category.npz``) is used whenever it was fitted
 on the same data with the same recipe, so nothing trains on a fresh clone. Models trained here
-(on agents' corrections, or when the shipped one is stale) are saved as joblib (pickle) files in
-the models folder: only load files this application wrote itself.
+(on agents' corrections, or when the shipped one is stale) are saved as joblib (pickle) files of
+those arrays in the models folder: only load files this application wrote itself.
 """
 
 from __future__ import annotations
@@ -31,24 +32,20 @@ import json
 import logging
 import math
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import sklearn
-from sklearn.exceptions import InconsistentVersionWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from providers.ai import fitted
 from providers.ai.language import detect_language
 from providers.ai.minilm_encoder import MAX_TOKENS
+from providers.ai.model_files import MODEL_FILENAME as MODEL_FILENAME
+from providers.ai.model_files import SHIPPED_MODEL_PATH as SHIPPED_MODEL_PATH
+from providers.ai.model_files import SHIPPED_VECTORS_PATH as SHIPPED_VECTORS_PATH
 from providers.ai.sentence_encoder import (
     DIMENSIONS,
     ENCODER_NAME,
@@ -59,21 +56,26 @@ from providers.ai.sentence_encoder import (
     shared_encoder,
     text_key,
 )
+from providers.ai.tfidf_features import TfidfBlock, TfidfSettings
 from providers.ai.tfidf_scorer import FastScorer
 from providers.ai.training_data import (
     LabelledExample,
     load_training_examples,
+    scikit_learn_version,
     split_columns,
     training_fingerprint,
 )
 from providers.errors import ProviderConfigError
 from providers.files import atomic_writer
 
+if TYPE_CHECKING:  # training only: scoring needs none of scikit-learn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
 logger = logging.getLogger(__name__)
 
 #: Bump when the pipeline changes so saved models trained by older code are retrained.
 PIPELINE_VERSION = f"tfidf-word12-char25-logreg+{ENCODER_NAME}-logreg-v3"
-MODEL_FILENAME = "local_classifier.joblib"
 #: How much more a hand-written example weighs than a BANKING77 query.
 HANDWRITTEN_WEIGHT = 3.0
 #: How much more an agent's correction weighs: a person looked at this very email and fixed it.
@@ -89,10 +91,38 @@ ENGLISH_WEIGHTS = (0.3, 0.2, 0.5)
 OTHER_LANGUAGE_WEIGHTS = (0.6, 0.4, 0.0)
 ENCODER_C = 100.0
 MINILM_C = 10.0
-_FORMAT = 3
-#: The shipped fitted model and the sentence vectors of its training texts (:mod:`.fitted`).
-SHIPPED_MODEL_PATH: Path = fitted.FITTED_DIR / "category.npz"
-SHIPPED_VECTORS_PATH: Path = fitted.FITTED_DIR / "category_vectors.npz"
+_FORMAT = 4
+#: The TF-IDF features: word 1-2-grams and character 2-5-grams within words.
+TFIDF_FEATURES: tuple[tuple[str, TfidfSettings], ...] = (
+    ("word", TfidfSettings("word", (1, 2), min_df=2)),
+    ("char", TfidfSettings("char_wb", (2, 5), min_df=2)),
+)
+#: The learners' own settings.
+TFIDF_LEARNER: dict[str, Any] = {
+    "C": 10.0,
+    "class_weight": "balanced",
+    "solver": "newton-cg",
+    "max_iter": 1000,
+}
+#: scikit-learn's ``LogisticRegression()`` settings, as the recipe records them: written out so
+#: that the recipe is known without importing scikit-learn (a test compares them with the
+#: installed version's, which an upgrade may change).
+LOGISTIC_REGRESSION_DEFAULTS: dict[str, Any] = {
+    "C": 1.0,
+    "class_weight": None,
+    "dual": False,
+    "fit_intercept": True,
+    "intercept_scaling": 1,
+    "l1_ratio": 0.0,
+    "max_iter": 100,
+    "n_jobs": None,
+    "penalty": "deprecated",
+    "random_state": None,
+    "solver": "lbfgs",
+    "tol": 0.0001,
+    "verbose": 0,
+    "warm_start": False,
+}
 
 Progress = Callable[[str], None]
 
@@ -101,50 +131,77 @@ def _quiet(message: str) -> None:
     """The default progress listener: hears nothing."""
 
 
+def encoder_learner(c: float = ENCODER_C) -> dict[str, Any]:
+    """The settings of a logistic regression over sentence vectors."""
+    return {"C": c, "class_weight": "balanced", "max_iter": 3000}
+
+
 def build_encoder_head(c: float = ENCODER_C) -> LogisticRegression:
     """The untrained logistic regression over sentence vectors."""
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+    from sklearn.linear_model import LogisticRegression  # training only (module doc)
+
+    return LogisticRegression(**encoder_learner(c))
 
 
 def build_pipeline() -> Pipeline:
     """The untrained scikit-learn pipeline."""
+    # Training only: scoring reads the fitted numbers without scikit-learn (module doc).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
     features = FeatureUnion(
-        [
-            (
-                "word",
-                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=2),
-            ),
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-                ),
-            ),
-        ]
+        [(name, TfidfVectorizer(**settings.sklearn_params())) for name, settings in TFIDF_FEATURES]
     )
-    classifier = LogisticRegression(
-        C=10.0, class_weight="balanced", solver="newton-cg", max_iter=1000
-    )
+    classifier = LogisticRegression(**TFIDF_LEARNER)
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
-@dataclass(frozen=True)
-class EncoderHeads:
-    """The logistic regressions over the USE and the MiniLM part of a text's vector."""
+def fitted_arrays(pipeline: Pipeline, use: Any, minilm: Any) -> dict[str, np.ndarray]:
+    """The fitted numbers of a trained pipeline and its two encoder heads (the arrays
+    :class:`LocalClassifierModel` is built from and the shipped file holds)."""
+    arrays: dict[str, np.ndarray] = {
+        "classes": np.array([str(c) for c in pipeline.classes_], dtype=str)
+    }
+    for name, vectorizer in pipeline.named_steps["features"].transformer_list:
+        arrays[f"{name}_terms"] = fitted.vocabulary_terms(vectorizer.vocabulary_)
+        arrays[f"{name}_idf"] = np.asarray(vectorizer.idf_)
+    for name, model in (
+        ("tfidf", pipeline.named_steps["classifier"]),
+        ("use", use),
+        ("minilm", minilm),
+    ):
+        if tuple(str(c) for c in model.classes_) != tuple(arrays["classes"].tolist()):
+            raise ProviderConfigError("the parts of the classifier disagree on the classes")
+        arrays[f"{name}_coef"] = np.asarray(model.coef_)
+        arrays[f"{name}_intercept"] = np.asarray(model.intercept_)
+    return arrays
 
-    use: LogisticRegression
-    minilm: LogisticRegression
+
+def sklearn_pipeline(arrays: dict[str, np.ndarray]) -> Pipeline:
+    """The scikit-learn pipeline of ``arrays``' TF-IDF model, unfitted parts given the fitted
+    numbers: the reference :class:`FastScorer` is tested against."""
+    pipeline = build_pipeline()
+    for name, vectorizer in pipeline.named_steps["features"].transformer_list:
+        vectorizer.vocabulary_ = fitted.vocabulary_from_terms(arrays[f"{name}_terms"])
+        vectorizer.idf_ = arrays[f"{name}_idf"]
+    model = pipeline.named_steps["classifier"]
+    model.classes_ = np.asarray(arrays["classes"])
+    model.coef_ = arrays["tfidf_coef"]
+    model.intercept_ = arrays["tfidf_intercept"]
+    model.n_features_in_ = model.coef_.shape[1]
+    return pipeline
 
 
-def _coef(head: LogisticRegression) -> np.ndarray:
-    coef = np.asarray(head.coef_, dtype=np.float32)
+def _coef(coef_: np.ndarray) -> np.ndarray:
+    coef = np.asarray(coef_, dtype=np.float32)
     if coef.shape[0] == 1:  # a binary head has one decision value: class 1 against class 0
         coef = np.vstack([np.zeros_like(coef), coef])
     return coef
 
 
-def _intercept(head: LogisticRegression) -> np.ndarray:
-    intercept = np.asarray(head.intercept_, dtype=np.float32)
+def _intercept(intercept_: np.ndarray) -> np.ndarray:
+    intercept = np.asarray(intercept_, dtype=np.float32)
     if intercept.shape[0] == 1:
         intercept = np.concatenate([np.zeros_like(intercept), intercept])
     return intercept
@@ -169,30 +226,37 @@ class LocalClassifierModel:
     """A trained category classifier with the fingerprint of the data it was trained on."""
 
     def __init__(
-        self,
-        pipeline: Pipeline,
-        heads: EncoderHeads,
-        info: ModelInfo,
-        encoder: SentenceEncoder | None = None,
+        self, arrays: dict[str, np.ndarray], info: ModelInfo, encoder: SentenceEncoder | None = None
     ) -> None:
-        self._pipeline = pipeline
-        self._scorer = FastScorer(pipeline)
-        self._heads = heads
+        """The model of the fitted numbers ``arrays`` (:meth:`to_arrays`); raises
+        :class:`ProviderConfigError` when they are incomplete or inconsistent."""
+        try:
+            self.classes: tuple[str, ...] = tuple(str(c) for c in arrays["classes"].tolist())
+            blocks = [
+                TfidfBlock.from_terms(settings, arrays[f"{name}_terms"], arrays[f"{name}_idf"])
+                for name, settings in TFIDF_FEATURES
+            ]
+            width = sum(len(block.vocabulary) for block in blocks)
+            if arrays["tfidf_coef"].shape[1] != width:
+                raise ValueError(f"tfidf_coef has {arrays['tfidf_coef'].shape[1]} columns")
+            self._scorer = FastScorer(blocks, arrays["tfidf_coef"], arrays["tfidf_intercept"])
+            # One matrix product scores both heads: the USE head reads the USE part of the
+            # vector, the MiniLM head the MiniLM part.
+            n = len(self.classes)
+            coef = np.zeros((DIMENSIONS, 2 * n), dtype=np.float32)
+            coef[USE_PART, :n] = _coef(arrays["use_coef"]).T
+            coef[MINILM_PART, n:] = _coef(arrays["minilm_coef"]).T
+            self._head_intercept = np.concatenate(
+                [_intercept(arrays["use_intercept"]), _intercept(arrays["minilm_intercept"])]
+            ).astype(np.float32)
+            if self._head_intercept.shape != (2 * n,):
+                raise ValueError("the heads' intercepts do not match the classes")
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ProviderConfigError(f"the category model is incomplete ({exc})") from exc
+        self._head_coef = coef
+        self._arrays = dict(arrays)
         self._encoder = encoder or shared_encoder()
         self.info = info
-        self.classes: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
-        for head in (heads.use, heads.minilm):
-            if tuple(str(c) for c in head.classes_) != self.classes:
-                raise ProviderConfigError("the parts of the classifier disagree on the classes")
-        # One matrix product scores both heads: the USE head reads the USE part of the vector,
-        # the MiniLM head the MiniLM part.
-        coef = np.zeros((DIMENSIONS, 2 * len(self.classes)), dtype=np.float32)
-        coef[USE_PART, : len(self.classes)] = _coef(heads.use).T
-        coef[MINILM_PART, len(self.classes) :] = _coef(heads.minilm).T
-        self._head_coef = coef
-        self._head_intercept = np.concatenate(
-            [_intercept(heads.use), _intercept(heads.minilm)]
-        ).astype(np.float32)
 
     @classmethod
     def train(
@@ -214,11 +278,9 @@ class LocalClassifierModel:
         pipeline.fit(texts, labels, classifier__sample_weight=weights)
         vectors = encoder.encode(texts, remember=True, progress=progress)
         progress("category classifier: fitting the sentence-vector models")
-        heads = EncoderHeads(
-            use=build_encoder_head().fit(vectors[:, USE_PART], labels, sample_weight=weights),
-            minilm=build_encoder_head(MINILM_C).fit(
-                vectors[:, MINILM_PART], labels, sample_weight=weights
-            ),
+        use = build_encoder_head().fit(vectors[:, USE_PART], labels, sample_weight=weights)
+        minilm = build_encoder_head(MINILM_C).fit(
+            vectors[:, MINILM_PART], labels, sample_weight=weights
         )
         info = ModelInfo(
             fingerprint=fingerprint(examples),
@@ -226,7 +288,7 @@ class LocalClassifierModel:
             trained_at=datetime.now(UTC),
             train_seconds=time.perf_counter() - started,
         )
-        return cls(pipeline, heads, info, encoder)
+        return cls(fitted_arrays(pipeline, use, minilm), info, encoder)
 
     def _probability_rows(
         self, texts: Sequence[str], languages: Sequence[str] | None = None
@@ -270,7 +332,7 @@ class LocalClassifierModel:
     def pipeline_predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """scikit-learn's own TF-IDF probabilities: the reference :class:`FastScorer` is tested
         against."""
-        return np.asarray(self._pipeline.predict_proba(list(texts)))
+        return np.asarray(sklearn_pipeline(self._arrays).predict_proba(list(texts)))
 
     def tfidf_probabilities(self, text: str) -> np.ndarray:
         """The TF-IDF model's probabilities alone, as :class:`FastScorer` computes them."""
@@ -278,51 +340,22 @@ class LocalClassifierModel:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted numbers, for :func:`.fitted.write_arrays` (read by :meth:`from_arrays`)."""
-        arrays: dict[str, np.ndarray] = {"classes": np.array(self.classes, dtype=str)}
-        for name, vectorizer in self._pipeline.named_steps["features"].transformer_list:
-            arrays[f"{name}_terms"] = fitted.vocabulary_terms(vectorizer.vocabulary_)
-            arrays[f"{name}_idf"] = np.asarray(vectorizer.idf_)
-        for name, model in (
-            ("tfidf", self._pipeline.named_steps["classifier"]),
-            ("use", self._heads.use),
-            ("minilm", self._heads.minilm),
-        ):
-            arrays[f"{name}_coef"] = np.asarray(model.coef_)
-            arrays[f"{name}_intercept"] = np.asarray(model.intercept_)
-        return arrays
+        return dict(self._arrays)
 
     @classmethod
     def from_arrays(
         cls, arrays: dict[str, np.ndarray], info: ModelInfo, encoder: SentenceEncoder | None = None
     ) -> LocalClassifierModel:
-        """The model :meth:`to_arrays` described, its scikit-learn parts rebuilt unfitted and
-        given the fitted numbers (they then predict exactly as the originals)."""
-        try:
-            classes = np.asarray(arrays["classes"])
-            pipeline = build_pipeline()
-            for name, vectorizer in pipeline.named_steps["features"].transformer_list:
-                vectorizer.vocabulary_ = fitted.vocabulary_from_terms(arrays[f"{name}_terms"])
-                vectorizer.idf_ = arrays[f"{name}_idf"]
-            use, minilm = build_encoder_head(), build_encoder_head(MINILM_C)
-            for name, model in (
-                ("tfidf", pipeline.named_steps["classifier"]),
-                ("use", use),
-                ("minilm", minilm),
-            ):
-                model.classes_ = classes
-                model.coef_ = arrays[f"{name}_coef"]
-                model.intercept_ = arrays[f"{name}_intercept"]
-                model.n_features_in_ = model.coef_.shape[1]
-        except (KeyError, ValueError) as exc:
-            raise ProviderConfigError(f"the shipped category model is incomplete ({exc})") from exc
-        return cls(pipeline, EncoderHeads(use=use, minilm=minilm), info, encoder)
+        """The model :meth:`to_arrays` described (it predicts exactly as the original)."""
+        return cls(arrays, info, encoder)
 
     def save(self, path: Path) -> None:
         """Write the model to ``path`` atomically (a reader never sees half a file)."""
+        import joblib  # only a model trained here is saved, and read back by a later process
+
         payload: dict[str, Any] = {
             "format": _FORMAT,
-            "pipeline": self._pipeline,
-            "heads": self._heads,
+            "arrays": self._arrays,
             "encoder": ENCODER_NAME,
             "info": self.info,
         }
@@ -331,22 +364,19 @@ class LocalClassifierModel:
 
     @classmethod
     def load(cls, path: Path) -> LocalClassifierModel:
-        """Read a model written by :meth:`save`."""
-        with warnings.catch_warnings():
-            # A model pickled by another scikit-learn version loads with a warning; its
-            # fingerprint (which includes the version) then no longer matches and it is retrained.
-            warnings.simplefilter("ignore", InconsistentVersionWarning)
-            payload = joblib.load(path)
+        """Read a model written by :meth:`save` (numpy arrays: no scikit-learn needed)."""
+        import joblib  # only a process that had a model trained here reads one
+
+        payload = joblib.load(path)
         if (
             not isinstance(payload, dict)
             or payload.get("format") != _FORMAT
             or payload.get("encoder") != ENCODER_NAME
             or not isinstance(payload.get("info"), ModelInfo)
-            or not isinstance(payload.get("pipeline"), Pipeline)
-            or not isinstance(payload.get("heads"), EncoderHeads)
+            or not isinstance(payload.get("arrays"), dict)
         ):
             raise ProviderConfigError(f"{path} is not a local classifier model of this version")
-        return cls(payload["pipeline"], payload["heads"], payload["info"])
+        return cls(payload["arrays"], payload["info"])
 
 
 def fingerprint(examples: Sequence[LabelledExample]) -> str:
@@ -355,7 +385,9 @@ def fingerprint(examples: Sequence[LabelledExample]) -> str:
     sha256 of the texts and labels, salted with the pipeline and scikit-learn versions, so new
     data, a changed pipeline or a scikit-learn upgrade all lead to retraining.
     """
-    return training_fingerprint(examples, salt=f"{PIPELINE_VERSION}|sklearn {sklearn.__version__}")
+    return training_fingerprint(
+        examples, salt=f"{PIPELINE_VERSION}|sklearn {scikit_learn_version()}"
+    )
 
 
 def data_fingerprint(examples: Sequence[LabelledExample]) -> str:
@@ -364,8 +396,8 @@ def data_fingerprint(examples: Sequence[LabelledExample]) -> str:
     return training_fingerprint(examples)
 
 
-def _settings(estimator: Any) -> str:
-    params = estimator.get_params(deep=False)
+def _settings(params: dict[str, Any]) -> str:
+    """``params`` as the recipe records an estimator's ``get_params()``: the plain values."""
     simple = {k: v for k, v in params.items() if isinstance(v, str | int | float | bool | tuple)}
     return json.dumps(simple, sort_keys=True)
 
@@ -375,13 +407,12 @@ def recipe() -> str:
     """Everything besides the data that decides the fitted numbers: the features' and learners'
     settings, the example weights, the encoders and how much of a text they read. A shipped
     model fitted under another recipe is not used."""
-    pipeline = build_pipeline()
     parts = [
         PIPELINE_VERSION,
-        *(_settings(v) for _, v in pipeline.named_steps["features"].transformer_list),
-        _settings(pipeline.named_steps["classifier"]),
-        _settings(build_encoder_head()),
-        _settings(build_encoder_head(MINILM_C)),
+        *(_settings(settings.recipe_params()) for _, settings in TFIDF_FEATURES),
+        _settings({**LOGISTIC_REGRESSION_DEFAULTS, **TFIDF_LEARNER}),
+        _settings({**LOGISTIC_REGRESSION_DEFAULTS, **encoder_learner()}),
+        _settings({**LOGISTIC_REGRESSION_DEFAULTS, **encoder_learner(MINILM_C)}),
         json.dumps(SOURCE_WEIGHTS, sort_keys=True),
         f"chars {MAX_ENCODED_CHARS} tokens {MAX_TOKENS}",
     ]

@@ -29,7 +29,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import joblib
 import numpy as np
 
 from providers.ai.minilm_encoder import DIMENSIONS as MINILM_DIMENSIONS
@@ -173,6 +172,8 @@ class SentenceEncoder:
         path = directory / CACHE_FILENAME
         if not path.is_file():
             return 0
+        import joblib  # the cache serves training only: a process that only scores never loads it
+
         try:
             payload = joblib.load(path)
             if payload.get("format") != _CACHE_FORMAT or payload.get("encoder") != ENCODER_NAME:
@@ -203,6 +204,8 @@ class SentenceEncoder:
         with self._lock:
             keys = list(self._cache)
             vectors = np.stack([self._cache[k] for k in keys]) if keys else np.empty((0, 0))
+        import joblib  # training only (load_cache)
+
         payload = {
             "format": _CACHE_FORMAT,
             "encoder": ENCODER_NAME,

@@ -14,6 +14,7 @@ and the frustration (a binary one, "is the writer angry?", on the support messag
 says so, and the neutral requests): a quiet complaint is negative without being angry, and the
 guard rails hold only the angry.
 
+
 Features: word 1-2-grams and character 2-5-grams (TF-IDF), and VADER's compound, positive,
 negative and neutral scores of the text (raw and without politeness formulas) and the number of
 support-specific frustration cues: the lexicon carries words the data never shows, the n-grams
@@ -24,6 +25,8 @@ quarters), which reads negation and contrast.
 The fitted model ships in ``data/fitted/sentiment.npz`` (:mod:`.fitted`) and is used whenever it
 was fitted on the current data files with the current recipe; otherwise it is trained (about
 ten minutes of a core, most of it encoding 27,000 texts) and saved in the models folder.
+Training uses scikit-learn; scoring reads the fitted numbers through
+:class:`~providers.ai.tfidf_scorer.FastScorer` and imports none of it.
 """
 
 from __future__ import annotations
@@ -36,35 +39,32 @@ import json
 import logging
 import math
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import joblib
 import numpy as np
-import scipy.sparse as sp
-import sklearn
-from sklearn.exceptions import InconsistentVersionWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from providers.ai import fitted
 from providers.ai.minilm_encoder import MAX_TOKENS, SENTIMENT_NAME, sentiment_encoder
 from providers.ai.sentiment_cues import frustration_cues, without_politeness
 from providers.ai.support_sentiment import SUPPORT_SENTIMENT_PATH, load_support_messages
+from providers.ai.tfidf_features import TfidfBlock, TfidfSettings
 from providers.ai.tfidf_scorer import FastScorer
 from providers.ai.training_data import (
     DEFAULT_BANKING77_DIR,
     LabelledExample,
     load_banking77_examples,
+    scikit_learn_version,
     training_fingerprint,
 )
 from providers.errors import ProviderConfigError
 from providers.files import atomic_writer
+
+if TYPE_CHECKING:  # training only: scoring needs none of scikit-learn
+    from sklearn.pipeline import FeatureUnion
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,12 @@ NEUTRAL_REQUESTS = 3000
 #: beside 27,000 other texts would barely move the fit; chosen on a validation fifth of the
 #: support messages' training part (README "Measured figures"), never on their test part.
 SUPPORT_WEIGHT = 5.0
-_FORMAT = 3
+_FORMAT = 4
+#: The TF-IDF features: word 1-2-grams and character 2-5-grams within words.
+TFIDF_FEATURES: tuple[tuple[str, TfidfSettings], ...] = (
+    ("word", TfidfSettings("word", (1, 2), min_df=2)),
+    ("char", TfidfSettings("char_wb", (2, 5), min_df=2)),
+)
 #: The shipped fitted model (:mod:`.fitted`).
 SHIPPED_MODEL_PATH: Path = fitted.FITTED_DIR / "sentiment.npz"
 #: The learner's settings (part of the recipe a shipped model records).
@@ -199,16 +204,11 @@ class VaderFeatures:
 
 
 def _union() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer  # training only (module doc)
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
-        [
-            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)),
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-                ),
-            ),
-        ]
+        [(name, TfidfVectorizer(**settings.sklearn_params())) for name, settings in TFIDF_FEATURES]
     )
 
 
@@ -216,35 +216,35 @@ class SentimentModel:
     """Probabilities of negative, neutral and positive for a text, and how angry its writer is."""
 
     def __init__(
-        self,
-        union: FeatureUnion,
-        model: LogisticRegression,
-        anger: LogisticRegression,
-        fingerprint: str,
-        minilm_mean: np.ndarray,
-        encoder: TextEncoder | None = None,
+        self, arrays: dict[str, np.ndarray], fingerprint: str, encoder: TextEncoder | None = None
     ) -> None:
-        self._union = union
-        self._minilm_mean = minilm_mean
-        self._model = model
-        self._anger = anger
+        """The model of the fitted numbers ``arrays`` (:meth:`to_arrays`); raises
+        :class:`ProviderConfigError` when they are incomplete or inconsistent."""
+        try:
+            self.classes: tuple[str, ...] = tuple(str(c) for c in arrays["classes"].tolist())
+            blocks = [
+                TfidfBlock.from_terms(settings, arrays[f"{name}_terms"], arrays[f"{name}_idf"])
+                for name, settings in TFIDF_FEATURES
+            ]
+            n_text = sum(len(block.vocabulary) for block in blocks)
+            class_coef = np.asarray(arrays["coef"], dtype=np.float64)
+            class_intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+            if class_coef.shape[0] == 1:  # two classes: the logistic of z is the softmax of (0, z)
+                class_coef = np.vstack([np.zeros_like(class_coef), class_coef])
+                class_intercept = np.concatenate([[0.0], class_intercept])
+            # One row per class, then the frustration head's row: one pass over the n-grams.
+            coef = np.vstack([class_coef, np.asarray(arrays["anger_coef"], dtype=np.float64)])
+            intercept = np.concatenate([class_intercept, np.asarray(arrays["anger_intercept"])])
+            self._text_scorer = FastScorer(blocks, coef, intercept)
+            n_vader = n_text + VaderFeatures.WIDTH
+            self._vader_weights = coef[:, n_text:n_vader].T * VADER_WEIGHT
+            self._minilm_weights = coef[:, n_vader:].T * MINILM_WEIGHT
+            # MiniLM reads English only: another language gets the block of an average text.
+            self._other_language_minilm = np.asarray(arrays["minilm_mean"]) @ self._minilm_weights
+        except (KeyError, ValueError) as exc:
+            raise ProviderConfigError(f"the sentiment model is incomplete ({exc})") from exc
+        self._arrays = dict(arrays)
         self.fingerprint = fingerprint
-        self.classes: tuple[str, ...] = tuple(str(c) for c in model.classes_)
-        n_text = sum(len(v.vocabulary_) for _, v in union.transformer_list)
-        class_coef = np.asarray(model.coef_)
-        class_intercept = np.asarray(model.intercept_)
-        if class_coef.shape[0] == 1:  # two classes: the logistic of z is the softmax of (0, z)
-            class_coef = np.vstack([np.zeros_like(class_coef), class_coef])
-            class_intercept = np.concatenate([[0.0], class_intercept])
-        # One row per class, then the frustration head's row: one pass over the n-grams.
-        coef = np.vstack([class_coef, np.asarray(anger.coef_)])
-        intercept = np.concatenate([class_intercept, np.asarray(anger.intercept_)])
-        self._text_scorer = FastScorer.from_parts(union, coef[:, :n_text], intercept)
-        n_vader = n_text + VaderFeatures.WIDTH
-        self._vader_weights = coef[:, n_text:n_vader].T * VADER_WEIGHT
-        self._minilm_weights = coef[:, n_vader:].T * MINILM_WEIGHT
-        # MiniLM reads English only: another language gets the block of an average text.
-        self._other_language_minilm = minilm_mean @ self._minilm_weights
         self._vader = VaderFeatures()
         self._encoder = encoder or sentiment_encoder()
 
@@ -261,6 +261,10 @@ class SentimentModel:
         which also gives weights, languages and anger); ``data_fingerprint`` names the data (by
         default a fingerprint of the texts and labels themselves); ``progress`` hears each
         step."""
+        # Training only: scoring reads the fitted numbers without scikit-learn (module doc).
+        import scipy.sparse as sp
+        from sklearn.linear_model import LogisticRegression
+
         data = texts if isinstance(texts, TrainingSet) else TrainingSet.plain(texts, labels)
         union = _union()
         vader = VaderFeatures()
@@ -297,7 +301,18 @@ class SentimentModel:
                 for t, lab in zip(data.texts, data.labels, strict=True)
             ]
             data_fingerprint = fingerprint(examples)
-        return cls(union, model, anger, data_fingerprint, minilm_mean, encoder)
+        arrays: dict[str, np.ndarray] = {
+            "classes": np.array([str(c) for c in model.classes_], dtype=str),
+            "coef": np.asarray(model.coef_),
+            "intercept": np.asarray(model.intercept_),
+            "anger_coef": np.asarray(anger.coef_),
+            "anger_intercept": np.asarray(anger.intercept_),
+            "minilm_mean": np.asarray(minilm_mean),
+        }
+        for name, vectorizer in union.transformer_list:
+            arrays[f"{name}_terms"] = fitted.vocabulary_terms(vectorizer.vocabulary_)
+            arrays[f"{name}_idf"] = np.asarray(vectorizer.idf_)
+        return cls(arrays, data_fingerprint, encoder)
 
     def scores(self, text: str, english: bool = True) -> tuple[dict[str, float], float]:
         """The probability of each label for ``text``, and the probability that its writer is
@@ -320,54 +335,23 @@ class SentimentModel:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The fitted numbers, for :func:`.fitted.write_arrays` (read by :meth:`from_arrays`)."""
-        arrays: dict[str, np.ndarray] = {
-            "classes": np.array(self.classes, dtype=str),
-            "coef": np.asarray(self._model.coef_),
-            "intercept": np.asarray(self._model.intercept_),
-            "anger_coef": np.asarray(self._anger.coef_),
-            "anger_intercept": np.asarray(self._anger.intercept_),
-            "minilm_mean": np.asarray(self._minilm_mean),
-        }
-        for name, vectorizer in self._union.transformer_list:
-            arrays[f"{name}_terms"] = fitted.vocabulary_terms(vectorizer.vocabulary_)
-            arrays[f"{name}_idf"] = np.asarray(vectorizer.idf_)
-        return arrays
+        return dict(self._arrays)
 
     @classmethod
     def from_arrays(
         cls, arrays: dict[str, np.ndarray], fingerprint: str, encoder: TextEncoder | None = None
     ) -> SentimentModel:
-        """The model :meth:`to_arrays` described (its scikit-learn parts rebuilt unfitted and
-        given the fitted numbers)."""
-        try:
-            union = _union()
-            for name, vectorizer in union.transformer_list:
-                vectorizer.vocabulary_ = fitted.vocabulary_from_terms(arrays[f"{name}_terms"])
-                vectorizer.idf_ = arrays[f"{name}_idf"]
-            model = LogisticRegression(**_LEARNER)
-            model.classes_ = np.asarray(arrays["classes"])
-            model.coef_ = arrays["coef"]
-            model.intercept_ = arrays["intercept"]
-            model.n_features_in_ = model.coef_.shape[1]
-            anger = LogisticRegression(**_ANGER_LEARNER)
-            anger.classes_ = np.array([0, 1])
-            anger.coef_ = arrays["anger_coef"]
-            anger.intercept_ = arrays["anger_intercept"]
-            anger.n_features_in_ = anger.coef_.shape[1]
-            minilm_mean = np.asarray(arrays["minilm_mean"])
-        except (KeyError, ValueError) as exc:
-            raise ProviderConfigError(f"the shipped sentiment model is incomplete ({exc})") from exc
-        return cls(union, model, anger, fingerprint, minilm_mean, encoder)
+        """The model :meth:`to_arrays` described (it scores exactly as the original)."""
+        return cls(arrays, fingerprint, encoder)
 
     def save(self, path: Path) -> None:
         """Write the model atomically."""
+        import joblib  # only a model trained here is saved, and read back by a later process
+
         payload: dict[str, Any] = {
             "format": _FORMAT,
-            "union": self._union,
-            "model": self._model,
-            "anger": self._anger,
+            "arrays": self._arrays,
             "fingerprint": self.fingerprint,
-            "minilm_mean": self._minilm_mean,
         }
         with atomic_writer(path) as file:
             joblib.dump(payload, file, compress=3)
@@ -375,23 +359,23 @@ class SentimentModel:
     @classmethod
     def load(cls, path: Path) -> SentimentModel:
         """Read a model written by :meth:`save` (only files this application wrote)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InconsistentVersionWarning)
-            payload = joblib.load(path)
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+        import joblib  # only a process that had a model trained here reads one
+
+        payload = joblib.load(path)
+        if (
+            not isinstance(payload, dict)
+            or payload.get("format") != _FORMAT
+            or not isinstance(payload.get("arrays"), dict)
+        ):
             raise ProviderConfigError(f"{path} is not a sentiment model of this version")
-        return cls(
-            payload["union"],
-            payload["model"],
-            payload["anger"],
-            str(payload["fingerprint"]),
-            np.asarray(payload["minilm_mean"]),
-        )
+        return cls(payload["arrays"], str(payload["fingerprint"]))
 
 
 def fingerprint(examples: Sequence[LabelledExample]) -> str:
     """Fingerprint of the training data, pipeline and scikit-learn version."""
-    return training_fingerprint(examples, salt=f"{PIPELINE_VERSION}|sklearn {sklearn.__version__}")
+    return training_fingerprint(
+        examples, salt=f"{PIPELINE_VERSION}|sklearn {scikit_learn_version()}"
+    )
 
 
 def support_requests(limit: int = NEUTRAL_REQUESTS) -> list[str]:
@@ -488,20 +472,9 @@ def recipe() -> str:
     """Everything besides the data that decides the fitted numbers: the features' and the
     learner's settings, the block weights, the encoder, the lexicon and the cue lists (their
     module's bytes). A shipped model fitted under another recipe is not used."""
-    union = _union()
     parts = [
         PIPELINE_VERSION,
-        *(
-            json.dumps(
-                {
-                    k: v
-                    for k, v in vectorizer.get_params(deep=False).items()
-                    if isinstance(v, str | int | float | bool | tuple)
-                },
-                sort_keys=True,
-            )
-            for _, vectorizer in union.transformer_list
-        ),
+        *(json.dumps(settings.recipe_params(), sort_keys=True) for _, settings in TFIDF_FEATURES),
         json.dumps(_LEARNER, sort_keys=True),
         json.dumps(_ANGER_LEARNER, sort_keys=True),
         f"vader {VADER_WEIGHT} minilm {MINILM_WEIGHT} tokens {MAX_TOKENS} band {NEUTRAL_BAND}",

@@ -14,7 +14,9 @@ Two sources, kept apart so they can be evaluated separately:
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
+import importlib.metadata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +108,13 @@ def training_fingerprint(examples: Iterable[LabelledExample], salt: str = "") ->
         digest.update(example.category.encode("utf-8"))
         digest.update(b"\x1e")
     return digest.hexdigest()
+
+
+@functools.cache
+def scikit_learn_version() -> str:
+    """The installed scikit-learn's version, read from its metadata: a model's fingerprint
+    records it, and a process that only scores must not import scikit-learn to learn it."""
+    return importlib.metadata.version("scikit-learn")
 
 
 def split_columns(examples: Sequence[LabelledExample]) -> tuple[list[str], list[str]]:

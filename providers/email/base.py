@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+
+from providers.checks import CheckFailed, Probe
 
 
 class AttachmentInfo(BaseModel):
@@ -144,3 +147,15 @@ class EmailSender(ABC):
         receiving mail systems use to recognise the repeat.
         """
         return None
+
+    def verify(self, probe: Probe) -> None:
+        """Check the sender could send, without sending anything (connect, authenticate,
+        or an authenticated read), stage by stage through ``probe``."""
+        probe.run("check", _no_check(type(self).__name__))
+
+
+def _no_check(name: str) -> Callable[[], str]:
+    def refuse() -> str:
+        raise CheckFailed("check", f"{name} has no way to check without sending")
+
+    return refuse

@@ -1,12 +1,19 @@
-"""Replies through Brevo's transactional email API (``POST /v3/smtp/email``)."""
+"""Replies through Brevo's transactional email API (``POST /v3/smtp/email``).
+
+Brevo puts its own Message-ID on the mail it sends, so a reply is also tagged with a tag derived
+from our Message-ID: ``find_sent`` looks that tag up in the transactional email events
+(``GET /v3/smtp/statistics/events``), where Brevo records every request it accepted.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import httpx
 
+from providers.checks import Probe, http_status
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
 from providers.errors import (
@@ -16,10 +23,26 @@ from providers.errors import (
     retry_after_seconds,
 )
 
+#: Event types that do not show the mail went out (Brevo could not send it); any other one does.
+_NOT_TAKEN = frozenset({"error"})
+
 
 def _party(value: str) -> dict[str, str]:
     name, address = parseaddr(value)
     return {"email": address, **({"name": name} if name else {})}
+
+
+def sent_tag(message_id: str) -> str:
+    """The Brevo tag of the reply with ``message_id``: letters and digits only, whatever the id."""
+    digest = hashlib.sha256(bracketed(message_id).encode("utf-8")).hexdigest()[:32]
+    return f"mailroom-{digest}"
+
+
+def _event_time(value: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(UTC)
+    except ValueError:
+        return datetime.now(UTC)
 
 
 class BrevoSender(EmailSender):
@@ -40,6 +63,19 @@ class BrevoSender(EmailSender):
             transport=transport,
         )
 
+    def verify(self, probe: Probe) -> None:
+        """Resolve and connect to the API, then an authenticated read (``GET /account``):
+        a refused key fails the ``auth`` stage. Nothing is sent."""
+        probe.url(str(self._http.base_url), self._http.timeout.connect or 30)
+
+        def account() -> str:
+            response = self._http.get("/account")
+            http_status("read", response.status_code, response.text, "")
+            company = str(response.json().get("companyName") or "")
+            return f"GET /account accepted the key{f' ({company})' if company else ''}"
+
+        probe.run("auth", account)
+
     def send(self, email: OutgoingEmail) -> SendReceipt:
         headers = {"Message-ID": bracketed(email.message_id), **thread_headers(email)}
         body = {
@@ -48,6 +84,7 @@ class BrevoSender(EmailSender):
             "subject": sent_subject(email),
             "textContent": email.body_text,
             "headers": headers,
+            "tags": [sent_tag(email.message_id)],
         }
         try:
             response = self._http.post("/smtp/email", json=body)
@@ -61,6 +98,33 @@ class BrevoSender(EmailSender):
             f"Brevo answered {response.status_code}: {response.text[:300]}",
             retry_after_seconds(response.headers),
         )
+
+    def find_sent(self, message_id: str) -> SendReceipt | None:
+        """The receipt of the reply tagged for ``message_id`` if Brevo's events (the last 30
+        days) show it took the request, or None."""
+        tag = sent_tag(message_id)
+        params: dict[str, str | int] = {"tags": tag, "days": 30, "limit": 100, "sort": "asc"}
+        try:
+            response = self._http.get("/smtp/statistics/events", params=params)
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(f"Brevo unreachable: {exc}") from exc
+        if response.status_code != 200:
+            raise error_for_status(
+                response.status_code,
+                f"Brevo events answered {response.status_code}: {response.text[:300]}",
+                retry_after_seconds(response.headers),
+            )
+        for event in response.json().get("events") or []:
+            tags = event.get("tags") or ([event["tag"]] if event.get("tag") else [])
+            if tags and tag not in tags:
+                continue  # not ours, whatever the filter did
+            if event.get("event") in _NOT_TAKEN:
+                continue
+            return SendReceipt(
+                provider_message_id=str(event.get("messageId") or bracketed(message_id)),
+                accepted_at=_event_time(event.get("date")),
+            )
+        return None
 
 
 __all__ = ["BrevoSender"]

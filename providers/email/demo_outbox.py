@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from providers.checks import Probe
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import build_mime
 from providers.errors import TransientProviderError
@@ -32,6 +34,17 @@ class DemoOutbox(EmailSender):
         """Where the message with ``message_id`` is (or would be) written."""
         digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
         return self.folder / f"{digest}.eml"
+
+    def verify(self, probe: Probe) -> None:
+        """The ``folder`` stage: the outbox folder exists (or can be made) and is writable."""
+
+        def writable() -> str:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".check-"):
+                pass
+            return f"replies are written as .eml files to {self.folder}"
+
+        probe.run("folder", writable)
 
     def send(self, email: OutgoingEmail) -> SendReceipt:
         """Write ``email`` as an .eml file; a repeat delivery is kept as a ``.dup-`` file."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from providers.checks import CheckFailed, Probe
 from providers.email.base import (
     EmailSender,
     EmailSource,
@@ -28,7 +29,7 @@ from providers.email.base import (
     RejectedMessage,
     SendReceipt,
 )
-from providers.email.mime import build_mime
+from providers.email.mime import bracketed, build_mime
 from providers.email.parsing import UnparseableMessage, parse_message
 from providers.errors import (
     PermanentProviderError,
@@ -122,6 +123,24 @@ class GmailApi:
             retry_after_seconds(response.headers),
         )
 
+    def verify(self, probe: Probe) -> None:
+        """Resolve and connect to the token endpoint, renew an access token (``auth``), then
+        read the mailbox's profile (``read``). Nothing is sent or changed."""
+        probe.url(self._token_url, 30)
+
+        def token() -> str:
+            self._access_token(renew=True)
+            return "the refresh token was exchanged for an access token"
+
+        def profile() -> str:
+            found = self.call("GET", "/profile")
+            if found.status_code != 200:
+                raise CheckFailed("read", f"GET /profile answered {found.status_code}")
+            return f"GET /profile: {found.json().get('emailAddress', '?')}"
+
+        probe.run("auth", token)
+        probe.run("read", profile)
+
     def close(self) -> None:
         self._http.close()
 
@@ -133,6 +152,10 @@ class GmailSource(EmailSource):
         self.mailbox = mailbox
         self._api = api
         self._label = label
+
+    def verify(self, probe: Probe) -> None:
+        """The API's check: token renewal and a profile read; nothing is read or changed."""
+        self._api.verify(probe)
 
     def _current_history_id(self) -> str:
         return str(self._api.call("GET", "/profile").json()["historyId"])
@@ -221,6 +244,10 @@ class GmailSender(EmailSender):
     def __init__(self, api: GmailApi) -> None:
         self._api = api
 
+    def verify(self, probe: Probe) -> None:
+        """The API's own check: token renewal and a profile read; nothing is sent."""
+        self._api.verify(probe)
+
     def send(self, email: OutgoingEmail) -> SendReceipt:
         accepted_at = datetime.now(UTC)
         raw = base64.urlsafe_b64encode(build_mime(email, accepted_at).as_bytes()).decode("ascii")
@@ -233,6 +260,38 @@ class GmailSender(EmailSender):
                 f"Gmail send: {response.status_code} {response.text[:200]}"
             )
         return SendReceipt(provider_message_id=str(response.json()["id"]), accepted_at=accepted_at)
+
+    def find_sent(self, message_id: str) -> SendReceipt | None:
+        """The sent message whose Message-ID header is ``message_id``, or None.
+
+        Searches the whole mailbox, trash included (a reply someone deleted was still sent),
+        with Gmail's ``rfc822msgid:`` operator, and counts only a message labelled SENT: a
+        draft carrying the same Message-ID never left.
+        """
+        listed = self._api.call(
+            "GET",
+            "/messages",
+            params={
+                "q": f"rfc822msgid:{bracketed(message_id)}",
+                "includeSpamTrash": "true",
+                "maxResults": 10,
+            },
+        )
+        if listed.status_code == 404:
+            return None
+        for found in listed.json().get("messages", []):
+            gmail_id = str(found["id"])
+            response = self._api.call("GET", f"/messages/{gmail_id}", params={"format": "minimal"})
+            if response.status_code == 404:
+                continue  # deleted for good between the search and this read
+            body = response.json()
+            if "SENT" not in body.get("labelIds", []):
+                continue
+            accepted_at = datetime.now(UTC)
+            if str(body.get("internalDate", "")).isdecimal():
+                accepted_at = datetime.fromtimestamp(int(body["internalDate"]) / 1000, UTC)
+            return SendReceipt(provider_message_id=gmail_id, accepted_at=accepted_at)
+        return None
 
 
 __all__ = ["GmailApi", "GmailSender", "GmailSource"]

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from providers.checks import CheckFailed, Probe
 from providers.email.base import EmailSource, FetchResult, InboundEmail, RejectedMessage
 from providers.email.parsing import UnparseableMessage, parse_message
 from providers.errors import ProviderConfigError, TransientProviderError
@@ -167,6 +168,61 @@ class ImapSource(EmailSource):
             raise TransientProviderError(f"IMAP {self.host}: {exc}") from exc
         except IMAPClientError as exc:
             raise TransientProviderError(f"IMAP {self.host}: {exc}") from exc
+
+    # --- checking ---------------------------------------------------------------------------
+    def verify(self, probe: Probe) -> None:
+        """Check the mailbox without reading or changing anything: the host resolves, a
+        connection opens, TLS is negotiated (``ssl``/``starttls``), the login is accepted and
+        the folder can be selected (read-only). Stops at the first stage that fails."""
+        probe.network(self.host, self.port, self._timeout)
+        opened: list[IMAPClient] = []
+
+        def greet(secure: bool) -> Callable[[], str]:
+            def action() -> str:
+                opened.append(
+                    IMAPClient(
+                        self.host,
+                        port=self.port,
+                        ssl=secure,
+                        ssl_context=ssl.create_default_context() if secure else None,
+                        timeout=self._timeout,
+                    )
+                )
+                welcome = opened[0].welcome
+                text = welcome.decode("utf-8", "replace") if isinstance(welcome, bytes) else ""
+                return f"greeted: {' '.join(text.split())[:120]}"
+
+            return action
+
+        def starttls() -> str:
+            opened[0].starttls(ssl.create_default_context())
+            return "STARTTLS negotiated"
+
+        def login() -> str:
+            try:
+                opened[0].login(self._username, self._password)
+            except LoginError as exc:
+                raise CheckFailed(
+                    "auth", f"the login as {self._username} was refused: {exc}"
+                ) from exc
+            return f"logged in as {self._username}"
+
+        def select() -> str:
+            info = opened[0].select_folder(self.folder, readonly=True)
+            return f"{self.folder}: {int(info.get(b'EXISTS', 0))} messages"
+
+        try:
+            if self._security == "ssl":
+                probe.run("tls", greet(True))
+            else:
+                probe.run("greeting", greet(False))
+                if self._security == "starttls":
+                    probe.run("tls", starttls)
+            probe.run("auth", login)
+            probe.run("select", select)
+        finally:
+            for client in opened:
+                self._drop(client)
 
     # --- reading --------------------------------------------------------------------------
     def fetch(self, cursor: str | None, limit: int) -> FetchResult:

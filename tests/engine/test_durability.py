@@ -457,10 +457,16 @@ def test_approval_timeout_reassigns(
     waiting = _waiting_on_approval(
         store, providers, settings, timeout_minutes=5, on_timeout="reassign", escalate_to="lead"
     )
+    before = store.get_execution(waiting.execution_id)
+    assert before is not None
     assert escalate_due_approvals(store, providers.notifier, "w1", _later(6)) == 1
     approval = store.find_approval(waiting.execution_id, "approval")
     assert approval is not None and approval.assigned_to == "lead"
     assert approval.status == ApprovalStatus.PENDING
+    # The execution is marked changed (still waiting), so the API's live stream shows it.
+    after = store.list_executions_changed(before.updated_at, waiting.workflow_id, 10)
+    [changed] = [e for e in after if e.execution_id == waiting.execution_id]
+    assert changed.status == ExecutionStatus.WAITING and changed.updated_at > before.updated_at
 
 
 def test_approval_timeout_rejects_and_nothing_is_sent(

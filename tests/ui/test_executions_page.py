@@ -17,6 +17,7 @@ from engine.worker import Worker
 from providers.ai.local import LocalAIProvider
 from providers.errors import PermanentProviderError
 from tests.engine.fakes import ScriptedAI
+from ui.format import escape_markdown, short_id
 from ui.timeline import timeline_frame
 
 
@@ -62,15 +63,29 @@ def test_pause_resume_and_cancel_a_pending_execution(
     assert not [b for b in at.button if b.key and b.key.startswith("resume-")]
 
     at.button(key=f"pause-{selected}").click().run()
+    # Nothing happens before the confirmation, which names the execution it will act on.
+    assert _status(service, selected) == ExecutionStatus.PENDING
+    assert any(
+        "**Pause** execution" in m.value and short_id(selected) in m.value for m in at.markdown
+    )
+    at.button(key=f"yes-pause-{selected}").click().run()
     assert not at.exception
     assert _status(service, selected) == ExecutionStatus.PAUSED
     assert at.success
     assert not [b for b in at.button if b.key == f"pause-{selected}"]
 
     at.button(key=f"resume-{selected}").click().run()
+    assert _status(service, selected) == ExecutionStatus.PAUSED
+    at.button(key=f"yes-resume-{selected}").click().run()
     assert _status(service, selected) == ExecutionStatus.PENDING
+    assert any("Resume" in m.value and "pending" in m.value for m in at.success)
 
+    # "No" asks nothing of the engine and brings the controls back.
     at.button(key=f"cancel-{selected}").click().run()
+    at.button(key=f"no-cancel-{selected}").click().run()
+    assert _status(service, selected) == ExecutionStatus.PENDING
+    at.button(key=f"cancel-{selected}").click().run()
+    at.button(key=f"yes-cancel-{selected}").click().run()
     assert not at.exception
     assert _status(service, selected) == ExecutionStatus.CANCELLED
     # Only the retries apply to a cancelled execution.
@@ -78,6 +93,7 @@ def test_pause_resume_and_cancel_a_pending_execution(
     assert keys == {f"retry-{mode}-{selected}" for mode in ("node", "start", "current")}
 
     at.button(key=f"retry-start-{selected}").click().run()
+    at.button(key=f"yes-retry-start-{selected}").click().run()
     assert _status(service, selected) == ExecutionStatus.PENDING
 
 
@@ -87,11 +103,12 @@ def test_a_refused_control_is_explained(
     worker.poll_triggers()
     at = open_page("executions")
     selected = str(at.selectbox(key="executions-selected").value)
-    # Someone else cancels it while this page still offers Pause.
+    at.button(key=f"pause-{selected}").click().run()
+    # Someone else cancels it while this page asks to confirm the pause.
     service.store.update_execution_if(
         selected, statuses=[ExecutionStatus.PENDING], changes={"status": ExecutionStatus.CANCELLED}
     )
-    at.button(key=f"pause-{selected}").click().run()
+    at.button(key=f"yes-pause-{selected}").click().run()
     assert not at.exception
     assert any("cannot pause an execution that is cancelled" in w.value for w in at.warning)
 
@@ -117,6 +134,7 @@ def test_a_failed_execution_shows_its_error_and_retries_from_the_failed_node(
     assert not [b for b in at.button if b.key == f"pause-{failed.execution_id}"]
 
     at.button(key=f"retry-node-{failed.execution_id}").click().run()
+    at.button(key=f"yes-retry-node-{failed.execution_id}").click().run()
     assert not at.exception
     assert _status(service, failed.execution_id) == ExecutionStatus.PENDING
     worker.run_pending()
@@ -187,3 +205,21 @@ def test_dead_letters_list_failures_with_retry(
     assert not at.exception
     assert _status(service, failed.execution_id) == ExecutionStatus.PENDING
     assert service.store.list_audit()[0].action == "retry_start_current"
+
+
+def test_rows_show_subject_and_customer_and_link_to_the_draft(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("executions")
+    assert not at.exception
+    table = at.dataframe[0].value
+    executions = service.store.list_executions()
+    emails = service.store.get_emails([e.email_id for e in executions if e.email_id])
+    assert set(table["subject"]) == {email.subject for email in emails.values()}
+    assert all(any(e.from_address in c for c in table["customer"]) for e in emails.values())
+    selected = str(at.selectbox(key="executions-selected").value)
+    [approval] = [a for a in service.store.list_approvals() if a.execution_id == selected]
+    # Both ways: the execution links to its draft (the approvals page links back).
+    assert any(f"/approvals?approval={approval.approval_id}" in m.value for m in at.markdown)
+    subject = emails[approval.email_id].subject
+    assert any(escape_markdown(subject) in m.value for m in at.markdown)

@@ -21,7 +21,7 @@ from engine.ops.privacy import run_retention
 from engine.roles import Role
 from engine.rollups import hour_bucket
 from engine.seed import DEFAULT_WORKFLOW_ID
-from engine.service import MailroomService
+from engine.service import TOKEN_PREFIX, MailroomService, TokenRefused
 from providers.ai.local_classifier import MODEL_FILENAME, LocalClassifierModel
 from providers.ai.training_data import load_training_examples
 from ui.context import app_settings
@@ -214,3 +214,51 @@ def test_rebuilding_metrics_shows_progress_and_replaces_the_hours_figures(
     ]
     entry = service.store.list_audit()[0]
     assert (entry.action, entry.actor) == ("rebuild_rollups", "alice")
+
+
+def test_admin_creates_sees_and_revokes_an_api_token(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("settings")
+    assert at.selectbox(key="token-role").value == Role.ANALYST  # the least privileged first
+    at.text_input(key="token-name").input("crm-sync")
+    at.selectbox(key="token-role").set_value(Role.MANAGER)
+    at.number_input(key="token-expires").set_value(30)
+    at.button(key="FormSubmitter:token-create-Create").click().run()
+    assert not at.exception
+    assert any("Created `crm-sync` (manager" in s.value for s in at.success)
+    [shown] = [c.value for c in at.code if c.value.startswith(TOKEN_PREFIX)]
+    assert service.authenticate_token(shown).name == "token:crm-sync"
+    [token] = service.store.list_api_tokens()
+    assert token.token_hash != shown and shown not in token.model_dump_json()
+    assert service.store.list_audit()[0].action == "create_token"
+    listed = _token_rows(at)
+    assert listed["crm-sync"]["role"] == "manager" and listed["crm-sync"]["state"] == "active"
+    assert listed["crm-sync"]["expires"] != "never"
+    assert listed["crm-sync"]["last used"] == "never"
+    at.run()
+    assert not [c for c in at.code if c.value.startswith(TOKEN_PREFIX)]  # shown once
+
+    at.text_input(key="token-name").input("crm-sync")
+    at.button(key="FormSubmitter:token-create-Create").click().run()
+    assert any("already exists" in e.value for e in at.error)
+
+    assert _token_rows(at)["crm-sync"]["last used"].endswith(" UTC")  # authenticated above
+    at.selectbox(key="token-pick").set_value("crm-sync")
+    at.button(key="token-revoke").click().run()
+    assert any("Revoke `crm-sync`?" in w.value for w in at.warning)
+    at.button(key="token-revoke-cancel").click().run()
+    assert service.store.list_api_tokens()[0].revoked_at is None  # asked, then cancelled
+    at.button(key="token-revoke").click().run()
+    at.button(key="token-revoke-confirm").click().run()
+    assert not at.exception
+    assert any("Revoked `crm-sync`" in s.value for s in at.success)
+    with pytest.raises(TokenRefused, match="revoked"):
+        service.authenticate_token(shown)
+    assert _token_rows(at)["crm-sync"]["state"] == "revoked"
+    assert [e.action for e in service.store.list_audit()[:1]] == ["revoke_token"]
+
+
+def _token_rows(at: AppTest) -> dict[str, dict[str, str]]:
+    [frame] = [f.value for f in at.dataframe if "created by" in f.value.columns]
+    return {row["name"]: row for row in frame.astype(str).to_dict("records")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
@@ -9,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from engine.models import Email
 from engine.store import _codec as codec
-from engine.store.mongo.database import Index, MongoDatabase
+from engine.store.mongo.database import Index, MongoDatabase, limit_or_none
 from engine.store.ports.emails import EmailStore
 
 INDEXES = [
@@ -19,6 +20,7 @@ INDEXES = [
         "emails", [("mailbox", ASCENDING), ("thread_key", ASCENDING), ("received_at", DESCENDING)]
     ),
     Index("emails", [("thread_id", ASCENDING)]),
+    Index("emails", [("received_at", DESCENDING), ("_id", DESCENDING)]),
 ]
 
 
@@ -37,6 +39,10 @@ class MongoEmailStore(MongoDatabase, EmailStore):
     def get_email(self, email_id: str) -> Email | None:
         return self._model_or_none(Email, self._emails.find_one({"_id": email_id}))
 
+    def get_emails(self, email_ids: Sequence[str]) -> dict[str, Email]:
+        docs = self._emails.find({"_id": {"$in": list(dict.fromkeys(email_ids))}})
+        return {email.email_id: email for email in (self._model(Email, d) for d in docs)}
+
     def find_email_by_message_id(self, message_id: str) -> Email | None:
         doc = self._emails.find_one({"message_id": message_id}, sort=[("mailbox", ASCENDING)])
         return self._model_or_none(Email, doc)
@@ -44,6 +50,26 @@ class MongoEmailStore(MongoDatabase, EmailStore):
     def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
         doc = self._emails.find_one({"message_id": message_id, "mailbox": mailbox})
         return self._model_or_none(Email, doc)
+
+    def list_emails(
+        self,
+        *,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Email]:
+        received: dict[str, object] = {}
+        if received_from is not None:
+            received["$gte"] = codec.store_time(received_from)
+        if received_before is not None:
+            received["$lt"] = codec.store_time(received_before)
+        limit_ = limit_or_none(limit)
+        if limit_ is None:
+            return []
+        docs = self._emails.find({"received_at": received} if received else {}).sort(
+            [("received_at", DESCENDING), ("_id", DESCENDING)]
+        )
+        return [self._model(Email, doc) for doc in docs.limit(limit_)]
 
     def count_emails(self) -> int:
         return self._emails.count_documents({})

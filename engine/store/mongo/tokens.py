@@ -41,3 +41,11 @@ class MongoApiTokenStore(MongoDatabase, ApiTokenStore):
             return_document=ReturnDocument.AFTER,
         )
         return self._model_or_none(ApiToken, doc)
+
+    def mark_api_token_used(self, token_hash: str, at: datetime, unless_since: datetime) -> bool:
+        stale = [{"last_used_at": None}, {"last_used_at": {"$lt": codec.store_time(unless_since)}}]
+        result = self._collection("api_tokens").update_one(
+            {"token_hash": token_hash, "$or": stale},
+            {"$set": {"last_used_at": codec.store_time(at)}},
+        )
+        return result.modified_count == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import datetime
 
 from engine.models import Email
@@ -20,12 +21,28 @@ class EmailStore(ABC):
         """The email with ``email_id``, or None."""
 
     @abstractmethod
+    def get_emails(self, email_ids: Sequence[str]) -> dict[str, Email]:
+        """The stored emails among ``email_ids``, by id (ids not stored are left out); one
+        query, for pages that list many executions or drafts."""
+
+    @abstractmethod
     def find_email_by_message_id(self, message_id: str) -> Email | None:
         """Any stored email with this Message-ID (in any mailbox), or None."""
 
     @abstractmethod
     def find_email_in_mailbox(self, mailbox: str, message_id: str) -> Email | None:
         """The email of ``mailbox`` with this Message-ID, or None (the natural key's lookup)."""
+
+    @abstractmethod
+    def list_emails(
+        self,
+        *,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Email]:
+        """Emails received at or after ``received_from`` and before ``received_before`` (each
+        bound optional), newest ``received_at`` first (then ``email_id``), at most ``limit``."""
 
     @abstractmethod
     def count_emails(self) -> int:

@@ -28,3 +28,9 @@ class ApiTokenStore(ABC):
     def revoke_api_token(self, name: str, at: datetime) -> ApiToken | None:
         """Set ``revoked_at`` = ``at`` on the token ``name`` unless it is already revoked.
         Return the revoked token, or None when no unrevoked token has that name."""
+
+    @abstractmethod
+    def mark_api_token_used(self, token_hash: str, at: datetime, unless_since: datetime) -> bool:
+        """Set ``last_used_at`` = ``at`` on the token with ``token_hash`` unless it was already
+        used at or after ``unless_since`` (so a busy token is written once in a while, not on
+        every call). Return whether it was written."""

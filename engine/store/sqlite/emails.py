@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from engine.models import Email
 from engine.store import _codec as codec
 from engine.store.ports.emails import EmailStore
-from engine.store.sqlite.connection import SQLiteDatabase, marks, t
+from engine.store.sqlite.connection import SQLiteDatabase, Where, marks, t, t_opt
+
+_RECEIVED_AT = "json_extract(doc, '$.received_at')"
 
 
 class SQLiteEmailStore(SQLiteDatabase, EmailStore):
@@ -24,6 +27,18 @@ class SQLiteEmailStore(SQLiteDatabase, EmailStore):
     def get_email(self, email_id: str) -> Email | None:
         return self._one(Email, "SELECT doc FROM emails WHERE email_id = ?", email_id)
 
+    def get_emails(self, email_ids: Sequence[str]) -> dict[str, Email]:
+        found: dict[str, Email] = {}
+        unique = list(dict.fromkeys(email_ids))
+        # SQLite caps the bound parameters of one statement (32,766 since 3.32).
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            for email in self._all(
+                Email, f"SELECT doc FROM emails WHERE email_id IN ({marks(chunk)})", *chunk
+            ):
+                found[email.email_id] = email
+        return found
+
     def find_email_by_message_id(self, message_id: str) -> Email | None:
         return self._one(
             Email,
@@ -37,6 +52,26 @@ class SQLiteEmailStore(SQLiteDatabase, EmailStore):
             "SELECT doc FROM emails WHERE message_id = ? AND mailbox = ?",
             message_id,
             mailbox,
+        )
+
+    def list_emails(
+        self,
+        *,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Email]:
+        where = (
+            Where()
+            .add_if(t_opt(received_from), f"{_RECEIVED_AT} >= ?")
+            .add_if(t_opt(received_before), f"{_RECEIVED_AT} < ?")
+        )
+        return self._all(
+            Email,
+            f"SELECT doc FROM emails WHERE {where.sql}"
+            f" ORDER BY {_RECEIVED_AT} DESC, email_id DESC LIMIT ?",
+            *where.params,
+            max(limit, 0),
         )
 
     def count_emails(self) -> int:

@@ -144,6 +144,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             " ON executions (json_extract(doc, '$.updated_at'), execution_id)",
         ),
     ),
+    Migration(
+        6,
+        "emails by the time they were received, newest first, for the dry run's choice of emails",
+        (
+            "CREATE INDEX IF NOT EXISTS emails_received"
+            " ON emails (json_extract(doc, '$.received_at'), email_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

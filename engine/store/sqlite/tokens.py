@@ -41,3 +41,19 @@ class SQLiteApiTokenStore(SQLiteDatabase, ApiTokenStore):
             revoked = self._load(ApiToken, row[0]).model_copy(update={"revoked_at": at})
             db.execute("UPDATE api_tokens SET doc = ? WHERE name = ?", (self._dump(revoked), name))
         return codec.normalized(revoked)
+
+    def mark_api_token_used(self, token_hash: str, at: datetime, unless_since: datetime) -> bool:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT doc FROM api_tokens WHERE token_hash = ?", (token_hash,)
+            ).fetchone()
+            if row is None:
+                return False
+            token = self._load(ApiToken, row[0])
+            if token.last_used_at is not None and token.last_used_at >= unless_since:
+                return False
+            used = token.model_copy(update={"last_used_at": at})
+            db.execute(
+                "UPDATE api_tokens SET doc = ? WHERE token_hash = ?", (self._dump(used), token_hash)
+            )
+        return True

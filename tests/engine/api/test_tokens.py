@@ -113,9 +113,21 @@ def test_the_command_line_prints_a_token_once_lists_and_revokes_it(
     assert secret.startswith(TOKEN_PREFIX)
     listed = engine("list")
     assert listed.stdout.startswith("ci-bot\tmanager\texpires ")
+    assert listed.stdout.rstrip().endswith("\tlast used never")
     assert secret not in listed.stdout
     assert engine("create", "ci-bot", "--role", "agent").returncode == 1
     assert engine("revoke", "ci-bot").stdout.strip() == "revoked ci-bot"
     assert "\trevoked " in engine("list").stdout
     again = engine("revoke", "ci-bot")
     assert again.returncode == 1 and "no token named 'ci-bot'" in again.stderr
+
+
+def test_a_tokens_last_use_is_recorded(
+    client: TestClient, mailroom: Mailroom, token_for: Callable[[Role], Bearer]
+) -> None:
+    headers = token_for(Role.ANALYST)
+    [made] = mailroom.service.list_tokens(ADMIN)
+    assert made.last_used_at is None
+    assert client.get("/api/v1/workflows", headers=headers).status_code == 200
+    [used] = mailroom.service.list_tokens(ADMIN)
+    assert used.last_used_at is not None and used.last_used_at >= made.created_at

@@ -337,6 +337,20 @@ def test_email_round_trip_and_lookup_by_message_id(store: Store) -> None:
     assert store.get_email("nope") is None
 
 
+def test_get_emails_returns_the_stored_ones_by_id_in_one_call(store: Store) -> None:
+    for n in range(1, 4):
+        store.insert_email(
+            make_email(email_id=f"eml_{n}", message_id=f"<m{n}@example.com>", subject=f"s{n}")
+        )
+
+    found = store.get_emails(["eml_3", "nope", "eml_1", "eml_1"])
+
+    assert sorted(found) == ["eml_1", "eml_3"]
+    assert found["eml_3"].subject == "s3"
+    assert found["eml_1"].model_dump() == store.get_email("eml_1").model_dump()  # type: ignore[union-attr]
+    assert store.get_emails([]) == {}
+
+
 # --- executions --------------------------------------------------------------------------------
 
 

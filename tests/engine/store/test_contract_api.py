@@ -89,3 +89,15 @@ def test_executions_are_paged_by_the_last_one_seen(store: Store) -> None:
         pages.append([e.execution_id for e in page])
         before = (page[-1].created_at, page[-1].execution_id)
     assert pages == [["exe_5", "exe_4"], ["exe_3", "exe_2"], ["exe_1"]]
+
+
+def test_a_tokens_last_use_is_written_at_most_once_in_a_while(store: Store) -> None:
+    store.create_api_token(make_token())
+    assert store.mark_api_token_used("a" * 64, at(1), unless_since=at(0))
+    assert not store.mark_api_token_used("a" * 64, at(2), unless_since=at(1))  # used since
+    found = store.find_api_token("a" * 64)
+    assert found is not None and found.last_used_at == at(1)
+    assert store.mark_api_token_used("a" * 64, at(3), unless_since=at(2))
+    [listed] = store.list_api_tokens()
+    assert listed.last_used_at == at(3)
+    assert not store.mark_api_token_used("b" * 64, at(4), unless_since=at(3))

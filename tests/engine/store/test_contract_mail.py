@@ -81,3 +81,18 @@ def test_find_email_in_mailbox_uses_the_natural_key(store: Store) -> None:
     found = store.find_email_in_mailbox("b", "<same@x>")
     assert found is not None and found.thread_id == "t_b"
     assert store.find_email_in_mailbox("c", "<same@x>") is None
+
+
+def test_list_emails_newest_received_first_within_the_range(store: Store) -> None:
+    for minutes in (0, 10, 20, 30):
+        store.insert_email(
+            make_email(f"<m{minutes}@x>", thread_id=f"t{minutes}", received_at=at(minutes))
+        )
+    listed = store.list_emails()
+    assert [e.message_id for e in listed] == ["<m30@x>", "<m20@x>", "<m10@x>", "<m0@x>"]
+    assert listed[0] == store.find_email_by_message_id("<m30@x>")
+    in_range = store.list_emails(received_from=at(10), received_before=at(30))
+    assert [e.message_id for e in in_range] == ["<m20@x>", "<m10@x>"]
+    assert [e.message_id for e in store.list_emails(limit=2)] == ["<m30@x>", "<m20@x>"]
+    assert store.list_emails(limit=0) == []
+    assert store.list_emails(received_from=at(31)) == []

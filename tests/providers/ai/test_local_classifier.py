@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections import Counter
 from pathlib import Path
@@ -188,14 +187,10 @@ def test_the_english_only_encoder_is_left_out_for_other_languages(
     texts = ["I was charged twice for my order", "Mein Paket ist nicht angekommen"]
     assert detect_language(texts[1]).code == "de"
     before = trained_model.predict_proba(texts)
-    heads = trained_model._heads
-    scrambled = dataclasses.replace(
-        heads, minilm=copy.deepcopy(heads.minilm)
-    )  # the MiniLM head with its weights reversed: a different model of the same shape
-    scrambled.minilm.coef_ = scrambled.minilm.coef_[::-1].copy()
-    changed = LocalClassifierModel(
-        trained_model._pipeline, scrambled, trained_model.info, trained_model._encoder
-    )
+    arrays = trained_model.to_arrays()
+    # The MiniLM head with its weights reversed: a different model of the same shape.
+    arrays["minilm_coef"] = arrays["minilm_coef"][::-1].copy()
+    changed = LocalClassifierModel(arrays, trained_model.info, trained_model._encoder)
     after = changed.predict_proba(texts)
     assert after[0] != pytest.approx(before[0], abs=1e-6)  # English: MiniLM takes part
     assert after[1] == pytest.approx(before[1], abs=1e-12)  # German: it does not

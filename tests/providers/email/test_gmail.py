@@ -29,6 +29,12 @@ from providers.errors import (
     RateLimitedError,
 )
 from tests.loopback_http import LoopbackServer, Reply, Request, loopback_server
+from tests.providers.email.crash_window import (
+    CrashAfterSend,
+    CrashBeforeSend,
+    crash_then_retry,
+    customer_email,
+)
 
 
 def mail(n: int, sender: str = "anna@customer.example") -> bytes:
@@ -49,6 +55,26 @@ class FakeGmail:
     tokens: set[str] = field(default_factory=set)
     sent: list[dict[str, str]] = field(default_factory=list)
     issued: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: Labels of the messages that have other labels than INBOX (SENT, DRAFT, TRASH).
+    labels: dict[str, list[str]] = field(default_factory=dict)
+
+    def search(self, q: str, include_spam_trash: bool) -> dict[str, object]:
+        """``users.messages.list`` with ``q``: only the ``rfc822msgid:`` operator is modelled."""
+        term, _, wanted = q.partition(":")
+        assert term == "rfc822msgid" and " " not in wanted, f"query not modelled: {q!r}"
+        found = []
+        for message_id, (raw, thread) in self.messages.items():
+            header = message_from_bytes(raw, policy=policy.default)["Message-ID"] or ""
+            if header.strip("<> ") != wanted.strip("<> "):
+                continue
+            if "TRASH" in self.labels.get(message_id, []) and not include_spam_trash:
+                continue
+            found.append({"id": message_id, "threadId": thread})
+        return (
+            {"messages": found, "resultSizeEstimate": len(found)}
+            if found
+            else {"resultSizeEstimate": 0}
+        )
 
     def deliver(self, raw: bytes, thread_id: str | None = None) -> str:
         self.history_id += 7
@@ -126,6 +152,8 @@ class FakeGmail:
             if offset + size < len(records):
                 body["nextPageToken"] = str(offset + size)
             return Reply(200, body)
+        if path == "/messages" and request.method == "GET" and "q" in query:
+            return Reply(200, self.search(query["q"], query.get("includeSpamTrash") == "true"))
         if path == "/messages" and request.method == "GET":
             newest = sorted(self.history, reverse=True)[: int(query.get("maxResults", 100))]
             return Reply(
@@ -142,25 +170,29 @@ class FakeGmail:
                     404, {"error": {"code": 404, "message": "Requested entity was not found."}}
                 )
             raw, thread = self.messages[message_id]
-            return Reply(
-                200,
-                {
-                    "id": message_id,
-                    "threadId": thread,
-                    "labelIds": ["INBOX"],
-                    "snippet": "",
-                    "internalDate": "1715000000000",
-                    "sizeEstimate": len(raw),
-                    "raw": base64.urlsafe_b64encode(raw).decode().rstrip("="),
-                },
-            )
+            resource = {
+                "id": message_id,
+                "threadId": thread,
+                "labelIds": self.labels.get(message_id, ["INBOX"]),
+                "snippet": "",
+                "internalDate": "1715000000000",
+                "sizeEstimate": len(raw),
+            }
+            if query.get("format") == "raw":
+                resource["raw"] = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+            return Reply(200, resource)
         if path == "/messages/send" and request.method == "POST":
             sent = json.loads(request.body)
             self.sent.append(sent)
+            # What was sent is kept in the mailbox, labelled SENT, as Gmail does.
+            sent_id = f"s{len(self.sent)}"
+            raw = base64.urlsafe_b64decode(sent["raw"] + "==")
+            self.messages[sent_id] = (raw, sent.get("threadId", f"t{sent_id}"))
+            self.labels[sent_id] = ["SENT"]
             return Reply(
                 200,
                 {
-                    "id": f"s{len(self.sent)}",
+                    "id": sent_id,
                     "threadId": sent.get("threadId", "tnew"),
                     "labelIds": ["SENT"],
                 },
@@ -377,3 +409,73 @@ def test_a_gmail_push_notification_syncs_the_mailbox_at_once(
     assert push("support@example.com", token="bad")[0] == 401
     assert client.post("/intake/gmail?token=tok", json={"message": {}}).status_code == 400
     assert store.count_emails() == 2
+
+
+# --- a reply whose outcome a crash hid ----------------------------------------------------------
+def gmail_settings(settings: Settings, server: LoopbackServer) -> Settings:
+    return settings.model_copy(
+        update={
+            "email_sender": "gmail",
+            "gmail_client_id": "cid",
+            "gmail_client_secret": SecretStr("cs"),
+            "gmail_refresh_token": SecretStr("rt"),
+            "gmail_api_base": f"{server.url}/gmail/v1",
+            "gmail_token_url": f"{server.url}/token",
+        }
+    )
+
+
+def test_find_sent_searches_rfc822msgid_and_counts_only_sent_mail(
+    gmail: tuple[FakeGmail, LoopbackServer],
+) -> None:
+    fake, server = gmail
+    sender = GmailSender(api(server))
+    assert sender.find_sent("<r1@example.com>") is None
+    receipt = sender.send(
+        OutgoingEmail(
+            message_id="<r1@example.com>",
+            from_address="support@example.com",
+            to_address="anna@customer.example",
+            subject="Hello",
+            body_text="On it.",
+        )
+    )
+    found = sender.find_sent("<r1@example.com>")
+    assert found is not None and found.provider_message_id == receipt.provider_message_id
+    assert sender.find_sent("r1@example.com") is not None  # brackets or not, the same id
+    searches = [r.path for r in server.requests if "q=" in r.path]
+    assert "q=rfc822msgid%3A%3Cr1%40example.com%3E" in searches[0]
+    assert "includeSpamTrash=true" in searches[0]
+
+    fake.labels[receipt.provider_message_id] = ["SENT", "TRASH"]  # deleted after sending
+    assert sender.find_sent("<r1@example.com>") is not None
+    fake.labels[receipt.provider_message_id] = ["DRAFT"]  # a draft never left
+    assert sender.find_sent("<r1@example.com>") is None
+    # Mail that arrived with that Message-ID is not ours to count either.
+    fake.deliver(b"From: a@b.example\r\nMessage-ID: <r2@example.com>\r\nSubject: x\r\n\r\nx\r\n")
+    assert sender.find_sent("<r2@example.com>") is None
+
+
+def test_a_reply_sent_before_a_crash_is_found_and_not_sent_again(
+    gmail: tuple[FakeGmail, LoopbackServer], store: Store, settings: Settings
+) -> None:
+    fake, server = gmail
+    providers = build_providers(gmail_settings(settings, server))
+    email = customer_email(store)
+    message_id = crash_then_retry(store, providers, settings, email, CrashAfterSend)
+    assert len(fake.sent) == 1  # the customer got one reply
+    message = message_from_bytes(
+        base64.urlsafe_b64decode(fake.sent[0]["raw"]), policy=policy.default
+    )
+    assert message["Message-ID"] == message_id
+
+
+def test_a_reply_that_never_left_is_sent_once_after_a_crash(
+    gmail: tuple[FakeGmail, LoopbackServer], store: Store, settings: Settings
+) -> None:
+    fake, server = gmail
+    providers = build_providers(gmail_settings(settings, server))
+    email = customer_email(store)
+    crash_then_retry(store, providers, settings, email, CrashBeforeSend)
+    assert len(fake.sent) == 1
+    assert sum("rfc822msgid" in r.path for r in server.requests) == 1  # asked before sending
