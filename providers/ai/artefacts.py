@@ -35,6 +35,7 @@ from providers.ai.sentiment_model import (
     shipped_data_digest,
     train_shipped_data,
 )
+from providers.ai.sentiment_vectors import CachedSentimentEncoder
 from providers.ai.training_data import load_training_examples
 
 
@@ -71,9 +72,10 @@ def _printer() -> Callable[[str], None]:
 def build(force: bool = False, vector_cache: Path | None = None) -> list[Path]:
     """Rebuild the stale shipped files (all with ``force``); the paths written.
 
-    ``vector_cache``: a folder of float32 sentence vectors (:meth:`SentenceEncoder.save_cache`)
-    to read before encoding and to update after, so a rebuild after a change that is not the
-    encoders' skips encoding. The shipped float16 vectors are never used to fit.
+    ``vector_cache``: a folder of float32 sentence vectors (:meth:`SentenceEncoder.save_cache`,
+    and the sentiment encoder's :class:`.sentiment_vectors.CachedSentimentEncoder`) to read
+    before encoding and to update after, so a rebuild after a change that is not the encoders'
+    skips encoding. The shipped float16 vectors are never used to fit.
     """
     report = _printer()
     stale = " ".join(stale_artefacts())
@@ -90,7 +92,9 @@ def build(force: bool = False, vector_cache: Path | None = None) -> list[Path]:
         written += [SHIPPED_MODEL_PATH, SHIPPED_VECTORS_PATH]
         report(f"wrote {SHIPPED_MODEL_PATH.name} and {SHIPPED_VECTORS_PATH.name}")
     if force or SENTIMENT_PATH.name in stale:
-        save_shipped_sentiment(train_shipped_data(report))
+        sentiment_vectors = CachedSentimentEncoder(vector_cache)
+        save_shipped_sentiment(train_shipped_data(report, sentiment_vectors))
+        sentiment_vectors.save()
         written.append(SENTIMENT_PATH)
         report(f"wrote {SENTIMENT_PATH.name}")
     for path in (SHIPPED_MODEL_PATH, SHIPPED_VECTORS_PATH, SENTIMENT_PATH):

@@ -2,12 +2,18 @@
 
 ``python -m providers.ai.evaluate_sentiment`` holds out 25% of the Amazon product-review
 sentences (stratified, seed 0) — the shipped data closest to customer messages — trains on
-everything else, and prints macro-F1 and accuracy of the full analyser (politeness removal and
-frustration cues included) on them, next to VADER alone (compound ≥ 0.05 positive, ≤ -0.05
-negative, its authors' thresholds), each with a 95% bootstrap interval: a few hundred sentences
-fix macro-F1 to only a few points. It does the same for held-out tweets. ``--write-test DIR``
-also writes each held-out part as a CSV for ``python -m engine eval sentiment`` (which scores the
-model shipped, trained on all the data, so use it on data outside the shipped set).
+everything else (with the training part of the hand-written support messages and the neutral
+requests, as the shipped model is), and prints macro-F1 and accuracy of the full analyser
+(politeness removal and frustration cues included) on them, next to VADER alone (compound
+≥ 0.05 positive, ≤ -0.05 negative, its authors' thresholds), each with a 95% bootstrap
+interval: a few hundred sentences fix macro-F1 to only a few points. It does the same for
+held-out tweets, then scores the test part of the hand-written support messages with the
+shipped model (:mod:`.evaluate_support_sentiment`: per language, per class, and the share of
+calm messages held as angry). ``--vector-cache DIR`` keeps the encoder's vectors between
+trainings and runs (:mod:`.sentiment_vectors`; the figures are the same with or without it).
+``--write-test DIR`` also writes each held-out part as a CSV for ``python -m engine eval
+sentiment`` (which scores the model shipped, trained on all the data, so use it on data outside
+the shipped set).
 
 ``--cross-fit ENCODERS`` scores all 3,708 Amazon sentences instead of one quarter: they fall into
 four stratified parts (part 0 is that quarter), and each part is scored by a model whose encoder
@@ -28,21 +34,24 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from providers.ai import evaluate_support_sentiment
 from providers.ai.bootstrap import macro_f1_interval
 from providers.ai.minilm_encoder import SENTIMENT_MODEL_FILENAME, MiniLMEncoder
 from providers.ai.sentiment import SentimentAnalyzer
 from providers.ai.sentiment_model import (
     RatedSentence,
     SentimentModel,
+    TextEncoder,
     load_rated_sentences,
+    rated_part,
+    requests_part,
+    support_part,
     support_requests,
 )
+from providers.ai.sentiment_vectors import CachedSentimentEncoder
 from providers.errors import ProviderConfigError
 
-
-def _vader_label(analyzer: SentimentIntensityAnalyzer, text: str) -> str:
-    compound = float(analyzer.polarity_scores(text)["compound"])
-    return "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+_vader_label = evaluate_support_sentiment.vader_label
 
 
 def held_out_quarter(
@@ -61,23 +70,26 @@ def held_out_quarter(
 
 
 def _trained_analyzer(
-    train: Sequence[RatedSentence], encoder: MiniLMEncoder | None = None
+    train: Sequence[RatedSentence], encoder: TextEncoder | None = None
 ) -> SentimentAnalyzer:
-    """The full analyser with a model trained on ``train`` and the neutral support requests."""
-    requests = support_requests()
-    model = SentimentModel.train(
-        [s.text for s in train] + requests,
-        [s.label for s in train] + ["neutral"] * len(requests),
-        encoder=encoder,
-    )
-    return SentimentAnalyzer(model)
+    """The full analyser with a model trained on ``train``, the neutral support requests and
+    the training part of the hand-written support messages."""
+    data = rated_part(train) + requests_part(support_requests()) + support_part()
+    return SentimentAnalyzer(SentimentModel.train(data, encoder=encoder))
 
 
 def _report(name: str, truth: Sequence[str], predicted: Sequence[str]) -> None:
     macro = f1_score(truth, predicted, average="macro", zero_division=0)
     accuracy = accuracy_score(truth, predicted)
     low, high = macro_f1_interval(truth, predicted)
-    print(f"{name:<44}{len(truth):>6}{accuracy:>10.3f}{macro:>10.3f}   {low:.3f}-{high:.3f}")
+    labels = ["negative", "neutral", "positive"]
+    per_class = " / ".join(
+        f"{f:.2f}" for f in f1_score(truth, predicted, labels=labels, average=None, zero_division=0)
+    )
+    print(
+        f"{name:<44}{len(truth):>6}{accuracy:>10.3f}{macro:>10.3f}   {low:.3f}-{high:.3f}"
+        f"   {per_class}"
+    )
 
 
 #: The Amazon sentences fall into this many stratified parts for cross-fitting; part 0 is the
@@ -104,11 +116,17 @@ def amazon_folds(
     return pairs
 
 
-def evaluate(source: str, sentences: Sequence[RatedSentence], seed: int, out: Path | None) -> None:
+def evaluate(
+    source: str,
+    sentences: Sequence[RatedSentence],
+    seed: int,
+    out: Path | None,
+    encoder: TextEncoder | None = None,
+) -> None:
     """Hold out 25% of ``source``, train on the rest, print the scores."""
     others = [s for s in sentences if s.source != source]
     train_own, test = held_out_quarter(sentences, source, seed)
-    analyzer = _trained_analyzer(others + train_own)
+    analyzer = _trained_analyzer(others + train_own, encoder)
     vader = SentimentIntensityAnalyzer()
     truth = [s.label for s in test]
     _report(f"{source}: local model", truth, [analyzer.analyze(s.text).label for s in test])
@@ -169,10 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="ENCODERS",
         help="score all Amazon sentences, part by part, with the encoders in ENCODERS/fold-K",
     )
+    parser.add_argument("--vector-cache", type=Path, metavar="DIR", help="sentiment vector cache")
     args = parser.parse_args(argv)
     sentences = load_rated_sentences()
     header = f"{'held-out part (trained on the rest)':<44}{'n':>6}{'accuracy':>10}{'macro-F1':>10}"
-    print(f"{header}   95% interval (bootstrap)")
+    print(f"{header}   95% interval (bootstrap)   F1 neg / neu / pos")
     if args.cross_fit is not None:
         try:
             cross_fit(sentences, args.cross_fit)
@@ -180,9 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         return 0
+    encoder = CachedSentimentEncoder(args.vector_cache)
     for source in ("amazon_reviews", "tweets"):
-        evaluate(source, sentences, args.seed, args.write_test)
-    return 0
+        evaluate(source, sentences, args.seed, args.write_test, encoder)
+        encoder.save()
+    print()
+    cache = [] if args.vector_cache is None else ["--vector-cache", str(args.vector_cache)]
+    return evaluate_support_sentiment.main(cache)
 
 
 if __name__ == "__main__":

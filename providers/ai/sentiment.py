@@ -3,11 +3,17 @@
 The model scores the text without politeness formulas (a support request that says "please" and
 "thanks" is not a happy message). Frustration cues (:mod:`.sentiment_cues`) then shift the odds
 towards negative, by :data:`CUE_LOG_ODDS` each, because the training sentences rarely show an
-exasperated customer's idioms ("still waiting", "third time", shouting). Frustration, from 0 to
-1, is the probability of negative raised by the cues.
+exasperated customer's idioms ("still waiting", "third time", shouting).
 
-The model is English; other languages get a lower confidence (only the cues in their language and
-the character n-grams shared with English count).
+Frustration, from 0 to 1, is the model's probability that the writer is angry (its frustration
+head, which reads the same features, the number of cues among them): a quiet complaint ("I was
+quoted 3-5 days. It's been 16.") is negative with a low frustration, so the guard rails, which
+hold negative mail from a frustration threshold up, hold the angry and not every complaint. It
+used to be the probability of negative raised by the cues, which held calm questions that
+mention a problem as angry.
+
+The sentence encoder reads English only; other languages are read through their n-grams (the
+training data holds French, German and Spanish support mail) and get a lower confidence.
 """
 
 from __future__ import annotations
@@ -26,8 +32,6 @@ from providers.ai.sentiment_model import SentimentModel, load_or_train_sentiment
 #: support complaints, and the MiniLM block reads a short support query as confidently neutral
 #: (0.96-0.99), so two cues ("Still waiting!!") must be able to outweigh that.
 CUE_LOG_ODDS = 3.5
-#: How much each cue adds to the frustration score.
-CUE_FRUSTRATION = 0.15
 
 __all__ = ["SentimentAnalyzer", "SentimentResult", "frustration_cues", "without_politeness"]
 
@@ -76,7 +80,7 @@ class SentimentAnalyzer:
         """Score ``text``; ``language`` other than English lowers the confidence."""
         polite_free = without_politeness(text)
         scored = polite_free if polite_free.strip() else text
-        probabilities = self._model.probabilities(scored, english=language.startswith("en"))
+        probabilities, angry = self._model.scores(scored, english=language.startswith("en"))
         cues = frustration_cues(text)
         if cues:
             shift = math.exp(CUE_LOG_ODDS * len(cues))
@@ -87,7 +91,7 @@ class SentimentAnalyzer:
         confidence = probabilities[label]
         if not language.startswith("en"):
             confidence *= 0.6
-        frustration = min(1.0, probabilities.get("negative", 0.0) + CUE_FRUSTRATION * len(cues))
+        frustration = angry
         sentiment: Sentiment = (
             "negative"
             if label == "negative"

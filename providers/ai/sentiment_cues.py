@@ -17,7 +17,13 @@ _PHRASE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("still waiting", r"\bstill (waiting|no (answer|reply|response|update))\b"),
         ("repeated contact", r"\b(second|third|fourth|fifth|\d+(st|nd|rd|th)) time\b"),
         ("unacceptable", r"\b(unacceptable|inacceptable|inadmissible|inaceptable|unverschämt)\b"),
-        ("cancel my account", r"\bcancel (my|our) (account|subscription|membership)\b"),
+        # A threat to leave, not a request to cancel ("Please cancel my subscription at the end
+        # of the billing period" is calm).
+        (
+            "cancel my account",
+            r"\b(i|we)('ll| will|'m going to| am going to| are going to)? cancel (my|our) "
+            r"(account|subscription|membership)\b",
+        ),
         ("fed up", r"\b(fed up|sick of|had enough)\b"),
         ("worst", r"\b(worst|appalling|disgraceful|ridiculous|useless|a joke)\b"),
         ("nobody answers", r"\b(nobody|no one|no-one) (has )?(answer|repl|respond|help|call)"),
@@ -39,6 +45,8 @@ _POLITENESS = re.compile(
     re.IGNORECASE,
 )
 _REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
+# "URGENT!!" marks urgency (priority reads it), not anger: those marks are not counted.
+_URGENCY_MARKS = re.compile(r"\b(urgent|urgente|dringend|asap|important|wichtig)\s*[!?]+", re.I)
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
 _TOKEN = re.compile(r"\S+")
 _PLAIN_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
@@ -112,7 +120,7 @@ def without_politeness(text: str) -> str:
 def frustration_cues(text: str) -> tuple[str, ...]:
     """Names of the frustration cues present in ``text``."""
     cues = [name for name, pattern in _PHRASE_CUES if pattern.search(text)]
-    if _REPEATED_EXCLAMATION.search(text):
+    if _REPEATED_EXCLAMATION.search(_URGENCY_MARKS.sub(" ", text)):
         cues.append("repeated exclamation")
     if any(_shouted(sentence) for sentence in _SENTENCE_END.split(text)):
         cues.append("shouting")

@@ -70,7 +70,7 @@ def test_the_rebuilt_parts_predict_exactly_as_the_originals(
     sentiment = load_or_train_sentiment(None)
     again = SentimentModel.from_arrays(sentiment.to_arrays(), sentiment.fingerprint)
     for text in ("I love it", "This is broken again!!", "My order number is 1234"):
-        assert again.probabilities(text) == sentiment.probabilities(text)
+        assert again.scores(text) == sentiment.scores(text)
 
 
 def test_new_data_or_another_recipe_is_not_served_the_shipped_model(

@@ -12,6 +12,7 @@ import providers.ai.sentiment_model as sentiment_model
 from providers.ai.sentiment_model import (
     MODEL_FILENAME,
     SentimentModel,
+    TrainingSet,
     load_or_train_sentiment,
     shipped_data_fingerprint,
 )
@@ -51,7 +52,9 @@ def test_a_current_model_is_loaded_without_building_the_training_set(
 
     # Once the data changes the saved model is stale: it is retrained from the training set.
     data_copy.write_bytes(data_copy.read_bytes() + b"one more line,0.0,tweets\n")
-    monkeypatch.setattr(sentiment_model, "default_training_set", lambda: (TEXTS, LABELS))
+    monkeypatch.setattr(
+        sentiment_model, "default_training_set", lambda: TrainingSet.plain(TEXTS, LABELS)
+    )
     retrained = load_or_train_sentiment(models)
     assert retrained.fingerprint == shipped_data_fingerprint()
     assert SentimentModel.load(models / MODEL_FILENAME).fingerprint == retrained.fingerprint
