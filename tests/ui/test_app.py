@@ -167,3 +167,16 @@ def test_a_bad_setting_stops_the_app_with_its_name(
     at = open_page("app")
     assert not at.exception
     assert "MAILROOM_OIDC_DEFAULT_ROLE" in at.error[0].value
+
+
+def test_the_app_in_production_with_demo_settings_says_what_to_change(
+    open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILROOM_ENV", "production")
+    at = open_page("app", user=None)
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("MAILROOM_ENV=production refuses to start:")
+    assert "MAILROOM_ENCRYPTION_KEY is unset" in message
+    assert "account 'alice'" not in message  # named accounts are fine
+    assert not at.text_input  # no sign-in form
