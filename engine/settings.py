@@ -103,6 +103,7 @@ class Settings(SentLookupSettings, BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MAILROOM_", extra="ignore")
 
+    env: Literal["development", "staging", "production"] = "development"  # engine/profiles.py
     data_dir: Path = Field(default=Path("data"), description="Folder for the embedded store.")
     sqlite_path: Path | None = Field(
         default=None, description="SQLite database file; defaults to DATA_DIR/mailroom.db."

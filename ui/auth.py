@@ -108,18 +108,22 @@ def signed_in_actor(service: MailroomService, settings: Settings) -> Actor | Non
     return actor
 
 
-def _password_sign_in(service: MailroomService, book: AccountBook, settings: Settings) -> None:
+def _password_sign_in(service: MailroomService, settings: Settings) -> None:
     name = str(st.session_state.get("sign-in-name", "")).strip()
     password = str(st.session_state.get("sign-in-password", ""))
-    account = book.authenticate(name, password) if name and password else None
     st.session_state["sign-in-password"] = ""
+    if not name or not password:
+        st.session_state[SIGN_IN_ERROR] = "Enter your name and password."
+        return
+    # The service throttles failures, locks the name after too many and audits each attempt.
+    result = service.sign_in(name, password)
+    account = result.account
     if account is None:
-        st.session_state[SIGN_IN_ERROR] = "Wrong name or password."
+        st.session_state[SIGN_IN_ERROR] = result.message or "Wrong name or password."
         return
     st.session_state[SESSION_USER] = account.name
     st.session_state[SESSION_TOKEN] = _keeper(settings).issue(account).token
     st.session_state.pop(CLEAR_COOKIE, None)
-    service.record_sign_in(Actor(name=account.name, role=account.role), "password")
 
 
 def sign_in_form(service: MailroomService, settings: Settings) -> None:
@@ -160,7 +164,7 @@ def sign_in_form(service: MailroomService, settings: Settings) -> None:
             "Sign in",
             type="primary",
             on_click=_password_sign_in,
-            args=(service, book, settings),
+            args=(service, settings),
         )
     if error:
         st.error(error, icon=":material/lock:")

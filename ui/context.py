@@ -42,7 +42,11 @@ def get_service() -> MailroomService:
     separate setup step.
     """
     app_settings()  # a bad setting stops the page with its message, before anything opens
-    return _open_mailroom().service
+    try:
+        return _open_mailroom().service
+    except SettingsError as exc:  # MAILROOM_ENV=production refusing demo settings
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Opening the Mailroom store…", on_release=_close)

@@ -50,4 +50,7 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, ProviderError) as exc:
         print(f"{args.command} failed: {exc}", file=sys.stderr)
         return 1
+    except SettingsError as exc:  # MAILROOM_ENV=production refusing demo settings
+        print(exc, file=sys.stderr)
+        return 2
     return result

@@ -20,7 +20,7 @@ from engine.settings import Settings
 
 
 def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
-    mailroom = compose(settings, seed_defaults=False)
+    mailroom = compose(settings, seed_defaults=False, check_env=False)
     try:
         service = mailroom.service
         try:

@@ -25,7 +25,7 @@ def _progress() -> Callable[[str], None]:
 def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
     report = _progress()
     report("opening the store")
-    mailroom = compose(settings)
+    mailroom = compose(settings, check_env=False)
     try:
         if not args.skip_model:
             from providers.ai.local import LocalAIProvider
@@ -36,7 +36,10 @@ def cmd_setup(settings: Settings, args: argparse.Namespace) -> int:
                 ai.warm_up(report)
     finally:
         mailroom.close()
-    accounts_created = print_default_accounts(settings.accounts_path)
+    # Production never gets the default accounts (engine/profiles.py refuses them).
+    accounts_created = settings.env != "production" and print_default_accounts(
+        settings.accounts_path
+    )
     print(
         json.dumps(
             {

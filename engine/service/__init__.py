@@ -49,7 +49,7 @@ from engine.rollups import (
     REPLIES_SENT,
     SLA,
 )
-from engine.service.administration import SourceHealthRow
+from engine.service.administration import SignInResult, SourceHealthRow
 from engine.service.approvals import BulkResult
 from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
@@ -149,6 +149,7 @@ __all__ = [
     "SessionSecretError",
     "Settings",
     "SettingsError",
+    "SignInResult",
     "SlaCompliance",
     "SlaState",
     "SourceHealthRow",

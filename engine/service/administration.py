@@ -24,6 +24,7 @@ from engine.roles import Actor, Role
 from engine.service.core import ServiceCore
 from engine.service.permissions import ControlRefused, requires, unrestricted
 from engine.settings import Settings
+from engine.sign_in_guard import SignInGuard, clean_name
 from engine.store.base import WorkflowNotFound
 
 
@@ -46,8 +47,72 @@ class SourceHealthRow:
     total_quarantined: int
 
 
+@dataclass(frozen=True)
+class SignInResult:
+    """What a password sign-in came to: the account, or why not (``message``, for the form)."""
+
+    account: Account | None
+    message: str | None = None
+    #: When the name's lockout ends, if it is locked.
+    locked_until: datetime | None = None
+
+
+WRONG_NAME_OR_PASSWORD = "Wrong name or password."
+
+
+def _lockout_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return (
+        "Too many failed sign-ins for this name: it is locked for now. Try again after "
+        f"{until:%H:%M} UTC (in {minutes} minute{'s' if minutes != 1 else ''})."
+    )
+
+
 class AdministrationOperations(ServiceCore):
     """Administration operations of the service."""
+
+    @unrestricted("signing in is how a person gets a role; failures are throttled and audited")
+    def sign_in(self, name: str, password: str) -> SignInResult:
+        """Check a password sign-in against the accounts file, under the lockout of
+        :mod:`engine.sign_in_guard`; audit a success and every failure (name and reason,
+        never the password)."""
+        if self.accounts is None:
+            raise RuntimeError(
+                "this service was built without accounts; use engine.service.compose"
+            )
+        tried = clean_name(name)
+        now = self.clock()
+        guard = SignInGuard(self.store)
+        until = guard.locked_until(tried, now)
+        if until is not None:
+            self._audit_failed_sign_in(tried, "locked", until)
+            return SignInResult(None, _lockout_message(until, now), until)
+        account = self.accounts.authenticate(name, password) if tried and password else None
+        if account is None:
+            until = guard.record_failure(tried, now)
+            self._audit_failed_sign_in(tried, "wrong name or password", until)
+            if until is not None:
+                return SignInResult(None, _lockout_message(until, now), until)
+            return SignInResult(None, WRONG_NAME_OR_PASSWORD)
+        guard.clear(tried)
+        self.record_sign_in(Actor(name=account.name, role=account.role), "password")
+        return SignInResult(account)
+
+    def _audit_failed_sign_in(self, name: str, reason: str, locked_until: datetime | None) -> None:
+        # Nobody is signed in, so there is no role; the name is what was typed.
+        after: dict[str, str] = {"method": "password", "reason": reason}
+        if locked_until is not None:
+            after["locked_until"] = locked_until.isoformat()
+        self.store.append_audit(
+            AuditEntry(
+                actor=name,
+                role="",
+                action="sign_in_failed",
+                target=name,
+                after=after,
+                at=self.clock(),
+            )
+        )
 
     @unrestricted("everyone who signs in is audited")
     def record_sign_in(self, actor: Actor, method: str) -> None:

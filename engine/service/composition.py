@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engine.accounts import AccountBook, print_default_accounts
 from engine.adapters import ProviderSet, build_providers
+from engine.profiles import check_profile
 from engine.seed import seed
 from engine.service.mailroom import MailroomService
 from engine.settings import Settings, load_settings
@@ -43,24 +44,32 @@ def compose(
     *,
     seed_defaults: bool = True,
     first_accounts: bool = False,
+    check_env: bool = True,
 ) -> Mailroom:
     """Open the store the settings name, set it up and build the service on it.
 
     ``settings`` defaults to :func:`engine.settings.load_settings` (``SettingsError`` says which
     setting is wrong). Setting up is idempotent: tables or indexes and migrations, then, with
     ``seed_defaults``, the default workflow; with ``first_accounts``, one account per role when
-    there is no accounts file yet, their passwords printed once to stderr.
+    there is no accounts file yet, their passwords printed once to stderr (never in production).
+
+    With ``check_env``, the profile ``MAILROOM_ENV`` names is checked last
+    (:mod:`engine.profiles`): in production, ``ProductionRefused`` (a ``SettingsError``) lists
+    each setting to change. The administration commands that fix those (users, tokens, privacy,
+    status, setup) pass ``check_env=False``.
     """
     settings = settings or load_settings()
     store = open_store(settings)
     try:
         store.setup()
         seeded = seed(store) if seed_defaults else False
+        if first_accounts and settings.env != "production":
+            print_default_accounts(settings.accounts_path)
+        if check_env:
+            check_profile(settings, store)
     except BaseException:
         store.close()
         raise
-    if first_accounts:
-        print_default_accounts(settings.accounts_path)
     service = MailroomService(
         store,
         accounts=AccountBook(settings.accounts_path),

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.service import MailroomService
+from engine.sign_in_guard import MAX_FAILURES
 from engine.worker import Worker
 from tests.ui.conftest import PASSWORDS, USERS
 from ui.navigation import pages_for
@@ -55,7 +56,34 @@ def test_a_wrong_password_does_not_sign_in(
     assert "Wrong name or password." in at.error[0].value
     at = _sign_in(at, "nobody", PASSWORDS["alice"])
     assert at.title[0].value == "Sign in to Mailroom"
-    assert service.store.list_audit() == []
+    # Each failure is audited with the name tried and why, never the password.
+    entries = service.store.list_audit()
+    assert sorted((e.action, e.actor) for e in entries) == [
+        ("sign_in_failed", "alice"),
+        ("sign_in_failed", "nobody"),
+    ]
+    assert all(PASSWORDS["alice"] not in e.model_dump_json() for e in entries)
+
+
+def test_repeated_failures_lock_the_name_and_the_form_says_until_when(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("app", user=None)
+    for _ in range(MAX_FAILURES - 1):
+        at = _sign_in(at, "bea", "not-her-password")
+        assert "Wrong name or password." in at.error[0].value
+    at = _sign_in(at, "bea", "not-her-password")
+    assert "Too many failed sign-ins" in at.error[0].value
+    # Locked: the right password is refused too, with the time to try again.
+    at = _sign_in(at, "bea", PASSWORDS["bea"])
+    assert not at.exception
+    assert at.title[0].value == "Sign in to Mailroom"
+    message = at.error[0].value
+    assert "Too many failed sign-ins" in message and "Try again after" in message
+    assert "(in 15 minutes)" in message or "(in 14 minutes)" in message
+    # Another name is not affected.
+    at = _sign_in(at, "maria", PASSWORDS["maria"])
+    assert at.title[0].value == "Workflow"
 
 
 def test_signing_out_returns_to_the_sign_in_form(
@@ -139,3 +167,16 @@ def test_a_bad_setting_stops_the_app_with_its_name(
     at = open_page("app")
     assert not at.exception
     assert "MAILROOM_OIDC_DEFAULT_ROLE" in at.error[0].value
+
+
+def test_the_app_in_production_with_demo_settings_says_what_to_change(
+    open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILROOM_ENV", "production")
+    at = open_page("app", user=None)
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("MAILROOM_ENV=production refuses to start:")
+    assert "MAILROOM_ENCRYPTION_KEY is unset" in message
+    assert "account 'alice'" not in message  # named accounts are fine
+    assert not at.text_input  # no sign-in form
