@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
@@ -15,6 +16,8 @@ from engine.store.ports.outbox import OutboxStore
 INDEXES = [
     Index("outbox", [("kind", ASCENDING), ("created_at", DESCENDING)]),
     Index("outbox", [("created_at", DESCENDING)]),
+    # The replies beside a customer's history: replies_to.
+    Index("outbox", [("email_id", ASCENDING), ("created_at", DESCENDING)]),
 ]
 
 
@@ -60,6 +63,14 @@ class MongoOutboxStore(MongoDatabase, OutboxStore):
             .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
             .limit(limit_)
         )
+        return [self._model(OutboxMessage, doc) for doc in cursor]
+
+    def replies_to(self, email_ids: Sequence[str]) -> list[OutboxMessage]:
+        query: Document = {
+            "email_id": {"$in": list(dict.fromkeys(email_ids))},
+            "kind": OutboxKind.REPLY.value,
+        }
+        cursor = self._outbox.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
         return [self._model(OutboxMessage, doc) for doc in cursor]
 
     def count_outbox(
