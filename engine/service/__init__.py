@@ -53,6 +53,7 @@ from engine.service.administration import SourceHealthRow
 from engine.service.approvals import BulkResult
 from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
+from engine.service.history import HISTORY_LIMIT, CustomerHistory, HistoryEntry
 from engine.service.mailroom import MailroomService
 from engine.service.message import EmailPayload
 from engine.service.metrics import HeldForPerson, NodeLatency, SlaCompliance
@@ -114,6 +115,9 @@ __all__ = [
     "BackfillProgress",
     "BackfillRefused",
     "BulkResult",
+    "CustomerHistory",
+    "HISTORY_LIMIT",
+    "HistoryEntry",
     "Conflict",
     "ConnectionReport",
     "ControlRefused",
