@@ -19,8 +19,8 @@ from engine.service import (
 from ui.bulk_approve import render_bulk_approve, render_bulk_result
 from ui.collisions import keep_edit, render_kept_edit, render_viewers
 from ui.context import callback_actor, current_actor, get_service
-from ui.customer_history import render_customer_history
 from ui.corrections import render_correction, render_review_reasons
+from ui.customer_history import render_customer_history
 from ui.deep_links import APPROVAL, EXECUTION, link_to, newly_linked, show_in_address
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp

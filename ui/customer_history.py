@@ -118,9 +118,7 @@ def render_customer_history(service: MailroomService, actor: Actor, email_id: st
             else:
                 st.warning(escape_markdown(message), icon=":material/warning:")
         if not history.entries:
-            st.caption(
-                f"No other email from {escape_markdown(history.address)} or in this thread."
-            )
+            st.caption(f"No other email from {escape_markdown(history.address)} or in this thread.")
         else:
             more = " (the latest only; there are more)" if history.limited else ""
             st.caption(

@@ -30,9 +30,7 @@ def _seed(store: Store) -> None:
     for email in emails:
         assert store.insert_email(email)
     store.reserve_outbox(make_outbox("reply:h1", email_id="eml_h1", created_at=at(5)))
-    store.reserve_outbox(
-        make_outbox("notify:h1", kind=OutboxKind.NOTIFICATION, email_id="eml_h1")
-    )
+    store.reserve_outbox(make_outbox("notify:h1", kind=OutboxKind.NOTIFICATION, email_id="eml_h1"))
 
 
 @pytest.mark.parametrize("role", list(Role))

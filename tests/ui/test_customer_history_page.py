@@ -51,9 +51,7 @@ def test_history_shows_the_customers_earlier_email_and_the_reply_to_it(
     assert not page.exception
     history = next(e for e in page.expander if e.label.startswith("Customer history"))
     assert history.label == "Customer history (1)"
-    shown = "\n".join(
-        [m.value for m in history.markdown] + [t.value for t in history.text]
-    )
+    shown = "\n".join([m.value for m in history.markdown] + [t.value for t in history.text])
     assert "My earlier question about invoices" in shown
     assert "Where is my invoice for March?" in shown
     assert "The March invoice is attached." in shown

@@ -125,9 +125,7 @@ def test_emails_from_an_address_are_its_history_newest_first(store: Store) -> No
         "<b@x>",
         "<a@x>",
     ]
-    assert [e.message_id for e in store.list_emails_from("anna@example.com", limit=1)] == [
-        "<b@x>"
-    ]
+    assert [e.message_id for e in store.list_emails_from("anna@example.com", limit=1)] == ["<b@x>"]
     assert store.list_emails_from("anna@example.com", limit=0) == []
     assert store.list_emails_from("nobody@example.com") == []
 
@@ -137,9 +135,7 @@ def test_replies_to_lists_the_replies_recorded_for_given_emails(store: Store) ->
     store.reserve_outbox(make_outbox("reply:2", email_id="eml_2", created_at=at(5)))
     store.reserve_outbox(make_outbox("reply:3", email_id="eml_3", created_at=at(7)))
     store.reserve_outbox(
-        make_outbox(
-            "notify:1", kind=OutboxKind.NOTIFICATION, email_id="eml_1", created_at=at(9)
-        )
+        make_outbox("notify:1", kind=OutboxKind.NOTIFICATION, email_id="eml_1", created_at=at(9))
     )
     replies = store.replies_to(["eml_1", "eml_2", "eml_1"])
     assert [reply.idempotency_key for reply in replies] == ["reply:2", "reply:1"]
