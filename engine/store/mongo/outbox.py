@@ -66,12 +66,12 @@ class MongoOutboxStore(MongoDatabase, OutboxStore):
         return [self._model(OutboxMessage, doc) for doc in cursor]
 
     def replies_to(self, email_ids: Sequence[str]) -> list[OutboxMessage]:
-        query: Document = {
-            "email_id": {"$in": list(dict.fromkeys(email_ids))},
-            "kind": OutboxKind.REPLY.value,
-        }
+        # An email has a handful of outbox rows: the kind is checked here, so the filter is
+        # the index's own key (a planner may otherwise scan the collection).
+        query: Document = {"email_id": {"$in": list(dict.fromkeys(email_ids))}}
         cursor = self._outbox.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-        return [self._model(OutboxMessage, doc) for doc in cursor]
+        found = [self._model(OutboxMessage, doc) for doc in cursor]
+        return [message for message in found if message.kind is OutboxKind.REPLY]
 
     def count_outbox(
         self, kind: OutboxKind | None = None, status: OutboxStatus | None = None
