@@ -20,6 +20,7 @@ from ui.bulk_approve import render_bulk_approve, render_bulk_result
 from ui.collisions import keep_edit, render_kept_edit, render_viewers
 from ui.context import callback_actor, current_actor, get_service
 from ui.corrections import render_correction, render_review_reasons
+from ui.customer_history import render_customer_history
 from ui.deep_links import APPROVAL, EXECUTION, link_to, newly_linked, show_in_address
 from ui.emails import render_email, sender
 from ui.format import code, escape_markdown, priority_badge, time_left, timestamp
@@ -368,6 +369,8 @@ with right_column:
         args=(next_id or aid,),
         disabled=next_id is None,
     )
+    if email is not None:
+        render_customer_history(service, actor, email.email_id)
 
 st.divider()
 sent_replies()

@@ -53,6 +53,7 @@ from engine.service.administration import SignInResult, SourceHealthRow
 from engine.service.approvals import BulkResult
 from engine.service.composition import Mailroom, compose
 from engine.service.executions import RETRY_MODES, RetryMode
+from engine.service.history import HISTORY_LIMIT, CustomerHistory, HistoryEntry
 from engine.service.mailroom import MailroomService
 from engine.service.message import EmailPayload
 from engine.service.metrics import HeldForPerson, NodeLatency, SlaCompliance
@@ -92,6 +93,7 @@ __all__ = [
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
+    "HISTORY_LIMIT",
     "MAX_DRY_RUN_EMAILS",
     "ME",
     "NODE_LATENCY_HISTOGRAM",
@@ -117,6 +119,7 @@ __all__ = [
     "Conflict",
     "ConnectionReport",
     "ControlRefused",
+    "CustomerHistory",
     "DryRunReport",
     "DryRunSummary",
     "Email",
@@ -126,6 +129,7 @@ __all__ = [
     "ExecutionLog",
     "ExecutionStatus",
     "HeldForPerson",
+    "HistoryEntry",
     "ImportRefused",
     "Mailroom",
     "MailroomService",

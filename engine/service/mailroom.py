@@ -6,6 +6,7 @@ from engine.service.administration import AdministrationOperations
 from engine.service.approvals import ApprovalOperations
 from engine.service.connections import ConnectionOperations
 from engine.service.executions import ExecutionOperations
+from engine.service.history import HistoryOperations
 from engine.service.metrics import MetricsOperations
 from engine.service.privacy import PrivacyOperations
 from engine.service.queue import QueueOperations
@@ -18,6 +19,7 @@ class MailroomService(
     ExecutionOperations,
     QueueOperations,
     ApprovalOperations,
+    HistoryOperations,
     MetricsOperations,
     AdministrationOperations,
     PrivacyOperations,

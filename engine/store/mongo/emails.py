@@ -20,6 +20,8 @@ INDEXES = [
         "emails", [("mailbox", ASCENDING), ("thread_key", ASCENDING), ("received_at", DESCENDING)]
     ),
     Index("emails", [("thread_id", ASCENDING)]),
+    # A customer's history: list_emails_from.
+    Index("emails", [("from_address", ASCENDING), ("received_at", DESCENDING)]),
     Index("emails", [("received_at", DESCENDING), ("_id", DESCENDING)]),
 ]
 
@@ -86,6 +88,21 @@ class MongoEmailStore(MongoDatabase, EmailStore):
             sort=[("received_at", DESCENDING)],
         )
         return self._model_or_none(Email, doc)
+
+    def list_thread_emails(self, thread_id: str, limit: int = 20) -> list[Email]:
+        return self._newest({"thread_id": thread_id}, limit)
+
+    def list_emails_from(self, address: str, limit: int = 20) -> list[Email]:
+        values = codec.lookup_values(Email, "from_address", address, self.cipher)
+        values += codec.lookup_values(Email, "from_address", address.strip().lower(), self.cipher)
+        return self._newest({"from_address": {"$in": list(dict.fromkeys(values))}}, limit)
+
+    def _newest(self, query: dict[str, object], limit: int) -> list[Email]:
+        limit_ = limit_or_none(limit)
+        if limit_ is None:
+            return []
+        docs = self._emails.find(query).sort([("received_at", DESCENDING), ("_id", DESCENDING)])
+        return [self._model(Email, doc) for doc in docs.limit(limit_)]
 
     def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
         result = self._emails.update_many(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
@@ -15,6 +16,8 @@ from engine.store.ports.outbox import OutboxStore
 INDEXES = [
     Index("outbox", [("kind", ASCENDING), ("created_at", DESCENDING)]),
     Index("outbox", [("created_at", DESCENDING)]),
+    # The replies beside a customer's history: replies_to.
+    Index("outbox", [("email_id", ASCENDING), ("created_at", DESCENDING)]),
 ]
 
 
@@ -61,6 +64,14 @@ class MongoOutboxStore(MongoDatabase, OutboxStore):
             .limit(limit_)
         )
         return [self._model(OutboxMessage, doc) for doc in cursor]
+
+    def replies_to(self, email_ids: Sequence[str]) -> list[OutboxMessage]:
+        # An email has a handful of outbox rows: the kind is checked here, so the filter is
+        # the index's own key (a planner may otherwise scan the collection).
+        query: Document = {"email_id": {"$in": list(dict.fromkeys(email_ids))}}
+        cursor = self._outbox.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+        found = [self._model(OutboxMessage, doc) for doc in cursor]
+        return [message for message in found if message.kind is OutboxKind.REPLY]
 
     def count_outbox(
         self, kind: OutboxKind | None = None, status: OutboxStatus | None = None

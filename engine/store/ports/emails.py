@@ -54,5 +54,16 @@ class EmailStore(ABC):
         or after ``since``, or None: the open conversation a header-less reply belongs to."""
 
     @abstractmethod
+    def list_thread_emails(self, thread_id: str, limit: int = 20) -> list[Email]:
+        """The emails of ``thread_id``, newest ``received_at`` first (then ``email_id``), at
+        most ``limit``."""
+
+    @abstractmethod
+    def list_emails_from(self, address: str, limit: int = 20) -> list[Email]:
+        """The emails sent from ``address`` (as given or in lower case; under an encryption key
+        matched by its token, which ignores case), newest ``received_at`` first (then
+        ``email_id``), at most ``limit``: a customer's history."""
+
+    @abstractmethod
     def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:
         """Move every email of ``source_thread_id`` into ``target_thread_id``; return how many."""

@@ -4,6 +4,7 @@ made, under an idempotency key, so a retry or a crash never makes it twice."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import datetime
 
 from engine.models import OutboxKind, OutboxMessage, OutboxStatus
@@ -35,6 +36,11 @@ class OutboxStore(ABC):
     @abstractmethod
     def list_outbox(self, kind: OutboxKind | None = None, limit: int = 100) -> list[OutboxMessage]:
         """Outbox messages (of ``kind`` if given), newest ``created_at`` first."""
+
+    @abstractmethod
+    def replies_to(self, email_ids: Sequence[str]) -> list[OutboxMessage]:
+        """The replies (kind ``reply``) recorded for the emails ``email_ids``, newest
+        ``created_at`` first: what a customer was answered."""
 
     @abstractmethod
     def count_outbox(

@@ -6,12 +6,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from engine.encryption import FieldCipher
 from engine.models import Email
 from engine.store import _codec as codec
 from engine.store.ports.emails import EmailStore
 from engine.store.sqlite.connection import SQLiteDatabase, Where, marks, t, t_opt
 
 _RECEIVED_AT = "json_extract(doc, '$.received_at')"
+_FROM_ADDRESS = "json_extract(doc, '$.from_address')"
+
+
+def _sender_values(address: str, cipher: FieldCipher | None) -> list[str]:
+    """What ``from_address`` may hold for ``address``: as given or in lower case in clear,
+    or its token under any key (tokens are made from the case-folded address)."""
+    values = codec.lookup_values(Email, "from_address", address, cipher)
+    values += codec.lookup_values(Email, "from_address", address.strip().lower(), cipher)
+    return list(dict.fromkeys(values))
 
 
 class SQLiteEmailStore(SQLiteDatabase, EmailStore):
@@ -88,6 +98,26 @@ class SQLiteEmailStore(SQLiteDatabase, EmailStore):
             mailbox,
             *keys,
             t(since),
+        )
+
+    def list_thread_emails(self, thread_id: str, limit: int = 20) -> list[Email]:
+        return self._all(
+            Email,
+            "SELECT doc FROM emails WHERE json_extract(doc, '$.thread_id') = ?"
+            f" ORDER BY {_RECEIVED_AT} DESC, email_id DESC LIMIT ?",
+            thread_id,
+            max(limit, 0),
+        )
+
+    def list_emails_from(self, address: str, limit: int = 20) -> list[Email]:
+        senders = _sender_values(address, self.cipher)
+        # The index emails_from (migration 9) is on (from_address, received_at).
+        return self._all(
+            Email,
+            f"SELECT doc FROM emails WHERE {_FROM_ADDRESS} IN ({marks(senders)})"
+            f" ORDER BY {_RECEIVED_AT} DESC, email_id DESC LIMIT ?",
+            *senders,
+            max(limit, 0),
         )
 
     def merge_threads(self, source_thread_id: str, target_thread_id: str) -> int:

@@ -205,6 +205,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX approval_viewers_seen ON approval_viewers (seen_at)",
         ),
     ),
+    # from_address holds the address, or its token under an encryption key: either way an
+    # equality lookup, so one index serves both.
+    Migration(
+        9,
+        "a customer's history: emails by sender, newest first; replies by the email answered",
+        (
+            "CREATE INDEX emails_from ON emails (json_extract(doc, '$.from_address'),"
+            " json_extract(doc, '$.received_at'))",
+            "CREATE INDEX outbox_email ON outbox (json_extract(doc, '$.email_id'))",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

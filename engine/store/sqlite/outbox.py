@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from engine.encryption import FieldCipher
 from engine.models import OutboxKind, OutboxMessage, OutboxStatus
 from engine.store import _codec as codec
 from engine.store.ports.outbox import OutboxStore
-from engine.store.sqlite.connection import SQLiteDatabase, Where, t, value_of
+from engine.store.sqlite.connection import SQLiteDatabase, Where, marks, t, value_of
 
 OUTBOX_UPDATE = (
     "UPDATE outbox SET status = :status, doc = :doc WHERE idempotency_key = :idempotency_key"
@@ -77,6 +78,21 @@ class SQLiteOutboxStore(SQLiteDatabase, OutboxStore):
             *where.params,
             max(limit, 0),
         )
+
+    def replies_to(self, email_ids: Sequence[str]) -> list[OutboxMessage]:
+        found: list[OutboxMessage] = []
+        unique = list(dict.fromkeys(email_ids))
+        # SQLite caps the bound parameters of one statement; outbox_email is the index.
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            found += self._all(
+                OutboxMessage,
+                f"SELECT doc FROM outbox WHERE json_extract(doc, '$.email_id') IN ({marks(chunk)})"
+                " AND kind = ?",
+                *chunk,
+                OutboxKind.REPLY.value,
+            )
+        return sorted(found, key=lambda m: (m.created_at, m.idempotency_key), reverse=True)
 
     def count_outbox(
         self, kind: OutboxKind | None = None, status: OutboxStatus | None = None

@@ -3,9 +3,9 @@ backend through the ``store`` fixture of this folder's ``conftest.py``."""
 
 from __future__ import annotations
 
-from engine.models import QuarantinedMessage, SourceHealth
+from engine.models import OutboxKind, QuarantinedMessage, SourceHealth
 from engine.store.base import Store
-from tests.engine.store.test_contract import at, make_email
+from tests.engine.store.test_contract import at, make_email, make_outbox
 
 
 def quarantined(key: str, minutes: float, reason: str = "no sender address") -> QuarantinedMessage:
@@ -96,3 +96,48 @@ def test_list_emails_newest_received_first_within_the_range(store: Store) -> Non
     assert [e.message_id for e in store.list_emails(limit=2)] == ["<m30@x>", "<m20@x>"]
     assert store.list_emails(limit=0) == []
     assert store.list_emails(received_from=at(31)) == []
+
+
+def test_thread_emails_are_listed_newest_first_within_the_limit(store: Store) -> None:
+    store.insert_email(make_email("<a@x>", thread_id="t1", received_at=at(0)))
+    newest = make_email("<b@x>", thread_id="t1", received_at=at(30))
+    store.insert_email(newest)
+    store.insert_email(make_email("<c@x>", thread_id="t1", received_at=at(10)))
+    store.insert_email(make_email("<d@x>", thread_id="t2", received_at=at(20)))
+    listed = store.list_thread_emails("t1")
+    assert [email.message_id for email in listed] == ["<b@x>", "<c@x>", "<a@x>"]
+    assert listed[0] == newest
+    assert [e.message_id for e in store.list_thread_emails("t1", limit=2)] == ["<b@x>", "<c@x>"]
+    assert store.list_thread_emails("t1", limit=0) == []
+    assert store.list_thread_emails("nothing") == []
+
+
+def test_emails_from_an_address_are_its_history_newest_first(store: Store) -> None:
+    store.insert_email(make_email("<a@x>", from_address="anna@example.com", received_at=at(0)))
+    store.insert_email(
+        make_email("<b@x>", mailbox="sales", from_address="anna@example.com", received_at=at(9))
+    )
+    store.insert_email(make_email("<c@x>", from_address="bob@example.com", received_at=at(5)))
+    listed = store.list_emails_from("anna@example.com")
+    assert [email.message_id for email in listed] == ["<b@x>", "<a@x>"]
+    assert listed[1].from_address == "anna@example.com"  # decrypted under a key
+    assert [e.message_id for e in store.list_emails_from("Anna@Example.com")] == [
+        "<b@x>",
+        "<a@x>",
+    ]
+    assert [e.message_id for e in store.list_emails_from("anna@example.com", limit=1)] == ["<b@x>"]
+    assert store.list_emails_from("anna@example.com", limit=0) == []
+    assert store.list_emails_from("nobody@example.com") == []
+
+
+def test_replies_to_lists_the_replies_recorded_for_given_emails(store: Store) -> None:
+    store.reserve_outbox(make_outbox("reply:1", email_id="eml_1", created_at=at(0)))
+    store.reserve_outbox(make_outbox("reply:2", email_id="eml_2", created_at=at(5)))
+    store.reserve_outbox(make_outbox("reply:3", email_id="eml_3", created_at=at(7)))
+    store.reserve_outbox(
+        make_outbox("notify:1", kind=OutboxKind.NOTIFICATION, email_id="eml_1", created_at=at(9))
+    )
+    replies = store.replies_to(["eml_1", "eml_2", "eml_1"])
+    assert [reply.idempotency_key for reply in replies] == ["reply:2", "reply:1"]
+    assert replies[1] == make_outbox("reply:1", email_id="eml_1", created_at=at(0))
+    assert store.replies_to([]) == []

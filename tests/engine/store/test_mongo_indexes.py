@@ -17,7 +17,13 @@ from pymongo import monitoring
 from engine.models import ApprovalStatus, ExecutionStatus
 from engine.store.mongo import MongoStore
 from engine.store.ports.approvals import QueueQuery
-from tests.engine.store.test_contract import at, make_approval, make_execution
+from tests.engine.store.test_contract import (
+    at,
+    make_approval,
+    make_email,
+    make_execution,
+    make_outbox,
+)
 from tests.mongo_server import mongodb_store
 
 # What the driver adds to a command, which ``explain`` does not take inside it.
@@ -170,3 +176,29 @@ def test_a_queue_page_of_one_persons_drafts_uses_the_assignee_index(
 
     plan = explain_last(client, recorder, "find")
     assert_uses_index(plan, {"status": 1, "assigned_to": 1, "priority_rank": 1, "queue_due": 1})
+
+
+def test_a_customers_history_uses_the_sender_index(
+    mongo_store: MongoStore,
+    recorder: CommandRecorder,
+    client: pymongo.MongoClient[dict[str, Any]],
+) -> None:
+    mongo_store.insert_email(make_email("<h1@x>", from_address="anna@example.com"))
+
+    assert len(mongo_store.list_emails_from("anna@example.com")) == 1
+
+    plan = explain_last(client, recorder, "find")
+    assert_uses_index(plan, {"from_address": 1, "received_at": -1})
+
+
+def test_the_replies_to_emails_use_the_email_index(
+    mongo_store: MongoStore,
+    recorder: CommandRecorder,
+    client: pymongo.MongoClient[dict[str, Any]],
+) -> None:
+    mongo_store.reserve_outbox(make_outbox("reply:h1", email_id="eml_h1"))
+
+    assert len(mongo_store.replies_to(["eml_h1"])) == 1
+
+    plan = explain_last(client, recorder, "find")
+    assert_uses_index(plan, {"email_id": 1, "created_at": -1})
