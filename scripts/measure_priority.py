@@ -36,14 +36,16 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     source = DemoEmailSource(seed=11, start=datetime(2026, 12, 7, 9, tzinfo=UTC))
     analyzer = SentimentAnalyzer()
-    takes_email = "email" in inspect.signature(assess_priority).parameters
+    takes_today = "today" in inspect.signature(assess_priority).parameters
     pairs: list[tuple[str, str]] = []
     for index in range(n):
         email, labels = source.generate_labelled(index)
         text = email_classification_text(email)
         sentiment = analyzer.analyze(text, labels.language)
-        if takes_email:
-            result = assess_priority(text, labels.category, sentiment, email=email)
+        if takes_today:
+            result = assess_priority(
+                text, labels.category, sentiment, today=email.received_at.date()
+            )
         else:
             result = assess_priority(text, labels.category, sentiment)
         pairs.append((labels.priority, result.level))

@@ -140,8 +140,9 @@ def find_outage(text: str) -> str | None:
         if m := pattern.search(text):
             return m[0]
     for m in _MANY_PEOPLE.finditer(text):
-        if int(m[1]) >= MANY_PEOPLE and _AFFECTED_RX.search(m[2]):
-            return m[0].strip()
+        affected = _AFFECTED_RX.search(m[2])
+        if int(m[1]) >= MANY_PEOPLE and affected:
+            return text[m.start() : m.start(2) + affected.end()]
     return None
 
 
@@ -149,7 +150,8 @@ _CURRENCY_BEFORE = r"€|\$|£|EUR|USD|GBP|CHF"
 _CURRENCY_AFTER = r"€|\$|£|EUR|USD|GBP|CHF|euros?|dollars?|pounds?|francs?"
 _NUMBER = r"\d{1,3}(?:[.,\u00a0 ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _AMOUNT = re.compile(
-    rf"(?:(?<![\w])({_CURRENCY_BEFORE}) ?({_NUMBER}))|(?:\b({_NUMBER}) ?({_CURRENCY_AFTER})(?![\w]))",
+    rf"(?:(?<![\w])({_CURRENCY_BEFORE}) ?({_NUMBER}))"
+    rf"|(?:\b({_NUMBER}) ?({_CURRENCY_AFTER})(?![\w]))",
     re.IGNORECASE,
 )
 
