@@ -24,16 +24,19 @@ _WEEKDAYS = (
     r"lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo"
 )
 _RELATIVE_DEADLINES = _rx(
-    rf"\b(?:by|before|until|no later than|for) (?:this |next )?(?:tomorrow|tonight|today|"
+    # Not "until": "it was working fine until Monday" is the past.
+    rf"\b(?:by|before|no later than|for) (?:this |next )?(?:tomorrow|tonight|today|"
     rf"end of (?:the )?(?:day|week|month)|{_WEEKDAYS})\b",
     r"\b(?:tomorrow morning|first thing tomorrow)\b",
-    r"\b(?:by|before|until) \d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b(?:by|before) \d{1,2}:\d{2}\b",
+    r"\b(?:by|before) \d{1,2}(?::\d{2})? ?(?:am|pm)\b|\b(?:by|before) \d{1,2}:\d{2}\b",
     rf"\b(?:avant|d'ici|pour|jusqu'à) (?:demain|ce soir|aujourd'hui|la fin de (?:la )?"
     rf"(?:journée|semaine)|{_WEEKDAYS})\b",
     r"\bavant \d{1,2} ?h(?:\d{2})?\b",
-    rf"\b(?:bis|vor|spätestens) (?:morgen|heute|heute abend|ende der woche|{_WEEKDAYS})\b",
+    rf"\b(?:bis|vor|spätestens) (?:zum )?(?:morgen|heute|heute abend|ende der woche|monatsende|"
+    rf"{_WEEKDAYS})\b",
     r"\bbis \d{1,2}(?::\d{2})? uhr\b",
-    rf"\b(?:antes del?|para (?:el )?|hasta el) (?:mañana|hoy|esta noche|fin de semana|"
+    # Not "hasta el": "hasta el martes funcionaba" is the past.
+    rf"\b(?:antes del?|para (?:el )?) (?:mañana|hoy|esta noche|fin de semana|"
     rf"{_WEEKDAYS})\b",
     r"\bantes de las \d{1,2}(?::\d{2})?\b",
 )
@@ -175,15 +178,20 @@ def find_amounts(text: str) -> list[tuple[str, float]]:
 
 #: Plan or tier names that mark a customer whose mail weighs more.
 PRIORITY_TIERS = ("enterprise", "premium", "business", "vip", "platinum", "gold")
-_TIER = re.compile(
-    r"\b(enterprise|premium|business|vip|platinum|gold)\s+(?:plan|tier|account|customer|"
-    r"subscription|client|kunde|abo|abonnement|cliente|suscripción)\b|"
-    r"\b(?:plan|tier|abonnement|tarif|offre|suscripción) (enterprise|premium|business|platinum)\b",
-    re.IGNORECASE,
+_TIER_NAME = r"(enterprise|premium|business|vip|platinum|gold|pro|starter|basic|free)"
+# The customer's own plan, not one they ask about ("the difference between Starter and Business").
+_TIER = _rx(
+    rf"\b(?:i'm on|i am on|we're on|we are on|our|my) (?:the )?{_TIER_NAME}[- ]"
+    r"(?:plan|tier|account|subscription|customers?)\b",
+    rf"\b(?:notre|mon) (?:abonnement|offre|forfait|plan|compte) {_TIER_NAME}\b",
+    rf"\b(?:unser(?:en|em)?|mein(?:en|em)?) {_TIER_NAME}[- ]?(?:plan|tarif|abo|konto)\b",
+    rf"\b(?:nuestro|mi) (?:plan|cuenta|suscripción) {_TIER_NAME}\b",
 )
 
 
 def find_tier(text: str) -> str | None:
     """A plan named in the email: "our Enterprise plan", "abonnement Premium"."""
-    m = _TIER.search(text)
-    return (m[1] or m[2]).lower() if m else None
+    for pattern in _TIER:
+        if m := pattern.search(text):
+            return m[1].lower()
+    return None

@@ -54,6 +54,8 @@ def test_deadlines_fire_in_four_languages(text: str, reason: str) -> None:
         "Compré el producto el 15 de diciembre del año pasado, 15 de diciembre de 2025.",
         "The new version costs 4.99 a month.",  # a price, not a date
         "We are planning a trip in March.",  # a month alone is no deadline
+        "It was working fine until Monday.",  # "until" a day is often the past
+        "Hasta el martes funcionaba bien.",
     ],
 )
 def test_past_or_distant_dates_are_no_deadline(text: str) -> None:
@@ -123,6 +125,14 @@ def test_tier_from_header_or_plan_raises_normal_to_high() -> None:
     assert (header.level, header.reasons[-1]) == ("high", "tier: enterprise")
     named = _assess("We are on the Premium plan. How do I export my contacts?", "account")
     assert (named.level, "tier: premium" in named.reasons) == ("high", True)
+    compared = _assess("What's the difference between the Starter plan and the Business plan?")
+    assert (compared.level, compared.reasons) == ("normal", ())
+    for text, tier in [
+        ("Nous avons notre abonnement Enterprise depuis 2019.", "enterprise"),
+        ("Wir nutzen unseren Premium-Tarif für 40 Agenten.", "premium"),
+        ("Tenemos nuestro plan Business desde enero.", "business"),
+    ]:
+        assert f"tier: {tier}" in _assess(text).reasons
     basic = _assess("How do I export my contacts?", "account", tier="free")
     assert (basic.level, basic.reasons) == ("normal", ("tier: free",))
 
