@@ -221,7 +221,12 @@ def _classification_table(approval: Approval) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "": ["category", "priority", "sentiment", "language"],
-            "value": [c.category, c.priority, c.sentiment, c.language],
+            "value": [
+                c.category,
+                _with_reasons(c.priority, c.priority_reasons),
+                c.sentiment,
+                c.language,
+            ],
             "confidence": [
                 100 * c.category_confidence,
                 100 * c.priority_confidence,
@@ -230,6 +235,10 @@ def _classification_table(approval: Approval) -> pd.DataFrame:
             ],
         }
     )
+
+
+def _with_reasons(priority: str, reasons: list[str]) -> str:
+    return f"{priority} ({'; '.join(reasons)})" if reasons else priority
 
 
 def _entities_table(approval: Approval) -> pd.DataFrame:

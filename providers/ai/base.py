@@ -47,6 +47,9 @@ class Classification(BaseModel):
     category_confidence: float = Field(ge=0.0, le=1.0)
     priority: Priority
     priority_confidence: float = Field(ge=0.0, le=1.0)
+    #: Why the priority is what it is, one short phrase per rule that fired ("deadline: by
+    #: Friday"); empty for providers that give no reasons and for data stored before it existed.
+    priority_reasons: list[str] = Field(default_factory=list)
     sentiment: Sentiment
     sentiment_confidence: float = Field(ge=0.0, le=1.0)
     language: str

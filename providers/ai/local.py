@@ -32,7 +32,7 @@ from providers.ai.entities import DEFAULT_PRODUCTS, EntityExtractor
 from providers.ai.knowledge_base import DEFAULT_KNOWLEDGE_BASE_DIR, KnowledgeBase
 from providers.ai.language import detect_language
 from providers.ai.local_classifier import LocalClassifierModel, fingerprint, load_or_train
-from providers.ai.priority import assess_priority
+from providers.ai.priority import assess_priority, customer_tier
 from providers.ai.sentence_encoder import USE_PART, shared_encoder
 from providers.ai.sentiment import SentimentAnalyzer
 from providers.ai.taxonomy import SUPPORT_CATEGORIES
@@ -200,12 +200,19 @@ class LocalAIProvider(AIProvider):
             )
         category = max(allowed, key=lambda name: allowed[name])
         sentiment = sentiment_analyzer.analyze(text, language.code)
-        priority = assess_priority(text, category, sentiment)
+        priority = assess_priority(
+            text,
+            category,
+            sentiment,
+            today=email.received_at.date(),
+            tier=customer_tier(email.headers),
+        )
         return Classification(
             category=category,
             category_confidence=round(allowed[category], 4),
             priority=priority.level,
             priority_confidence=priority.confidence,
+            priority_reasons=list(priority.reasons),
             sentiment=sentiment.label,
             sentiment_confidence=sentiment.confidence,
             language=language.code,

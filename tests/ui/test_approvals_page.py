@@ -49,6 +49,10 @@ def test_shows_the_most_urgent_draft_beside_its_email(
     assert email.body_text.strip() in [text.value.strip() for text in at.text]
     classification = at.dataframe[0].value
     assert classification["value"].iloc[0] == first.classification.category
+    # The priority is shown with the reasons the rules gave for it.
+    reasons = first.classification.priority_reasons
+    assert classification["value"].iloc[1].startswith(first.classification.priority)
+    assert all(reason in classification["value"].iloc[1] for reason in reasons)
     # The draft links to its execution (which links back to the draft).
     link = f"/executions?execution={first.execution_id}"
     assert any(link in markdown.value for markdown in at.markdown)

@@ -85,6 +85,7 @@ def make_approval(execution_id: str = "exe_1", node_id: str = "approve", **field
             category_confidence=0.9,
             priority="high",
             priority_confidence=0.8,
+            priority_reasons=["deadline: by Friday", "money: €1,240 at stake"],
             sentiment="negative",
             sentiment_confidence=0.7,
             language="en",

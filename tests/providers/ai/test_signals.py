@@ -128,7 +128,7 @@ def test_angry_email_gets_high_or_urgent_priority(analyzer: SentimentAnalyzer) -
         ("My lawyer will be in touch about this.", "complaint", "urgent", "legal"),
         ("I cannot log in since this morning.", "technical", "high", "locked out"),
         ("You charged me twice for one order.", "billing", "high", "charged twice"),
-        ("Please reply asap.", "general_inquiry", "high", "urgency words"),
+        ("Please reply asap.", "general_inquiry", "high", "urgency"),
         ("I need the parcel by Friday.", "shipping", "high", "deadline"),
         ("A dark mode would be lovely.", "feature_request", "low", "feature request"),
         ("How do I change my email address?", "account", "normal", None),
@@ -137,7 +137,8 @@ def test_angry_email_gets_high_or_urgent_priority(analyzer: SentimentAnalyzer) -
 def test_priority_rules(text: str, category: str, level: str, reason: str | None) -> None:
     result = assess_priority(text, category, _neutral())
     assert result.level == level
-    assert (reason in result.reasons) if reason else result.reasons == ()
+    kinds = {r.split(":")[0] for r in result.reasons}
+    assert (reason in kinds) if reason else result.reasons == ()
 
 
 def test_negative_complaint_is_high(analyzer: SentimentAnalyzer) -> None:
