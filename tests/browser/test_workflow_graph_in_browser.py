@@ -1,8 +1,9 @@
 """The Workflow page's graph in Debian's chromium (Playwright), with the demo mailbox flowing:
 while the node counts change under it, the graph's iframe is the same one 12 s later (a mark
 set on it and on its window is still there: Streamlit did not remount it, so zoom and clicks
-hold), and no console error was logged meanwhile. Screenshot:
-``artifacts/screenshots/workflow-graph-steady.png``."""
+hold), and no console error was logged meanwhile; a node clicked on the graph is picked for
+editing, and its tooltip is plain text on two lines. Screenshots:
+``artifacts/screenshots/workflow-graph-*.png``."""
 
 from __future__ import annotations
 
@@ -120,3 +121,34 @@ def test_the_graph_is_not_rebuilt_while_counts_change(
     assert graph.evaluate("f => f.contentWindow.__steady") == "yes", "the graph was reloaded"
     assert not errors, errors
     page.screenshot(path=SCREENSHOTS / "workflow-graph-steady.png", full_page=True)
+
+
+def test_a_node_clicked_on_the_graph_is_picked_and_its_tooltip_is_plain_text(
+    flowing: tuple[str, str, Path], page: Page
+) -> None:
+    base, _, _ = flowing
+    if "/workflow" not in page.url:
+        page.goto(f"{base}/workflow")
+    graph = page.locator(GRAPH)
+    expect(graph).to_be_visible(timeout=UI_TIMEOUT)
+    page.wait_for_timeout(3_000)  # vis-network fits the graph to its frame
+    graph.evaluate("f => { f.dataset.clicked = 'yes'; }")
+    box = graph.bounding_box()
+    assert box is not None
+    # The seeded graph fitted to the frame: "Alert #support-urgent" (x 600, y -120) sits at
+    # the middle of the nodes' span across and 60 units above their middle (y -120 to 0).
+    x, y = box["width"] / 2, box["height"] / 2 - 54
+    canvas = page.frame_locator(GRAPH).locator("canvas").first
+    canvas.hover(position={"x": x, "y": y})
+    tooltip = page.frame_locator(GRAPH).locator(".vis-tooltip")
+    expect(tooltip).to_contain_text("Alert #support-urgent (notification)", timeout=UI_TIMEOUT)
+    text = tooltip.inner_text()
+    assert "<br>" not in text and "\n" in text, text
+    # Its lines are real line breaks, not the characters "<br>" written out.
+    assert "&lt;br&gt;" not in tooltip.inner_html()
+    canvas.click(position={"x": x, "y": y})
+    picker = page.get_by_role("combobox", name="Node", exact=True)
+    expect(picker).to_have_value("Alert #support-urgent", timeout=UI_TIMEOUT)
+    # The click reran the page; the graph shows the same thing, so it is the same iframe.
+    assert graph.evaluate("f => f.dataset.clicked") == "yes"
+    page.screenshot(path=SCREENSHOTS / "workflow-graph-node-clicked.png", full_page=True)
