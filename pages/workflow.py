@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
-from streamlit_agraph import agraph
+from streamlit_agraph import Config, Edge, Node, agraph
 
-from engine.service import ExecutionStatus, NodeCategory, WorkflowStatus, utcnow
+from engine.service import ExecutionStatus, NodeCategory, Workflow, WorkflowStatus, utcnow
 from ui import dry_run
 from ui import workflow_actions as actions
 from ui.context import current_actor, get_service
 from ui.format import ago, code, escape_markdown, timestamp, workflow_status_badge
-from ui.graph import build_graph, counts_by_node
+from ui.graph import NodeCounts, build_graph, counts_by_node, graph_digest, node_count_rows
 from ui.node_form import collect, narrowed, render_node_form, specs_for
 
 LIVE_WINDOW = timedelta(hours=1)
@@ -104,36 +104,51 @@ facts[3].metric("Last executed", ago(workflow.last_executed_at))
 node_ids = [node.node_id for node in workflow.visual_data.nodes]
 node_names = {node.node_id: node.name for node in workflow.visual_data.nodes}
 pick_key = f"node-pick-{workflow_id}"
+drawn_key = f"graph-drawn-{workflow_id}"
+
+
+def live_graph(workflow: Workflow) -> tuple[list[Node], list[Edge], Config, NodeCounts]:
+    """The graph of ``workflow`` as its nodes ran in the last hour, and their counts."""
+    counts = counts_by_node(
+        service.node_status_counts(actor, workflow.workflow_id, since=utcnow() - LIVE_WINDOW)
+    )
+    return (*build_graph(workflow, counts), counts)
+
+
+st.caption(
+    "Green: all done; amber: waiting on people; red: failures, in the last hour. Click a node, "
+    "or pick it below, to edit its settings."
+)
+# Drawn outside the timed fragment, so the component keeps its iframe (zoom, clicks) until
+# what it shows changes; the fragment below reruns the page when it does.
+nodes, edges, config, _ = live_graph(workflow)
+st.session_state[drawn_key] = graph_digest(nodes, edges, config)
+# Drawn at full width: the graph is fitted to its frame, so a narrow frame means tiny labels.
+clicked = agraph(nodes=nodes, edges=edges, config=config)
+click_key = f"node-clicked-{workflow_id}"
+# A click on the graph selects that node, once per click: the component keeps returning it.
+if clicked in node_ids and clicked != st.session_state.get(click_key):
+    st.session_state[click_key] = clicked
+    st.session_state[pick_key] = clicked
 
 
 @st.fragment(run_every=5)
-def live_view(workflow_id: str) -> None:
-    """The graph and execution counts, refreshed every few seconds."""
-    workflow = service.get_workflow(actor, workflow_id)
-    counts = counts_by_node(
-        service.node_status_counts(actor, workflow_id, since=utcnow() - LIVE_WINDOW)
-    )
-    st.caption(
-        "Node runs started in the last hour: done, waiting, failed. Green: all done; amber: "
-        "waiting on people; red: failures. Click a node, or pick it below, to edit its settings."
-    )
-    nodes, edges, config = build_graph(workflow, counts)
-    # Drawn at full width: the graph is fitted to its frame, so a narrow frame means tiny labels.
-    clicked = agraph(nodes=nodes, edges=edges, config=config)
-    click_key = f"node-clicked-{workflow_id}"
-    # A click on the graph selects that node, once per click; the editor is outside this
-    # fragment, so the whole page reruns.
-    if clicked in node_ids and clicked != st.session_state.get(click_key):
-        st.session_state[click_key] = clicked
-        st.session_state[pick_key] = clicked
+def live_counts(workflow_id: str) -> None:
+    """Node and execution counts, refreshed every few seconds; the whole page reruns when
+    the graph would be drawn differently (a new version, a node's health changed)."""
+    current = service.get_workflow(actor, workflow_id)
+    nodes, edges, config, counts = live_graph(current)
+    if graph_digest(nodes, edges, config) != st.session_state.get(drawn_key):
         st.rerun(scope="app")
+    st.caption("Node runs started in the last hour")
+    st.dataframe(pd.DataFrame(node_count_rows(current, counts)), hide_index=True, width="stretch")
     by_status = service.execution_counts(actor, workflow_id)
     columns = st.columns(len(ExecutionStatus))
     for column, status in zip(columns, ExecutionStatus, strict=True):
         column.metric(status.value.capitalize(), by_status.get(status.value, 0))
 
 
-live_view(workflow_id)
+live_counts(workflow_id)
 
 if not node_ids:
     st.info("This workflow has no nodes yet: add one below.")

@@ -1,8 +1,14 @@
-"""The workflow drawn for streamlit-agraph: nodes at their stored positions, coloured by health."""
+"""The workflow drawn for streamlit-agraph: nodes at their stored positions, coloured by health.
+
+The drawing depends only on the workflow version and each node's health, not on its counts, so
+the same workflow in the same state gives the very same component arguments (``graph_digest``)
+and the page redraws the graph only when one of those changes; the counts go in a table.
+"""
 
 from __future__ import annotations
 
-import html
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -18,6 +24,12 @@ NodeCounts = dict[str, dict[NodeStatus, int]]
 X_SCALE = 0.85
 # Darker than the idle status grey so the white label stays readable.
 IDLE_NODE_COLOUR = "#8a8a8a"
+HEALTH_WORDS = {
+    NodeStatus.FAILED.value: "failures",
+    NodeStatus.WAITING.value: "waiting",
+    NodeStatus.COMPLETED.value: "all done",
+    None: "idle",
+}
 
 
 def counts_by_node(rows: Iterable[NodeStatusCount]) -> NodeCounts:
@@ -37,12 +49,31 @@ def node_health(counts: dict[NodeStatus, int]) -> str | None:
 
 
 def node_label(name: str, counts: dict[NodeStatus, int]) -> str:
-    """The node's name over its live counts: completed / waiting / failed."""
-    done = counts.get(NodeStatus.COMPLETED, 0)
-    waiting = counts.get(NodeStatus.WAITING, 0)
-    failed = counts.get(NodeStatus.FAILED, 0)
-    # One count per line keeps boxes narrow, hence legible once the graph is fitted.
-    return f"{name}\n{done} done\n{waiting} waiting\n{failed} failed"
+    """The node's name over its health in a word (the counts are in the table below)."""
+    return f"{name}\n{HEALTH_WORDS[node_health(counts)]}"
+
+
+def node_count_rows(workflow: Workflow, counts: NodeCounts) -> list[dict[str, Any]]:
+    """One row per node: its name and its done, waiting and failed runs."""
+    return [
+        {
+            "node": node.name,
+            "done": counts.get(node.node_id, {}).get(NodeStatus.COMPLETED, 0),
+            "waiting": counts.get(node.node_id, {}).get(NodeStatus.WAITING, 0),
+            "failed": counts.get(node.node_id, {}).get(NodeStatus.FAILED, 0),
+        }
+        for node in workflow.visual_data.nodes
+    ]
+
+
+def graph_digest(nodes: list[Node], edges: list[Edge], config: Config) -> str:
+    """A digest of exactly what ``agraph`` is given: equal digests, an unchanged drawing."""
+    drawn = {
+        "nodes": [node.to_dict() for node in nodes],
+        "edges": [edge.to_dict() for edge in edges],
+        "config": config.__dict__,
+    }
+    return hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()
 
 
 def _node_colour(counts: dict[NodeStatus, int]) -> dict[str, Any]:
@@ -62,20 +93,21 @@ def build_graph(
     """agraph nodes, edges and config for ``workflow`` with the given per-node counts.
 
     Nodes sit at their stored positions (left to right); physics and the hierarchical layout
-    are off so nothing moves. Hover titles are HTML in vis-network, hence the escaping.
+    are off so nothing moves. vis-network shows a string title as plain text (``innerText``),
+    so its lines are split by newlines, not ``<br>``.
     """
     nodes = []
     for node in workflow.visual_data.nodes:
         node_counts = counts.get(node.node_id, {})
-        title = "\n".join(
-            [f"{node.name} ({node.node_type_id})"]
-            + [f"{status.value}: {count}" for status, count in sorted(node_counts.items())]
+        title = (
+            f"{node.name} ({node.node_type_id})\n"
+            f"{HEALTH_WORDS[node_health(node_counts)]} in the last hour"
         )
         nodes.append(
             Node(
                 id=node.node_id,
                 label=node_label(node.name, node_counts),
-                title=html.escape(title).replace("\n", "<br>"),
+                title=title,
                 x=node.position.x * X_SCALE,
                 y=node.position.y,
                 shape="box",

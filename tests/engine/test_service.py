@@ -147,6 +147,27 @@ def test_saving_a_node_setting_makes_a_new_version_and_refuses_bad_values(
     )
 
 
+def test_saving_a_workflow_that_changes_nothing_makes_no_version(
+    service: MailroomService, store: Store
+) -> None:
+    workflow = store.get_workflow(DEFAULT_WORKFLOW_ID)
+    approval = workflow.visual_data.node("approval")
+    # The same settings with their defaults written out, from a copy whose status and
+    # counters differ (they change without a new version): the same definition.
+    spelled_out = with_node_config(
+        workflow, "approval", {**approval.config, "on_timeout": "notify", "escalate_to": ""}
+    ).model_copy(update={"status": WorkflowStatus.OFF, "execution_count": 7})
+    for unchanged in (workflow, spelled_out):
+        saved = service.save_workflow(MANAGER, unchanged, "saved again", base_version=1)
+        assert saved == workflow
+    assert store.get_workflow(DEFAULT_WORKFLOW_ID) == workflow
+    assert not any(entry.action == "save_workflow" for entry in store.list_audit())
+    # A real change after the no-op saves is version 2, and audited once.
+    changed = with_node_config(workflow, "approval", {**approval.config, "on_timeout": "reject"})
+    assert service.save_workflow(MANAGER, changed, "reject", base_version=1).version == 2
+    assert [e.action for e in store.list_audit()].count("save_workflow") == 1
+
+
 def test_nodes_and_connections_are_added_and_removed(
     service: MailroomService, store: Store
 ) -> None:

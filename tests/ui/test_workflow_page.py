@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -74,6 +75,13 @@ def test_a_role_taken_away_while_the_page_is_open_changes_nothing(
     assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).status == WorkflowStatus.ACTIVE
 
 
+def _drawn(at: AppTest) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The agraph component on the page: its element id and its nodes by id."""
+    [component] = at.get("component_instance")
+    data = json.loads(json.loads(component.proto.json_args)["data"])
+    return component.proto.id, {node["id"]: node for node in data["nodes"]}
+
+
 def test_node_counts_and_colours_follow_the_runs(
     waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
 ) -> None:
@@ -85,9 +93,9 @@ def test_node_counts_and_colours_follow_the_runs(
     )
     nodes, edges, config = build_graph(workflow, counts)
     by_id = {node.id: node for node in nodes}
-    assert "2 done" in by_id["classify"].label
+    assert by_id["classify"].label == "Classify\nall done"
     assert by_id["classify"].color["background"] == "#43a047"  # completed: green
-    assert "2 waiting" in by_id["approval"].label
+    assert by_id["approval"].label == "Agent approval\nwaiting"
     assert by_id["approval"].color["background"] == "#f5a623"  # waiting: amber
     assert by_id["send"].color["background"] == IDLE_NODE_COLOUR
     assert (by_id["draft"].x, by_id["draft"].y) == (800 * X_SCALE, 0)
@@ -98,6 +106,40 @@ def test_node_counts_and_colours_follow_the_runs(
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Waiting"] == "2"
     assert metrics["Executions"] == "2"
+    table = at.dataframe[0].value.set_index("node")
+    assert table.loc["Classify", "done"] == 2
+    assert table.loc["Agent approval", "waiting"] == 2
+
+
+def test_the_graph_is_drawn_again_only_when_what_it_shows_changes(
+    waiting_for_approval: Worker, service: MailroomService, open_page: Callable[..., AppTest]
+) -> None:
+    at = open_page("workflow")
+    drawn_id, drawn = _drawn(at)
+    # Tooltips are plain text in vis-network: lines split by newlines, never a literal <br>.
+    for node in drawn.values():
+        assert "<br>" not in node["title"] and "&" not in node["title"]
+        assert "\n" in node["title"]
+    assert drawn["approval"]["title"] == "Agent approval (approval)\nwaiting in the last hour"
+
+    # Two more emails run: the counts change, every node's health stays; the component gets
+    # the very same arguments, so Streamlit keeps its iframe (zoom, clicks) as it is.
+    assert waiting_for_approval.poll_triggers() == 2
+    assert waiting_for_approval.run_pending() == 2
+    at.run()
+    assert not at.exception
+    assert _drawn(at) == (drawn_id, drawn)
+    assert at.dataframe[0].value.set_index("node").loc["Agent approval", "waiting"] == 4
+
+    # A new version is drawn anew.
+    at.selectbox(key=f"node-pick-{DEFAULT_WORKFLOW_ID}").set_value("approval").run()
+    form = f"node-form-{DEFAULT_WORKFLOW_ID}-approval-v1"
+    at.text_input(key=f"{form}-name").input("Human approval")
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 2
+    new_id, redrawn = _drawn(at)
+    assert new_id != drawn_id and redrawn["approval"]["label"] == "Human approval\nwaiting"
 
 
 def _form(at: AppTest, node_id: str, version: int) -> str:
@@ -136,6 +178,7 @@ def test_saving_unchanged_settings_makes_no_new_version(
     assert not at.exception
     assert service.store.get_workflow(DEFAULT_WORKFLOW_ID).version == 1
     assert any("Nothing changed" in i.value for i in at.info)
+    assert {m.label: m.value for m in at.metric}["Version"] == "1"
     assert not any(e.action == "save_workflow" for e in service.store.list_audit())
 
 
