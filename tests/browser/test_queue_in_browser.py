@@ -120,7 +120,7 @@ def test_500_drafts_are_counted_paged_searched_and_filtered(queue_app: QueueApp)
 
             page.get_by_role("button", name="Last").click()
             expect(page.get_by_text("Page 20 of 20", exact=True)).to_be_visible(timeout=UI_TIMEOUT)
-            expect(page.get_by_text("Order question 499")).to_be_visible()
+            expect(page.get_by_text("Order question 499").first).to_be_visible()
             expect(page.get_by_role("button", name="Next", exact=True)).to_be_disabled()
 
             search = page.get_by_role("textbox", name="Search")
