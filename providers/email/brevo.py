@@ -167,8 +167,7 @@ class BrevoInboundAttachments:
                     response.read()
                     raise error_for_status(
                         response.status_code,
-                        f"Brevo attachment answered {response.status_code}: "
-                        f"{response.text[:200]}",
+                        f"Brevo attachment answered {response.status_code}: {response.text[:200]}",
                         retry_after_seconds(response.headers),
                     )
                 content = bytearray()
