@@ -129,10 +129,13 @@ def test_brevo_attachments_are_fetched_by_token_and_cc_is_kept(
     )
     email = stored(store, post_brevo(client, item))
     assert email.cc_address == "marc@customer.example, compta@customer.example"
-    assert [(a.filename, a.content_type, a.size_bytes, a.sha256, a.missing) for a in email.attachments] == [
+    kept = [
+        (a.filename, a.content_type, a.size_bytes, a.sha256, a.missing) for a in email.attachments
+    ]
+    assert kept == [
         ("facture.pdf", "application/pdf", len(PDF), hashlib.sha256(PDF).hexdigest(), None),
         ("colis.png", "image/png", len(PNG), hashlib.sha256(PNG).hexdigest(), None),
-    ]  # fmt: skip
+    ]
     assert email.body_text == "Voici la facture et la photo."
     assert sorted(fake.fetched) == ["dl-invoice", "dl-photo"]
     assert all(r.headers.get("api-key") == API_KEY for r in server.requests)
@@ -214,11 +217,9 @@ def sendgrid_form(count: int) -> dict[str, str]:
         "Subject: Broken item\nMessage-ID: <sg-att-1@customer.example>\n"
         "Content-Type: multipart/mixed; boundary=xYzZY\n"
     )
-    info = {
-        "attachment1": {"filename": "receipt.pdf", "name": "receipt.pdf", "type": "application/pdf"},
-        "attachment2": {"filename": "damage.png", "name": "damage.png", "type": "image/png",
-                        "content-id": "ii_1"},
-    }  # fmt: skip
+    pdf = {"filename": "receipt.pdf", "name": "receipt.pdf", "type": "application/pdf"}
+    png = {"filename": "damage.png", "name": "damage.png", "type": "image/png", "content-id": "i1"}
+    info = {"attachment1": pdf, "attachment2": png}
     return {
         "headers": headers,
         "text": "The item arrived broken, photo and receipt attached.",
