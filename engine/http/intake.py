@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 import math
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
@@ -40,7 +41,7 @@ from providers.email.webhook_formats import (
     brevo_message,
     sendgrid_message,
 )
-from providers.errors import PermanentProviderError, ProviderError
+from providers.errors import PermanentProviderError, ProviderError, TransientProviderError
 from providers.rate_limit import KeyedTokenBucket
 
 log = logging.getLogger(__name__)
@@ -257,23 +258,42 @@ def brevo_downloader(settings: Settings) -> Download | None:
 
 
 def gmail_syncer(store: Store, settings: Settings) -> GmailSync:
-    """Poll every active Gmail trigger of a mailbox, under the same lease as the workers."""
+    """Poll every active Gmail trigger of a mailbox by history id, under the same lease as
+    the workers; one sync of a mailbox at a time in this process.
+
+    When a worker holds a trigger's lease (it is polling that mailbox right now), the mail
+    this notification announces may have arrived after its fetch: a ``TransientProviderError``
+    makes the endpoint answer 503, so Pub/Sub delivers the notification again. Mail already
+    stored is never stored twice (the cursor, and the mailbox's Message-ID index).
+    """
     from engine.adapters import build_providers
     from engine.mail.triggers import poll_trigger, trigger_nodes
     from engine.models import TriggeredBy, WorkflowStatus
 
     providers = build_providers(settings)
+    locks: dict[str, threading.Lock] = {}
+    guard = threading.Lock()
 
     def sync(address: str) -> int:
-        stored = 0
-        for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
-            for node in trigger_nodes(workflow):
-                config = node.config
-                if config.get("source") == "gmail" and config.get("mailbox") == address:
+        with guard:
+            lock = locks.setdefault(address.casefold(), threading.Lock())
+        stored, busy = 0, False
+        with lock:
+            for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
+                for node in trigger_nodes(workflow):
+                    config = node.config
+                    mailbox = str(config.get("mailbox") or "")
+                    if config.get("source") != "gmail" or mailbox.casefold() != address.casefold():
+                        continue
                     result = poll_trigger(
                         store, providers, workflow, node, "intake", triggered_by=TriggeredBy.API
                     )
                     stored += result.ingested
+                    busy = busy or not result.polled
+        if busy:
+            raise TransientProviderError(
+                f"a worker is polling {address} right now; deliver the notification again"
+            )
         return stored
 
     return sync

@@ -87,6 +87,8 @@ class EmailSource(ABC):
     """A mailbox that is polled for new mail."""
 
     mailbox: str
+    #: Whether ``renew_push`` has push notifications to keep up (Gmail with a Pub/Sub topic).
+    pushes: bool = False
 
     @abstractmethod
     def fetch(self, cursor: str | None, limit: int) -> FetchResult:
