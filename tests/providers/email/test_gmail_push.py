@@ -254,7 +254,7 @@ def test_a_malformed_topic_is_refused_with_the_expected_form(
         with pytest.raises(ValidationError, match=r"projects/<project-id>/topics/<topic>"):
             Settings(gmail_push_topic=bad)
     monkeypatch.setenv("MAILROOM_GMAIL_PUSH_TOPIC", "topics/mailroom")
-    with pytest.raises(SettingsError, match="MAILROOM_GMAIL_PUSH_TOPIC: .*projects/<project-id>"):
+    with pytest.raises(SettingsError, match=r"MAILROOM_GMAIL_PUSH_TOPIC: .*projects/<project-id>"):
         load_settings()
     monkeypatch.setenv("MAILROOM_GMAIL_PUSH_TOPIC", TOPIC)
     assert load_settings().gmail_push_topic == TOPIC
