@@ -137,7 +137,8 @@ def _sendgrid_files(
     attached: list[WebhookFile] = []
     missing: list[AttachmentInfo] = []
     for name in names:
-        described = info.get(name) if isinstance(info.get(name), dict) else {}
+        entry = info.get(name)
+        described: dict[str, Any] = entry if isinstance(entry, dict) else {}
         filename = str(described.get("filename") or described.get("name") or "")
         content_type = str(described.get("type") or "")
         found = files.get(name)
