@@ -30,7 +30,9 @@ def provider() -> Iterator[OidcProvider]:
 
 
 def _challenge(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
 
 
 def _code(provider: OidcProvider, verifier: str, *, password: str = DORA.password) -> str | None:
