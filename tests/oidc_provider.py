@@ -119,7 +119,7 @@ class OidcProvider:
         }
 
     def jwks(self) -> dict[str, Any]:
-        return KeySet([self.key]).as_dict(private=False)
+        return dict(KeySet([self.key]).as_dict(private=False))
 
     def id_token(self, grant: Grant, access_token: str) -> str:
         now = int(time.time())
