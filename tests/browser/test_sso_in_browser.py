@@ -188,8 +188,11 @@ def test_an_sso_account_signs_in_with_its_role(sso_app: SsoApp, context: Browser
     wait_until(lambda: len(_sign_ins(sso_app, "dora")) >= 1, 15, "the sign-in's audit entry")
     page.reload()
     expect(page.get_by_text("Signed in as dora · agent")).to_be_visible(timeout=UI_TIMEOUT)
-    context.new_page().goto(f"{sso_app.base}/executions")
-    page.wait_for_timeout(3000)
+    tab = context.new_page()
+    tab.goto(f"{sso_app.base}/executions")
+    # Shown only after the run has decided whether to audit.
+    expect(tab.get_by_text("Signed in as dora · agent")).to_be_visible(timeout=UI_TIMEOUT)
+    expect(tab.get_by_role("heading", name="Live executions")).to_be_visible(timeout=UI_TIMEOUT)
     entries = _sign_ins(sso_app, "dora")
     assert len(entries) == 1, entries
     assert entries[0].role == "agent" and entries[0].after == {"method": "oidc"}
