@@ -124,13 +124,12 @@ class AdministrationOperations(ServiceCore):
         """Whether this identity-provider sign-in of ``who`` is new (and remember it if so).
 
         Streamlit keeps the provider's sign-in in a cookie that every reload and new tab
-        presents again; the id token's own claims tell one sign-in from the next."""
+        presents again; the id token's own claims tell one sign-in from the next. The marker
+        is swapped in with a compare-and-set, so two tabs at the same moment audit it once."""
         key = _OIDC_SIGN_IN_SEEN + clean_name(who)
         marker = hashlib.sha256(sign_in_id.encode("utf-8")).hexdigest()
-        if self.store.get_cursor(key) == marker:
-            return False
-        self.store.set_cursor(key, marker)
-        return True
+        seen = self.store.get_cursor(key)
+        return seen != marker and self.store.replace_cursor(key, seen, marker)
 
     @unrestricted("everyone who signs in is audited")
     def record_sign_in(self, actor: Actor, method: str, *, sign_in_id: str | None = None) -> None:
