@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from engine.adapters import ProviderSet
+from engine.delivery_log import DeliveryPage, DeliveryQuery, DeliveryRecord
 from engine.models import (
     Approval,
     ApprovalStatus,
@@ -23,7 +24,13 @@ from engine.store.base import Store, WorkflowNotFound
 from providers.ai.base import AIProvider
 from providers.email.base import EmailSender, EmailSource, OutgoingEmail, SendReceipt
 from providers.errors import ProviderConfigError
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
+from providers.notify.base import (
+    AttemptListener,
+    DeliveryReceipt,
+    Notification,
+    Notifier,
+    ignore_attempt,
+)
 
 #: What an Approval node does in a dry run: stop there (as live, until a person decides), or
 #: act as if a person had approved the draft unchanged, or rejected it.
@@ -60,6 +67,7 @@ class Sandbox:
         self.executions: dict[str, ExecutionLog] = {}
         self.approvals: dict[str, Approval] = {}
         self.outbox: dict[str, OutboxMessage] = {}
+        self.deliveries: list[DeliveryRecord] = []
         self.rollups_dropped = 0
 
     def as_store(self) -> Store:
@@ -152,6 +160,17 @@ class Sandbox:
         with self._lock:
             return [m for m in self.outbox.values() if m.execution_id == execution_id]
 
+    # the delivery log of the recording notifier, kept here
+    def record_delivery(self, record: DeliveryRecord) -> bool:
+        with self._lock:
+            self.deliveries.append(record)
+        return True
+
+    def list_deliveries(self, query: DeliveryQuery) -> DeliveryPage:
+        with self._lock:
+            found = [r for r in self.deliveries if r.outbox_id == query.outbox_id]
+        return DeliveryPage(records=found[query.offset :][: query.limit], total=len(found))
+
 
 class RecordingSender(EmailSender):
     """A sender that sends nothing: it keeps what it was given."""
@@ -175,7 +194,9 @@ class RecordingNotifier(Notifier):
     def __init__(self) -> None:
         self.notified: list[Notification] = []
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
         self.notified.append(notification)
         return DeliveryReceipt(
             channel=self.target(notification),
