@@ -28,7 +28,7 @@ def _record(
         "outcome": outcome,
         "at": T0 + timedelta(seconds=attempt),
     }
-    return DeliveryRecord(**(values | fields))  # type: ignore[arg-type]
+    return DeliveryRecord(**(values | fields))
 
 
 def _deliveries(at: AppTest, tab: str) -> list[pd.DataFrame]:
