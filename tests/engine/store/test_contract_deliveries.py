@@ -103,3 +103,10 @@ def test_attempts_at_the_same_time_come_highest_attempt_first(store: Store) -> N
         store.record_delivery(make_record(attempt=attempt, at=at(0)))
     page = store.list_deliveries(DeliveryQuery())
     assert [r.attempt for r in page.records] == [3, 2, 1]
+
+
+def test_retention_deletes_the_attempts_older_than_its_bound(store: Store) -> None:
+    for attempt in (1, 2, 3):
+        store.record_delivery(make_record(attempt=attempt, at=at(attempt * 10)))
+    assert store.delete_expired("deliveries", at(20)) == 1
+    assert [r.attempt for r in store.list_deliveries(DeliveryQuery()).records] == [3, 2]
