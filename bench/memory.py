@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.first_start import free_port
+from engine.accounts import read_printed_accounts
 from engine.seed import DEFAULT_WORKFLOW_ID
 from providers.email.demo import DemoEmailSource
 
@@ -185,16 +186,6 @@ def _started(env: dict[str, str], folder: Path) -> Iterator[dict[str, subprocess
                 process.wait(timeout=10)
 
 
-def _passwords(setup_stderr: str) -> dict[str, str]:
-    """The first accounts' passwords, as ``engine setup`` prints them."""
-    found = {}
-    for line in setup_stderr.splitlines():
-        parts = line.split()
-        if line.startswith("  ") and len(parts) == 2:
-            found[parts[0]] = parts[1]
-    return found
-
-
 def _browse(
     base: str, password: str, stop: threading.Event, round_done: threading.Event
 ) -> tuple[int, str]:
@@ -257,7 +248,7 @@ def measure(emails: int, timeout_seconds: float, keep: bool = False) -> MemoryRe
     errors: list[str] = []
     try:
         setup = _command(env, "setup")
-        password = _passwords(setup.stderr).get("admin", "")
+        password = read_printed_accounts(setup.stderr).get("admin", "")
         token = _command(env, "tokens", "create", "bench-memory", "--role", "admin")
         secret = token.stdout.strip().splitlines()[-1]
         with _started(env, folder) as processes:

@@ -240,3 +240,14 @@ def print_default_accounts(accounts_path: Path) -> bool:
         file=sys.stderr,
     )
     return True
+
+
+def read_printed_accounts(printed: str) -> dict[str, str]:
+    """The names and passwords ``print_default_accounts`` wrote, read back from its output (for
+    scripts that drive a fresh installation, such as the benchmarks and the browser tests)."""
+    accounts = {}
+    for line in printed.splitlines():
+        parts = line.split()
+        if line.startswith("  ") and len(parts) == 2:
+            accounts[parts[0]] = parts[1]
+    return accounts

@@ -21,13 +21,10 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from engine.encryption import FieldCipher, parse_key
+from engine.settings_push import PushSettings
 from engine.settings_sent_lookup import SentLookupSettings
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
@@ -98,7 +95,7 @@ class SecretsTomlSource(PydanticBaseSettingsSource):
         return values
 
 
-class Settings(SentLookupSettings, BaseSettings):
+class Settings(PushSettings, SentLookupSettings, BaseSettings):
     """Engine and app settings; a bad value is refused with the setting's name and why."""
 
     model_config = SettingsConfigDict(env_prefix="MAILROOM_", extra="ignore")

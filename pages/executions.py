@@ -21,6 +21,7 @@ from engine.service import (
     WorkflowNode,
     utcnow,
 )
+from ui import confirm
 from ui.context import callback_actor, current_actor, get_service
 from ui.deep_links import APPROVAL, EXECUTION, link_to, newly_linked, show_in_address
 from ui.deliveries import delivery_log, execution_deliveries, may_view
@@ -164,16 +165,8 @@ def _retry_actions(eid: str) -> list[tuple[str, str, Callable[[Actor], Execution
     ]
 
 
-def _ask(execution_id: str, name: str) -> None:
-    st.session_state[CONFIRM_KEY] = (execution_id, name)
-
-
-def _forget_question() -> None:
-    st.session_state.pop(CONFIRM_KEY, None)
-
-
 def _confirmed(execution_id: str, label: str, command: Callable[[Actor], ExecutionLog]) -> None:
-    _forget_question()
+    confirm.forget(CONFIRM_KEY)
     _control(execution_id, label, command)
 
 
@@ -194,25 +187,27 @@ def _controls(execution: ExecutionLog, subject: str) -> None:
     if not actions:
         st.caption(f"No controls apply to a {status.value} execution.")
         return
-    asked = st.session_state.get(CONFIRM_KEY)
+    asked = confirm.asked(CONFIRM_KEY)
     for label, name, command in actions:
         if asked == (eid, name):
             about = f" ({escape_markdown(subject)})" if subject else ""
             with st.container(border=True):
                 st.markdown(f"**{label}** execution {code(short_id(eid))}{about}?")
-                answer = st.container(horizontal=True)
-                answer.button(
+                confirm.yes_or_cancel(
+                    CONFIRM_KEY,
                     f"Yes, {label.lower()}",
-                    key=f"yes-{name}-{eid}",
-                    type="primary",
-                    on_click=_confirmed,
-                    args=(eid, label, command),
+                    _confirmed,
+                    (eid, label, command),
+                    yes_key=f"yes-{name}-{eid}",
+                    no_key=f"no-{name}-{eid}",
+                    no_label="No",
                 )
-                answer.button("No", key=f"no-{name}-{eid}", on_click=_forget_question)
             return
     buttons = st.container(horizontal=True)
     for label, name, _command in actions:
-        buttons.button(label, key=f"{name}-{eid}", on_click=_ask, args=(eid, name))
+        buttons.button(
+            label, key=f"{name}-{eid}", on_click=confirm.ask, args=(CONFIRM_KEY, (eid, name))
+        )
 
 
 def _approval_links(execution: ExecutionLog, workflow: Workflow | None) -> None:
@@ -464,7 +459,7 @@ def _row_clicked(table_key: str, shown: tuple[str, ...]) -> None:
     rows = state.selection.rows if state is not None else []
     if rows and rows[0] < len(shown):
         st.session_state[SELECTED_KEY] = shown[rows[0]]
-        _forget_question()
+        confirm.forget(CONFIRM_KEY)
 
 
 def _option_label(execution: ExecutionLog | None, emails: dict[str, Email], eid: str) -> str:

@@ -12,6 +12,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.service import Actor, ApiToken, ControlRefused, MailroomService, Role, utcnow
+from ui import confirm
 from ui.context import callback_actor
 from ui.format import code, escape_markdown, timestamp
 
@@ -55,16 +56,12 @@ def _create(service: MailroomService) -> None:
 
 
 def _ask_revoke() -> None:
-    st.session_state[REVOKE_KEY] = st.session_state.get("token-pick")
-
-
-def _cancel_revoke() -> None:
-    st.session_state.pop(REVOKE_KEY, None)
+    confirm.ask(REVOKE_KEY, st.session_state.get("token-pick"))
 
 
 def _revoke(service: MailroomService) -> None:
-    name = st.session_state.pop(REVOKE_KEY, None)
-    if name is None or name != st.session_state.get("token-pick"):
+    name = st.session_state.get("token-pick")
+    if name is None or not confirm.answered(REVOKE_KEY, name):
         return  # the confirmation was for another token: ask again
     try:
         service.revoke_token(callback_actor(), str(name))
@@ -140,21 +137,18 @@ def tokens_panel(service: MailroomService, actor: Actor) -> None:
             return
         st.selectbox("Token", in_force, key="token-pick")
         st.button("Revoke", key="token-revoke", on_click=_ask_revoke)
-        pending = st.session_state.get(REVOKE_KEY)
-        if pending is not None and pending != st.session_state.get("token-pick"):
-            st.session_state.pop(REVOKE_KEY)  # another token was picked since
-        elif pending is not None:
+        pending = confirm.still_asked(REVOKE_KEY, st.session_state.get("token-pick"))
+        if pending is not None:
             st.warning(
                 f"Revoke {code(str(pending))}? Every program using it is refused from now on;"
                 " this cannot be undone (create a new token instead).",
                 icon=":material/key_off:",
             )
-            confirm = st.container(horizontal=True)
-            confirm.button(
+            confirm.yes_or_cancel(
+                REVOKE_KEY,
                 f"Yes, revoke {pending}",
-                key="token-revoke-confirm",
-                type="primary",
-                on_click=_revoke,
-                args=(service,),
+                _revoke,
+                (service,),
+                yes_key="token-revoke-confirm",
+                no_key="token-revoke-cancel",
             )
-            confirm.button("Cancel", key="token-revoke-cancel", on_click=_cancel_revoke)

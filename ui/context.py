@@ -6,7 +6,11 @@ The app never touches the store directly: every page gets a ``MailroomService`` 
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from engine.service import (
     Actor,
@@ -19,6 +23,8 @@ from engine.service import (
 )
 from ui.auth import sign_in_form, signed_in_actor
 from ui.navigation import PAGES
+
+APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def _close(mailroom: Mailroom) -> None:
@@ -65,6 +71,8 @@ def current_actor(page: str | None = None) -> Actor:
     With ``page``, a person whose role does not use that page is told so and the page stops
     (navigation does not offer it to them; the service refuses their actions anyway).
     """
+    if page is not None:
+        _run_the_app_instead_of_a_lone_page()
     actor = signed_in()
     if actor is None:
         sign_in_form(get_service(), app_settings())
@@ -76,6 +84,16 @@ def current_actor(page: str | None = None) -> Actor:
         )
         st.stop()
     return actor
+
+
+def _run_the_app_instead_of_a_lone_page() -> None:
+    # When the very first request after a start is a page's address, Streamlit runs in its
+    # older pages-folder mode and starts the page's script alone, without app.py: no sign-in
+    # cookie check, no sidebar, file names as navigation. app.py's own st.navigation ends that
+    # mode, so run it (it runs this page again, through its navigation) and stop this run.
+    if PagesManager.uses_pages_directory:
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
 
 
 class NotSignedIn(PermissionError):

@@ -7,6 +7,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from engine.service import PERMISSIONS, Actor, ControlRefused, MailroomService, Role
+from ui import confirm
 from ui.context import callback_actor
 from ui.format import code, escape_markdown
 
@@ -53,7 +54,7 @@ def _change(service: MailroomService, what: str) -> None:
             st.session_state["users-password"] = service.reset_password(actor, name)
             _flash("password", f"New password for {name}, shown only now: ")
         elif what == "remove":
-            if st.session_state.pop(REMOVE_KEY, None) != name:
+            if not confirm.answered(REMOVE_KEY, name):
                 return  # the confirmation was for someone else: ask again
             service.remove_account(actor, name)
             _flash("success", f"Removed {name}; their sessions have ended.")
@@ -62,11 +63,7 @@ def _change(service: MailroomService, what: str) -> None:
 
 
 def _ask_remove() -> None:
-    st.session_state[REMOVE_KEY] = str(st.session_state.get("user-pick", ""))
-
-
-def _cancel_remove() -> None:
-    st.session_state.pop(REMOVE_KEY, None)
+    confirm.ask(REMOVE_KEY, str(st.session_state.get("user-pick", "")))
 
 
 def users_panel(service: MailroomService, actor: Actor) -> None:
@@ -120,21 +117,18 @@ def users_panel(service: MailroomService, actor: Actor) -> None:
             args=(service, "password"),
         )
         buttons.button("Remove", key="user-remove", on_click=_ask_remove)
-        pending = st.session_state.get(REMOVE_KEY)
-        if pending is not None and pending != st.session_state.get("user-pick"):
-            st.session_state.pop(REMOVE_KEY)  # another person was picked since
-        elif pending is not None:
+        pending = confirm.still_asked(REMOVE_KEY, st.session_state.get("user-pick"))
+        if pending is not None:
             st.warning(
-                f"Remove {code(pending)}? They can no longer sign in, and any session they "
+                f"Remove {code(str(pending))}? They can no longer sign in, and any session they "
                 "have open ends now.",
                 icon=":material/person_remove:",
             )
-            confirm = st.container(horizontal=True)
-            confirm.button(
+            confirm.yes_or_cancel(
+                REMOVE_KEY,
                 f"Yes, remove {pending}",
-                key="user-remove-confirm",
-                type="primary",
-                on_click=_change,
-                args=(service, "remove"),
+                _change,
+                (service, "remove"),
+                yes_key="user-remove-confirm",
+                no_key="user-remove-cancel",
             )
-            confirm.button("Cancel", key="user-remove-cancel", on_click=_cancel_remove)

@@ -78,6 +78,7 @@ def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
             gmail_api(settings, str(config.get("gmail_user") or settings.gmail_user)),
             mailbox=mailbox,
             label=str(config.get("gmail_label") or "INBOX"),
+            push_topic=settings.gmail_push_topic,
         )
     raise ProviderConfigError(f"source: {kind!r} is not an email source Mailroom can read")
 

@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 import math
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
@@ -33,8 +34,14 @@ from engine.mail.inbound import Outcome, accept_raw, start_executions
 from engine.ops import telemetry
 from engine.settings import Settings
 from engine.store.base import Store
-from providers.email.webhook_formats import brevo_raw, sendgrid_raw
-from providers.errors import PermanentProviderError, ProviderError
+from providers.email.webhook_formats import (
+    Download,
+    WebhookFile,
+    WebhookMessage,
+    brevo_message,
+    sendgrid_message,
+)
+from providers.errors import PermanentProviderError, ProviderError, TransientProviderError
 from providers.rate_limit import KeyedTokenBucket
 
 log = logging.getLogger(__name__)
@@ -108,8 +115,12 @@ def create_app(
     *,
     settings: Settings | None = None,
     limiter: KeyedTokenBucket | None = None,
+    brevo_download: Download | None = None,
 ) -> Starlette:
     """The intake service on ``store``; with no ``token`` every webhook is refused (503).
+
+    ``brevo_download`` fetches a Brevo attachment by its download token (by default through
+    the API with ``MAILROOM_BREVO_API_KEY``; without a key attachments are recorded missing).
 
     Each route is rate-limited per client (``limiter``, by default from the settings'
     ``intake_rate_per_minute`` and ``intake_rate_burst``); ``/metrics``, ``/healthz`` and
@@ -119,9 +130,17 @@ def create_app(
     limiter = limiter or KeyedTokenBucket(
         settings.intake_rate_per_minute, settings.intake_rate_burst
     )
+    download = brevo_download or brevo_downloader(settings)
 
-    def ingest(raw: bytes, mailbox: str, source: str, origin: str) -> Outcome:
-        outcome = accept_raw(store, raw, mailbox=mailbox, source=source, origin=origin)
+    def ingest(message: WebhookMessage, mailbox: str, source: str, origin: str) -> Outcome:
+        outcome = accept_raw(
+            store,
+            message.raw,
+            mailbox=mailbox,
+            source=source,
+            origin=origin,
+            missing=message.missing,
+        )
         if outcome.status == "ingested" and outcome.email_id:
             start_executions(store, outcome.email_id, source=source)
         return outcome
@@ -158,14 +177,20 @@ def create_app(
     async def sendgrid(request: Request, mailbox: str) -> list[dict[str, object]]:
         async with request.form(max_part_size=MAX_BODY_BYTES) as form:
             fields: dict[str, str] = {}
+            files: dict[str, WebhookFile] = {}
             for name, value in form.multi_items():
                 if isinstance(value, UploadFile):
+                    content = await value.read()
                     if name == "email":
-                        fields[name] = (await value.read()).decode("utf-8", "surrogateescape")
+                        fields[name] = content.decode("utf-8", "surrogateescape")
+                    else:
+                        files[name] = WebhookFile(
+                            value.filename or "", value.content_type or "", content
+                        )
                     continue
                 fields[name] = value
-        raw = sendgrid_raw(fields)
-        outcome = await run_in_threadpool(ingest, raw, mailbox, "sendgrid", "sendgrid webhook")
+        message = sendgrid_message(fields, files)
+        outcome = await run_in_threadpool(ingest, message, mailbox, "sendgrid", "sendgrid webhook")
         return [asdict(outcome)]
 
     async def brevo(request: Request, mailbox: str) -> list[dict[str, object]]:
@@ -178,8 +203,9 @@ def create_app(
             raise PermanentProviderError("a Brevo inbound payload has an 'items' list")
         results = []
         for index, item in enumerate(items):
-            raw = brevo_raw(item)
-            outcome = await run_in_threadpool(ingest, raw, mailbox, "brevo", f"brevo item {index}")
+            message = await run_in_threadpool(brevo_message, item, download)
+            origin = f"brevo item {index}"
+            outcome = await run_in_threadpool(ingest, message, mailbox, "brevo", origin)
             results.append(asdict(outcome))
         return results
 
@@ -219,27 +245,58 @@ def create_app(
     )
 
 
+def brevo_downloader(settings: Settings) -> Download | None:
+    """Brevo's attachment download through its API, or None without an API key."""
+    if settings.brevo_api_key is None:
+        return None
+    from providers.email.brevo import BrevoInboundAttachments
+
+    client = BrevoInboundAttachments(
+        settings.brevo_api_key.get_secret_value(), settings.brevo_api_base
+    )
+    return client.download
+
+
 def gmail_syncer(store: Store, settings: Settings) -> GmailSync:
-    """Poll every active Gmail trigger of a mailbox, under the same lease as the workers."""
+    """Poll every active Gmail trigger of a mailbox by history id, under the same lease as
+    the workers; one sync of a mailbox at a time in this process.
+
+    When a worker holds a trigger's lease (it is polling that mailbox right now), the mail
+    this notification announces may have arrived after its fetch: a ``TransientProviderError``
+    makes the endpoint answer 503, so Pub/Sub delivers the notification again. Mail already
+    stored is never stored twice (the cursor, and the mailbox's Message-ID index).
+    """
     from engine.adapters import build_providers
     from engine.mail.triggers import poll_trigger, trigger_nodes
     from engine.models import TriggeredBy, WorkflowStatus
 
     providers = build_providers(settings)
+    locks: dict[str, threading.Lock] = {}
+    guard = threading.Lock()
 
     def sync(address: str) -> int:
-        stored = 0
-        for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
-            for node in trigger_nodes(workflow):
-                config = node.config
-                if config.get("source") == "gmail" and config.get("mailbox") == address:
+        with guard:
+            lock = locks.setdefault(address.casefold(), threading.Lock())
+        stored, busy = 0, False
+        with lock:
+            for workflow in store.list_workflows(WorkflowStatus.ACTIVE):
+                for node in trigger_nodes(workflow):
+                    config = node.config
+                    mailbox = str(config.get("mailbox") or "")
+                    if config.get("source") != "gmail" or mailbox.casefold() != address.casefold():
+                        continue
                     result = poll_trigger(
                         store, providers, workflow, node, "intake", triggered_by=TriggeredBy.API
                     )
                     stored += result.ingested
+                    busy = busy or not result.polled
+        if busy:
+            raise TransientProviderError(
+                f"a worker is polling {address} right now; deliver the notification again"
+            )
         return stored
 
     return sync
 
 
-__all__ = ["create_app", "gmail_syncer"]
+__all__ = ["brevo_downloader", "create_app", "gmail_syncer"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -12,7 +13,7 @@ from typing import Literal
 from engine.models import Email, QuarantinedMessage, new_id, utcnow
 from engine.ops import telemetry
 from engine.store.base import Store
-from providers.email.base import InboundEmail, RejectedMessage
+from providers.email.base import AttachmentInfo, InboundEmail, RejectedMessage
 from providers.email.parsing import UnparseableMessage, parse_message
 
 Status = Literal["ingested", "duplicate", "quarantined"]
@@ -88,8 +89,13 @@ def accept_raw(
     source: str,
     origin: str = "",
     received_at: datetime | None = None,
+    missing: Sequence[AttachmentInfo] = (),
 ) -> Outcome:
-    """Parse and store one raw message; never raises for bad input, it is quarantined."""
+    """Parse and store one raw message; never raises for bad input, it is quarantined.
+
+    ``missing``: attachments a webhook announced but whose content could not be had, recorded
+    on the email beside those the message holds (each with the reason in ``missing``).
+    """
     try:
         inbound = parse_message(raw, mailbox=mailbox, source=source, received_at=received_at)
     except UnparseableMessage as exc:
@@ -101,6 +107,8 @@ def accept_raw(
         )
         telemetry.emails_ingested(source, "quarantined")
         return Outcome("quarantined", exc.reason)
+    if missing:
+        inbound.attachments = [*inbound.attachments, *missing]
     email, inserted = store_email(store, inbound)
     telemetry.emails_ingested(source, "ingested" if inserted else "duplicate")
     return Outcome("ingested" if inserted else "duplicate", email.auto_reply, email.email_id)

@@ -11,6 +11,7 @@ from engine.adapters import ProviderSet
 from engine.lease import HeldLease
 from engine.mail import source_health
 from engine.mail.inbound import quarantine, store_email
+from engine.mail.push import keep_push_up
 from engine.models import (
     ExecutionLog,
     TriggeredBy,
@@ -180,6 +181,7 @@ def _poll_source(
     except ProviderError as exc:
         # Stored and past the cursor already: a failed flag or move loses nothing.
         log.warning("could not mark processed mail in %s: %s", config.mailbox, exc)
+    keep_push_up(store, source, clock())
     if notifier is not None:
         source_health.record_success(
             store,

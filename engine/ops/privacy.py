@@ -92,6 +92,7 @@ def _blank_email(email: Email) -> Email:
             "from_address": "",
             "from_name": "",
             "to_address": "",
+            "cc_address": "",
             "subject": "",
             "body_text": "",
             "body_html": None,

@@ -184,6 +184,7 @@ SEALED_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Email: (
         "from_name",
         "to_address",
+        "cc_address",
         "subject",
         "body_text",
         "body_html",

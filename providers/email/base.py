@@ -20,6 +20,9 @@ class AttachmentInfo(BaseModel):
     sha256: str = ""
     inline: bool = False
     over_size_limit: bool = False
+    #: Why the content could not be had (a webhook's attachment whose download failed), or
+    #: None when it was read: the attachment is recorded either way, never dropped.
+    missing: str | None = None
 
 
 class InboundEmail(BaseModel):
@@ -30,6 +33,8 @@ class InboundEmail(BaseModel):
     from_address: str
     from_name: str = ""
     to_address: str = ""
+    #: The Cc addresses, comma-separated like ``to_address``.
+    cc_address: str = ""
     subject: str = ""
     body_text: str = ""
     body_html: str | None = None
@@ -82,6 +87,8 @@ class EmailSource(ABC):
     """A mailbox that is polled for new mail."""
 
     mailbox: str
+    #: Whether ``renew_push`` has push notifications to keep up (Gmail with a Pub/Sub topic).
+    pushes: bool = False
 
     @abstractmethod
     def fetch(self, cursor: str | None, limit: int) -> FetchResult:
@@ -109,6 +116,15 @@ class EmailSource(ABC):
 
     def interrupt(self) -> None:  # noqa: B027 - optional hook
         """Make a ``wait_for_mail`` blocked in another thread return soon (for shutdown)."""
+
+    def renew_push(self, state: str | None, now: datetime) -> str | None:
+        """Set up or renew the mailbox's push notifications (Gmail's ``users.watch``).
+
+        ``state`` is what the last call returned (None the first time). Return the new state
+        to keep when a watch was set up or renewed, or None when nothing was done (not due
+        yet, or this source has no push). The default has none.
+        """
+        return None
 
 
 class OutgoingEmail(BaseModel):

@@ -8,8 +8,11 @@ from our Message-ID: ``find_sent`` looks that tag up in the transactional email 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parseaddr
+from urllib.parse import quote
 
 import httpx
 
@@ -17,11 +20,13 @@ from providers.checks import Probe, http_status
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
 from providers.email.mime import bracketed, checked_address, sent_subject, thread_headers
 from providers.errors import (
+    PermanentProviderError,
     ProviderConfigError,
     TransientProviderError,
     error_for_status,
     retry_after_seconds,
 )
+from providers.notify.retry import DEFAULT_BACKOFF, Backoff, with_retries
 
 #: Event types that do not show the mail went out (Brevo could not send it); any other one does.
 _NOT_TAKEN = frozenset({"error"})
@@ -127,4 +132,57 @@ class BrevoSender(EmailSender):
         return None
 
 
-__all__ = ["BrevoSender"]
+class BrevoInboundAttachments:
+    """Downloads the attachments of Brevo's inbound parsing webhook by their ``DownloadToken``
+    (``GET /v3/inbound/attachments/{downloadToken}`` with the ``api-key`` header), retrying
+    transient failures (network, 5xx, 429 with its Retry-After) with backoff."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = "https://api.brevo.com/v3",
+        *,
+        max_bytes: int = 40 * 1024 * 1024,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not api_key:
+            raise ProviderConfigError("MAILROOM_BREVO_API_KEY: required to fetch attachments")
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers={"api-key": api_key}, timeout=60
+        )
+        self._max_bytes, self._backoff, self._sleep = max_bytes, backoff, sleep
+
+    def download(self, token: str) -> bytes:
+        """The attachment's bytes; raises a ``ProviderError`` once retries are spent."""
+        path = f"/inbound/attachments/{quote(token, safe='')}"
+        return with_retries(
+            "brevo inbound attachment", lambda: self._get(path), self._backoff, self._sleep
+        )
+
+    def _get(self, path: str) -> bytes:
+        try:
+            with self._http.stream("GET", path) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise error_for_status(
+                        response.status_code,
+                        f"Brevo attachment answered {response.status_code}: {response.text[:200]}",
+                        retry_after_seconds(response.headers),
+                    )
+                content = bytearray()
+                for chunk in response.iter_bytes():
+                    content += chunk
+                    if len(content) > self._max_bytes:
+                        raise PermanentProviderError(
+                            f"the attachment is larger than {self._max_bytes} bytes"
+                        )
+                return bytes(content)
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(f"Brevo unreachable: {exc}") from exc
+
+    def close(self) -> None:
+        self._http.close()
+
+
+__all__ = ["BrevoInboundAttachments", "BrevoSender"]

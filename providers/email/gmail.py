@@ -1,6 +1,11 @@
 """Gmail / Google Workspace through the Gmail REST API (v1): incremental sync by history id,
 and replies sent on the Gmail thread.
 
+Push: with a Pub/Sub topic, ``renew_push`` calls ``users.watch`` (the trigger's label,
+``labelFilterBehavior: include``) and again once a day, as Google recommends, or when the watch
+is within a day of its expiration; Gmail then publishes ``{emailAddress, historyId}`` to the
+topic on each change, and the intake's push endpoint syncs the mailbox at once.
+
 The cursor is ``gmail:v1:<historyId>``. The first poll starts at the mailbox's current history
 id (mail already there can be imported with ``python -m engine ingest``); later polls read
 ``users.history.list`` for messages added to the label. When Gmail no longer has that history
@@ -11,10 +16,12 @@ messages of the label: the store's Message-ID index turns what it already had in
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +47,54 @@ from providers.errors import (
 )
 
 _CURSOR_PREFIX = "gmail:v1:"
+#: Google recommends calling watch once a day; a watch lasts about 7 days.
+RENEW_EVERY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class GmailWatch:
+    """A ``users.watch`` in force: what it watches, and until when (``expiration``)."""
+
+    topic: str
+    label: str
+    history_id: str
+    expiration: datetime
+    renewed_at: datetime
+
+    def due(self, topic: str, label: str, now: datetime) -> bool:
+        """Whether it must be (re)made now: another topic or label, a day old, or within a
+        day of expiring."""
+        return (
+            (self.topic, self.label) != (topic, label)
+            or now - self.renewed_at >= RENEW_EVERY
+            or self.expiration - now <= RENEW_EVERY
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "topic": self.topic,
+                "label": self.label,
+                "historyId": self.history_id,
+                "expiration": self.expiration.isoformat(),
+                "renewedAt": self.renewed_at.isoformat(),
+            }
+        )
+
+    @classmethod
+    def loads(cls, text: str | None) -> GmailWatch | None:
+        """The watch ``dumps`` wrote, or None for nothing or anything unreadable."""
+        try:
+            data = json.loads(text or "")
+            return cls(
+                topic=str(data["topic"]),
+                label=str(data["label"]),
+                history_id=str(data["historyId"]),
+                expiration=datetime.fromisoformat(data["expiration"]),
+                renewed_at=datetime.fromisoformat(data["renewedAt"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
 
 
 class GmailApi:
@@ -146,12 +201,51 @@ class GmailApi:
 
 
 class GmailSource(EmailSource):
-    """Messages added to one label of a Gmail mailbox."""
+    """Messages added to one label of a Gmail mailbox; with ``push_topic`` (a Pub/Sub topic,
+    ``projects/<project>/topics/<topic>``), push notifications of that label too."""
 
-    def __init__(self, api: GmailApi, *, mailbox: str, label: str = "INBOX") -> None:
+    def __init__(
+        self,
+        api: GmailApi,
+        *,
+        mailbox: str,
+        label: str = "INBOX",
+        push_topic: str | None = None,
+    ) -> None:
         self.mailbox = mailbox
         self._api = api
         self._label = label
+        self._push_topic = push_topic
+        self.pushes = bool(push_topic)
+
+    def watch(self, now: datetime) -> GmailWatch:
+        """``POST users/{user}/watch`` on the label: set up or renew the push notifications."""
+        if not self._push_topic:
+            raise ProviderConfigError("MAILROOM_GMAIL_PUSH_TOPIC is not set")
+        body = {
+            "topicName": self._push_topic,
+            "labelIds": [self._label],
+            "labelFilterBehavior": "include",
+        }
+        response = self._api.call("POST", "/watch", json=body)
+        if response.status_code != 200:
+            raise PermanentProviderError(f"Gmail watch: {response.status_code} {response.text}")
+        answer = response.json()
+        try:
+            expiration = datetime.fromtimestamp(int(answer["expiration"]) / 1000, UTC)
+            history_id = str(answer["historyId"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PermanentProviderError(f"Gmail watch answered {answer!r}") from exc
+        return GmailWatch(self._push_topic, self._label, history_id, expiration, now)
+
+    def renew_push(self, state: str | None, now: datetime) -> str | None:
+        """A new watch when the one in ``state`` is due (see ``GmailWatch.due``), else None."""
+        if not self._push_topic:
+            return None
+        current = GmailWatch.loads(state)
+        if current is not None and not current.due(self._push_topic, self._label, now):
+            return None
+        return self.watch(now).dumps()
 
     def verify(self, probe: Probe) -> None:
         """The API's check: token renewal and a profile read; nothing is read or changed."""
@@ -294,4 +388,4 @@ class GmailSender(EmailSender):
         return None
 
 
-__all__ = ["GmailApi", "GmailSender", "GmailSource"]
+__all__ = ["RENEW_EVERY", "GmailApi", "GmailSender", "GmailSource", "GmailWatch"]

@@ -373,6 +373,7 @@ def _build(
     plain = "\n\n".join(text.strip() for text in bodies.plain if text.strip())
     full_text = plain or (html_to_text(html) if html else "")
     to_values = [address for _, address in getaddresses([_header_text(message, "To")]) if address]
+    cc_values = [address for _, address in getaddresses([_header_text(message, "Cc")]) if address]
     message_id = _clean_message_id(_header_text(message, "Message-ID"))
     in_reply_to = message_ids(_header_text(message, "In-Reply-To"))
     return InboundEmail(
@@ -381,6 +382,7 @@ def _build(
         from_address=from_address,
         from_name=from_name,
         to_address=", ".join(to_values)[:998],
+        cc_address=", ".join(cc_values)[:998],
         subject=subject,
         body_text=full_text,
         body_html=sanitise_html(html) if html else None,

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine.accounts import read_printed_accounts
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -50,16 +52,6 @@ def wait_until(predicate: Callable[[], bool], seconds: float, what: str) -> None
     raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
-def printed_passwords(stderr: str) -> dict[str, str]:
-    """The first accounts' passwords, as ``engine setup`` prints them to the terminal."""
-    passwords = {}
-    for line in stderr.splitlines():
-        parts = line.split()
-        if line.startswith("  ") and len(parts) == 2:
-            passwords[parts[0]] = parts[1]
-    return passwords
-
-
 def app_env(data_dir: Path, models_dir: Path, **extra: str) -> dict[str, str]:
     """This process's environment pointed at ``data_dir`` and ``models_dir``, plus ``extra``."""
     return {
@@ -82,7 +74,7 @@ def engine_setup(env: dict[str, str], *, skip_model: bool = True) -> dict[str, s
         text=True,
         timeout=120,
     )
-    return printed_passwords(setup.stderr)
+    return read_printed_accounts(setup.stderr)
 
 
 def wait_healthy(base: str, seconds: float = 60) -> None:

@@ -62,3 +62,40 @@ def test_email_is_rendered_as_text_never_html() -> None:
     assert all("HTML part" not in caption.value for caption in at.caption)
     assert not at.markdown or all("![" not in md.value for md in at.markdown)
     assert not at.get("html")
+
+
+def _render_email_with_cc_and_attachments() -> None:
+    from datetime import UTC, datetime
+
+    from engine.models import Email
+    from providers.email.base import AttachmentInfo
+    from ui.emails import render_email
+
+    render_email(
+        Email(
+            message_id="<m2@example.com>",
+            mailbox="support@mailroom.example",
+            from_address="celine@customer.example",
+            to_address="support@mailroom.example",
+            cc_address="marc@customer.example, compta@customer.example",
+            subject="Facture",
+            body_text="Voici la facture.",
+            received_at=datetime(2024, 5, 1, tzinfo=UTC),
+            thread_id="t2",
+            attachments=[
+                AttachmentInfo(filename="facture.pdf", content_type="application/pdf",
+                               size_bytes=10_700, sha256="ab"),
+                AttachmentInfo(filename="colis.png", content_type="image/png", size_bytes=1500,
+                               missing="download failed: Brevo attachment answered 404"),
+            ],
+        )
+    )  # fmt: skip
+
+
+def test_cc_and_attachments_are_shown_with_what_could_not_be_received() -> None:
+    at = AppTest.from_function(_render_email_with_cc_and_attachments).run()
+    assert not at.exception
+    headers = at.text[0].value
+    assert "Cc: marc@customer.example, compta@customer.example" in headers
+    assert "facture.pdf (application/pdf, 10.4 KB)" in headers
+    assert "colis.png (image/png, 1.5 KB) — not received: download failed" in headers
