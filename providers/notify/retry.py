@@ -68,23 +68,33 @@ class AttemptReporter:
         )
 
 
+def _no_status(result: object) -> int | None:
+    return None
+
+
+def status_result(status_code: int) -> int | None:
+    """``status_of`` for an attempt whose result is the HTTP status it was answered with."""
+    return status_code
+
+
 def with_retries(
     channel: str,
-    attempt: Callable[[], tuple[T, int | None]],
+    attempt: Callable[[], T],
     backoff: Backoff,
     sleep: Callable[[float], None] = time.sleep,
     reporter: AttemptReporter | None = None,
+    status_of: Callable[[T], int | None] = _no_status,
 ) -> T:
-    """Run ``attempt`` (which returns its result and the HTTP status it came with) until it
-    succeeds, a permanent error is raised, or attempts run out.
+    """Run ``attempt`` until it succeeds, a permanent error is raised, or attempts run out.
 
-    Every attempt is logged with its outcome and told to ``reporter``, before any wait.
+    Every attempt is logged with its outcome and told to ``reporter``, before any wait; the
+    HTTP status of a success is ``status_of(result)``.
     """
     report = reporter or AttemptReporter("notifier", channel)
     wait = backoff.initial_seconds
     for number in range(1, backoff.attempts + 1):
         try:
-            result, status = attempt()
+            result = attempt()
         except TransientProviderError as exc:
             if number == backoff.attempts:
                 log.warning("delivery to %s failed for good (attempt %d): %s", channel, number, exc)
@@ -106,9 +116,9 @@ def with_retries(
             report.failed(number, exc, None)
             raise
         log.info("delivered to %s (attempt %d)", channel, number)
-        report.delivered(number, status)
+        report.delivered(number, status_of(result))
         return result
     raise AssertionError("unreachable")
 
 
-__all__ = ["DEFAULT_BACKOFF", "AttemptReporter", "Backoff", "with_retries"]
+__all__ = ["DEFAULT_BACKOFF", "AttemptReporter", "Backoff", "status_result", "with_retries"]

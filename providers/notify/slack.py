@@ -25,7 +25,13 @@ from providers.notify.base import (
     ignore_attempt,
 )
 from providers.notify.demo import slack_payload
-from providers.notify.retry import DEFAULT_BACKOFF, AttemptReporter, Backoff, with_retries
+from providers.notify.retry import (
+    DEFAULT_BACKOFF,
+    AttemptReporter,
+    Backoff,
+    status_result,
+    with_retries,
+)
 
 # Slack answers most failures with HTTP 200 and an error name; these names mean what an HTTP
 # status would (any other name is a permanent failure).
@@ -74,7 +80,7 @@ class SlackWebhookNotifier(Notifier):
         payload = slack_payload(notification, channel)
         reporter = AttemptReporter(self.kind, channel, on_attempt, (self._url,))
 
-        def attempt() -> tuple[None, int]:
+        def attempt() -> int:
             try:
                 response = self._client.send_dict(payload)
             except (SlackClientError, OSError) as exc:
@@ -85,9 +91,9 @@ class SlackWebhookNotifier(Notifier):
                     f"Slack webhook answered {response.status_code}: {response.body[:200]}",
                     retry_after_seconds(_headers(response.headers)),
                 )
-            return None, response.status_code
+            return response.status_code
 
-        with_retries(channel, attempt, self._backoff, self._sleep, reporter)
+        with_retries(channel, attempt, self._backoff, self._sleep, reporter, status_result)
         return DeliveryReceipt(
             channel=channel, delivery_id=uuid.uuid4().hex, delivered_at=datetime.now(UTC)
         )
@@ -136,7 +142,9 @@ class SlackBotNotifier(Notifier):
                 raise TransientProviderError(f"Slack chat.postMessage: {exc}") from exc
             return f"{response.get('channel')}:{response.get('ts')}", response.status_code
 
-        delivery_id = with_retries(channel, attempt, self._backoff, self._sleep, reporter)
+        delivery_id, _ = with_retries(
+            channel, attempt, self._backoff, self._sleep, reporter, lambda answer: answer[1]
+        )
         return DeliveryReceipt(
             channel=channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
         )

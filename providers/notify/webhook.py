@@ -31,7 +31,13 @@ from providers.notify.base import (
     ignore_attempt,
     shown_url,
 )
-from providers.notify.retry import DEFAULT_BACKOFF, AttemptReporter, Backoff, with_retries
+from providers.notify.retry import (
+    DEFAULT_BACKOFF,
+    AttemptReporter,
+    Backoff,
+    status_result,
+    with_retries,
+)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -73,7 +79,7 @@ class WebhookNotifier(Notifier):
             {"delivery_id": delivery_id, **notification.model_dump()}, ensure_ascii=False
         ).encode("utf-8")
 
-        def attempt() -> tuple[None, int]:
+        def attempt() -> int:
             timestamp = str(int(self._clock()))
             headers = {
                 "Content-Type": "application/json",
@@ -91,9 +97,9 @@ class WebhookNotifier(Notifier):
                     f"webhook answered {response.status_code}",
                     retry_after_seconds(response.headers),
                 )
-            return None, response.status_code
+            return response.status_code
 
-        with_retries(reporter.target, attempt, self._backoff, self._sleep, reporter)
+        with_retries(reporter.target, attempt, self._backoff, self._sleep, reporter, status_result)
         return DeliveryReceipt(
             channel=self.channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
         )
