@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from engine.adapters import ProviderSet
-from engine.delivery_log import DeliveryPage, DeliveryQuery, DeliveryRecord
 from engine.models import (
     Approval,
     ApprovalStatus,
@@ -67,7 +66,6 @@ class Sandbox:
         self.executions: dict[str, ExecutionLog] = {}
         self.approvals: dict[str, Approval] = {}
         self.outbox: dict[str, OutboxMessage] = {}
-        self.deliveries: list[DeliveryRecord] = []
         self.rollups_dropped = 0
 
     def as_store(self) -> Store:
@@ -160,17 +158,6 @@ class Sandbox:
         with self._lock:
             return [m for m in self.outbox.values() if m.execution_id == execution_id]
 
-    # the delivery log of the recording notifier, kept here
-    def record_delivery(self, record: DeliveryRecord) -> bool:
-        with self._lock:
-            self.deliveries.append(record)
-        return True
-
-    def list_deliveries(self, query: DeliveryQuery) -> DeliveryPage:
-        with self._lock:
-            found = [r for r in self.deliveries if r.outbox_id == query.outbox_id]
-        return DeliveryPage(records=found[query.offset :][: query.limit], total=len(found))
-
 
 class RecordingSender(EmailSender):
     """A sender that sends nothing: it keeps what it was given."""
@@ -197,6 +184,7 @@ class RecordingNotifier(Notifier):
     def notify(
         self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
     ) -> DeliveryReceipt:
+        # Nothing is delivered, so no attempt is reported: a dry run leaves no delivery log.
         self.notified.append(notification)
         return DeliveryReceipt(
             channel=self.target(notification),
