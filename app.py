@@ -29,10 +29,11 @@ if PagesManager.uses_pages_directory:
         position="hidden",
     )
 
-from ui.auth import sign_in_form, sync_session_cookie
+from ui.auth import oidc_configured, sign_in_form, sync_session_cookie
 from ui.context import app_settings, get_service, signed_in
 from ui.layout import sidebar_status
 from ui.navigation import PAGES, pages_for
+from ui.return_address import forget, remember, wanted
 
 st.set_page_config(page_title="Mailroom", page_icon=":material/mail:", layout="wide")
 
@@ -53,8 +54,14 @@ if actor is None:
         )
         for url_path in ("sign-in", *PAGES)
     ]
-    st.navigation(sign_in_pages, position="hidden").run()
+    current = st.navigation(sign_in_pages, position="hidden")
+    if oidc_configured():
+        # The identity provider comes back to the root address: keep this one for after.
+        remember(current.url_path)
+    current.run()
     st.stop()
+
+forget()
 
 mine = pages_for(actor.role)
 pages = {
@@ -70,10 +77,20 @@ pages = {
     for spec in PAGES.values()
 }
 home = pages[mine[0].name]
+
+
+def land() -> None:
+    """The root address: the page asked for before the identity provider, or home."""
+    asked = wanted()
+    if asked is not None:
+        st.switch_page(pages[asked[0]], query_params=asked[1])
+    st.switch_page(home)
+
+
 # The root address leads to the role's home page under its own name, so every page, the home
 # page included, has one address (``/approvals`` works for an agent as for a manager).
 landing = st.Page(
-    lambda: st.switch_page(home),
+    land,
     title=home.title,
     icon=mine[0].icon,
     url_path="home",

@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--latency-ms", type=non_negative_float, default=1000.0)
     llm.add_argument("--concurrency", type=positive_int, default=64)
     llm.add_argument("--emails", type=positive_int, default=640)
-    ui = sub.add_parser("ui", help="each page's render time over N emails of history")
+    ui = sub.add_parser(
+        "ui", help="each page's render and each action's server time over N emails of history"
+    )
     ui.add_argument("--emails", type=positive_int, default=100_000)
     ui.add_argument("--renders", type=positive_int, default=5, help="renders per page")
     for kind in (empty, pipeline, llm, ui):

@@ -1,4 +1,5 @@
-"""``python -m bench ui``: each page's render time over a store holding N emails of history.
+"""``python -m bench ui``: each page's render time, and each action's server time
+(``bench.ui_actions``), over a store holding N emails of history.
 
 The history is made the way it would be, then multiplied: a few demo emails go through the
 default workflow on the real engine (classified, drafted, approved by a bench agent, sent), so
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.benchmarks import BENCH_AGENT, _Bench, _ingest, _run_all, peak_memory_mb
+from bench.ui_actions import time_actions
 from engine.accounts import AccountBook
 from engine.adapters import build_providers
 from engine.models import CategoryCorrection, ExecutionStatus, utcnow
@@ -40,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("app", "approvals", "executions", "metrics", "settings", "workflow")
 HISTORY_DAYS = 90
 TEMPLATE_EMAILS = 20
-WAITING_EMAILS = 5
+#: Drafts left waiting: enough for ``bench.ui_actions`` to approve and reject with 5 repeats.
+WAITING_EMAILS = 14
 BENCH_USER = "bench-admin"
 #: AppTest's own limit per run; a page slower than this is reported as an error, not a time.
 RENDER_TIMEOUT_SECONDS = 120.0
@@ -286,6 +289,7 @@ def bench_ui(base: Settings, emails: int, renders: int = 5) -> dict[str, Any]:
                 medians[page] = round(statistics.median(times), 1)
                 if problems:
                     errors[page] = problems
+            actions = time_actions(bench.store, bench.settings.accounts_path, BENCH_USER, renders)
             st.cache_resource.clear()
         return {
             "benchmark": "ui",
@@ -296,6 +300,7 @@ def bench_ui(base: Settings, emails: int, renders: int = 5) -> dict[str, Any]:
             "renders": renders,
             "page_median_ms": medians,
             "slowest_page_ms": max(medians.values()),
+            "action_median_ms": actions,
             "page_errors": errors,
             "database_mb": round(bench.settings.database_file.stat().st_size / 2**20, 1),
             "peak_memory_mb": round(peak_memory_mb(), 1),

@@ -3,8 +3,10 @@
 After :data:`MAX_FAILURES` failed sign-ins for a name within :data:`FAILURE_WINDOW`, the name is
 locked for :data:`LOCKOUT`: every sign-in for it is refused, even with the right password, until
 the lockout ends. The failures are kept in the store (its cursor table, one entry per name), so
-every app process on the same store shares them. A name counts whether or not an account has it,
-so a lockout reveals nothing about which names exist. A successful sign-in clears the count.
+every app process on the same store shares them; each failure is added with a compare-and-set
+(``replace_cursor``), so failures made at the same moment through several processes all count.
+A name counts whether or not an account has it, so a lockout reveals nothing about which names
+exist. A successful sign-in clears the count.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class SignInGuard:
 
     def state(self, name: str) -> FailureState:
         """What the store holds for ``name`` (an unreadable entry counts as none)."""
-        raw = self.store.get_cursor(self._key(name))
+        return self._parse(self.store.get_cursor(self._key(name)))
+
+    @staticmethod
+    def _parse(raw: str | None) -> FailureState:
         if not raw:
             return FailureState()
         try:
@@ -77,12 +82,17 @@ class SignInGuard:
         except (ValueError, TypeError, AttributeError):
             return FailureState()
 
+    @staticmethod
+    def _text(state: FailureState) -> str:
+        return json.dumps(
+            {
+                "failures": [at.isoformat() for at in state.failures],
+                "locked_until": state.locked_until.isoformat() if state.locked_until else None,
+            }
+        )
+
     def _save(self, name: str, state: FailureState) -> None:
-        value = {
-            "failures": [at.isoformat() for at in state.failures],
-            "locked_until": state.locked_until.isoformat() if state.locked_until else None,
-        }
-        self.store.set_cursor(self._key(name), json.dumps(value))
+        self.store.set_cursor(self._key(name), self._text(state))
 
     def locked_until(self, name: str, now: datetime) -> datetime | None:
         """When the lockout of ``name`` ends, if it is locked at ``now``."""
@@ -90,15 +100,21 @@ class SignInGuard:
 
     def record_failure(self, name: str, now: datetime) -> datetime | None:
         """Count a failed sign-in; return the end of the lockout it starts, if it starts one."""
-        state = self.state(name)
-        recent = (*(at for at in state.failures if now - at < self.window), now)
-        if len(recent) >= self.max_failures:
-            until = now + self.lockout
-            # The count starts again once the lockout is over.
-            self._save(name, FailureState((), until))
-            return until
-        self._save(name, FailureState(recent, state.locked_at(now)))
-        return None
+        key = self._key(name)
+        while True:
+            raw = self.store.get_cursor(key)
+            state = self._parse(raw)
+            recent = (*(at for at in state.failures if now - at < self.window), now)
+            started = len(recent) >= self.max_failures
+            # Once locked, the count starts again when the lockout is over.
+            new = (
+                FailureState((), now + self.lockout)
+                if started
+                else FailureState(recent, state.locked_at(now))
+            )
+            # Another process counted a failure since the read: read again and add this one.
+            if self.store.replace_cursor(key, raw, self._text(new)):
+                return new.locked_until if started else None
 
     def clear(self, name: str) -> None:
         """Forget the failures of ``name`` (it signed in)."""

@@ -13,6 +13,7 @@ resetting its password ends it. (The identity provider's sign-in already has its
 
 from __future__ import annotations
 
+import json
 import time
 
 import streamlit as st
@@ -49,9 +50,23 @@ def oidc_configured() -> bool:
         return False
 
 
-def _oidc_actor(book: AccountBook, settings: Settings) -> Actor | None:
+def _oidc_identity() -> str | None:
+    """The email (or name) the identity provider signed in, if it signed anyone in."""
     if not oidc_configured() or not st.user.is_logged_in:
         return None
+    return str(st.user.get("email") or st.user.get("name") or "") or None
+
+
+def _oidc_sign_in_id() -> str | None:
+    """What tells this identity-provider sign-in from the next: the id token's issuer,
+    subject, issue time and nonce (Streamlit keeps its claims in ``st.user``)."""
+    claims = [st.user.get(claim) for claim in ("iss", "sub", "iat", "nonce")]
+    if claims[2] is None and claims[3] is None:
+        return None  # nothing per sign-in: audited once per browser session instead
+    return json.dumps([str(claim) for claim in claims])
+
+
+def _oidc_actor(book: AccountBook, settings: Settings) -> Actor | None:
     email = str(st.user.get("email") or "") or None
     name = str(st.user.get("name") or "") or None
     account = book.find_identity(email, name)
@@ -60,6 +75,22 @@ def _oidc_actor(book: AccountBook, settings: Settings) -> Actor | None:
     if settings.oidc_default_role is not None and (email or name):
         return Actor(name=email or name or "", role=Role(settings.oidc_default_role))
     return None
+
+
+def _oidc_sign_in(service: MailroomService, book: AccountBook, settings: Settings) -> Actor | None:
+    """The person the identity provider signed in, with their role; None if nobody or refused.
+    The sign-in or the refusal is audited once, not on each reload or tab."""
+    identity = _oidc_identity()
+    if identity is None:
+        return None
+    actor = _oidc_actor(book, settings)
+    if not st.session_state.get(AUDITED_OIDC):
+        st.session_state[AUDITED_OIDC] = True
+        if actor is not None:
+            service.record_sign_in(actor, "oidc", sign_in_id=_oidc_sign_in_id())
+        else:
+            service.record_refused_identity(identity, "no account", sign_in_id=_oidc_sign_in_id())
+    return actor
 
 
 def _keeper(settings: Settings) -> SessionKeeper:
@@ -101,11 +132,7 @@ def signed_in_actor(service: MailroomService, settings: Settings) -> Actor | Non
         if account is not None and account.has_password:
             return Actor(name=account.name, role=account.role)
         del st.session_state[SESSION_USER]  # removed since: signed out
-    actor = _oidc_actor(book, settings)
-    if actor is not None and not st.session_state.get(AUDITED_OIDC):
-        st.session_state[AUDITED_OIDC] = True
-        service.record_sign_in(actor, "oidc")
-    return actor
+    return _oidc_sign_in(service, book, settings)
 
 
 def _password_sign_in(service: MailroomService, settings: Settings) -> None:

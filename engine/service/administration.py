@@ -3,6 +3,7 @@ long maintenance jobs (bulk import, retraining, rebuilding rollups)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,6 +59,8 @@ class SignInResult:
 
 
 WRONG_NAME_OR_PASSWORD = "Wrong name or password."
+#: Store cursors holding the last identity-provider sign-in audited per person.
+_OIDC_SIGN_IN_SEEN = "oidc-sign-in-seen:"
 
 
 def _lockout_message(until: datetime, now: datetime) -> str:
@@ -85,12 +88,12 @@ class AdministrationOperations(ServiceCore):
         guard = SignInGuard(self.store)
         until = guard.locked_until(tried, now)
         if until is not None:
-            self._audit_failed_sign_in(tried, "locked", until)
+            self._audit_failed_sign_in(tried, "password", "locked", until)
             return SignInResult(None, _lockout_message(until, now), until)
         account = self.accounts.authenticate(name, password) if tried and password else None
         if account is None:
             until = guard.record_failure(tried, now)
-            self._audit_failed_sign_in(tried, "wrong name or password", until)
+            self._audit_failed_sign_in(tried, "password", "wrong name or password", until)
             if until is not None:
                 return SignInResult(None, _lockout_message(until, now), until)
             return SignInResult(None, WRONG_NAME_OR_PASSWORD)
@@ -98,9 +101,12 @@ class AdministrationOperations(ServiceCore):
         self.record_sign_in(Actor(name=account.name, role=account.role), "password")
         return SignInResult(account)
 
-    def _audit_failed_sign_in(self, name: str, reason: str, locked_until: datetime | None) -> None:
-        # Nobody is signed in, so there is no role; the name is what was typed.
-        after: dict[str, str] = {"method": "password", "reason": reason}
+    def _audit_failed_sign_in(
+        self, name: str, method: str, reason: str, locked_until: datetime | None = None
+    ) -> None:
+        # Nobody is signed in, so there is no role; the name is what was typed (or the
+        # identity the provider vouched for).
+        after: dict[str, str] = {"method": method, "reason": reason}
         if locked_until is not None:
             after["locked_until"] = locked_until.isoformat()
         self.store.append_audit(
@@ -114,10 +120,37 @@ class AdministrationOperations(ServiceCore):
             )
         )
 
+    def _first_presented(self, who: str, sign_in_id: str) -> bool:
+        """Whether this identity-provider sign-in of ``who`` is new (and remember it if so).
+
+        Streamlit keeps the provider's sign-in in a cookie that every reload and new tab
+        presents again; the id token's own claims tell one sign-in from the next."""
+        key = _OIDC_SIGN_IN_SEEN + clean_name(who)
+        marker = hashlib.sha256(sign_in_id.encode("utf-8")).hexdigest()
+        if self.store.get_cursor(key) == marker:
+            return False
+        self.store.set_cursor(key, marker)
+        return True
+
     @unrestricted("everyone who signs in is audited")
-    def record_sign_in(self, actor: Actor, method: str) -> None:
-        """Audit a person signing in (``method``: "password" or "oidc")."""
+    def record_sign_in(self, actor: Actor, method: str, *, sign_in_id: str | None = None) -> None:
+        """Audit a person signing in (``method``: "password" or "oidc"). With ``sign_in_id``
+        (what identifies one identity-provider sign-in), only its first presentation is
+        audited, not each reload or tab that carries it."""
+        if sign_in_id is not None and not self._first_presented(actor.name, sign_in_id):
+            return
         self._audit(actor, "sign_in", actor.name, after={"method": method})
+
+    @unrestricted("a refused identity gets no role; it is audited like a failed sign-in")
+    def record_refused_identity(
+        self, identity: str, reason: str, *, sign_in_id: str | None = None
+    ) -> None:
+        """Audit an identity the provider signed in but Mailroom refused (``reason``, e.g.
+        "no account"), as ``sign_in_failed`` with method "oidc"; once per ``sign_in_id``."""
+        who = clean_name(identity)
+        if sign_in_id is not None and not self._first_presented(f"refused:{who}", sign_in_id):
+            return
+        self._audit_failed_sign_in(who, "oidc", reason)
 
     @unrestricted("everyone who signs out is audited")
     def record_sign_out(self, actor: Actor) -> None:

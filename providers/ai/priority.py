@@ -138,6 +138,15 @@ def _cues(text: str, today: date | None) -> list[tuple[Priority, float, str]]:
     return found
 
 
+def cue_reasons(text: str, today: date | None = None) -> list[str]:
+    """The reasons the text's own cues give (deadline, outage, money, urgency, …), whatever
+    level another reader chose; used beside a remote model's answer."""
+    reasons = [reason for _, _, reason in _cues(text, today)]
+    if tier := find_tier(text):
+        reasons.append(f"tier: {tier.lower()}")
+    return reasons
+
+
 def assess_priority(
     text: str,
     category: str,

@@ -9,7 +9,8 @@ import pytest
 
 from bench.__main__ import main
 from bench.benchmarks import bench_empty, bench_llm, bench_pipeline, summary
-from bench.ui_render import PAGES, bench_ui
+from bench.ui_actions import ACTIONS
+from bench.ui_render import PAGES, WAITING_EMAILS, bench_ui
 from engine.settings import Settings
 from providers.ai.local import LocalAIProvider
 
@@ -64,7 +65,10 @@ def test_ui_renders_every_page_over_the_filled_history(base: Settings) -> None:
     assert set(figures["page_median_ms"]) == set(PAGES)
     rows = figures["rows"]
     assert rows["emails"] == rows["executions"] == rows["approvals"] == 60
-    assert rows["outbox"] == 55  # the five emails left waiting on an agent have no reply yet
+    assert rows["outbox"] == 60 - WAITING_EMAILS  # the emails left waiting have no reply yet
+    actions = figures["action_median_ms"]
+    assert set(actions) == set(ACTIONS)
+    assert all(isinstance(ms, float) for ms in actions.values()), actions
 
 
 def test_the_cli_prints_a_summary_then_json_on_the_last_line(

@@ -118,9 +118,12 @@ def server_process(
 
 
 @contextmanager
-def streamlit_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """The app (``streamlit run app.py``) on a free port; its base address once healthy."""
-    port = free_port()
+def streamlit_app(
+    env: dict[str, str], log_path: Path, *, port: int | None = None, args: Sequence[str] = ()
+) -> Iterator[str]:
+    """The app (``streamlit run app.py``) on ``port`` (a free one by default), with ``args``
+    added to ``streamlit run`` (``--secrets.files …``); its base address once healthy."""
+    port = port or free_port()
     command = [
         str(Path(sys.executable).with_name("streamlit")),
         "run",
@@ -129,6 +132,7 @@ def streamlit_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
         str(port),
         "--server.headless",
         "true",
+        *args,
     ]
     with server_process(command, env, log_path):
         base = f"http://127.0.0.1:{port}"

@@ -166,3 +166,31 @@ def test_an_unreadable_entry_counts_as_no_failures(backend: Store, clock: Clock)
     assert guard.locked_until("dora", clock.now) is None
     assert guard.record_failure("dora", clock.now) is None
     assert len(guard.state("dora").failures) == 1
+
+
+class RacingStore:
+    """The store, except that another process records a failure for the same name right after
+    this one has read the count (the moment a read-then-write would lose it)."""
+
+    def __init__(self, store: Store, other: SignInGuard, name: str) -> None:
+        self.store = store
+        self.other = other
+        self.name = name
+        self.raced = False
+
+    def get_cursor(self, key: str) -> str | None:
+        value = self.store.get_cursor(key)
+        if not self.raced:
+            self.raced = True
+            self.other.record_failure(self.name, START)
+        return value
+
+    def __getattr__(self, attribute: str) -> object:
+        return getattr(self.store, attribute)
+
+
+def test_failures_counted_at_the_same_moment_by_two_processes_both_count(backend: Store) -> None:
+    other = SignInGuard(backend)
+    racing = SignInGuard(RacingStore(backend, other, "dora"))  # type: ignore[arg-type]
+    racing.record_failure("dora", START + timedelta(seconds=1))
+    assert len(SignInGuard(backend).state("dora").failures) == 2

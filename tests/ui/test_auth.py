@@ -93,3 +93,31 @@ def test_the_sign_in_page_offers_the_identity_provider(
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert not at.exception
     assert at.button(key="sign-in-oidc").label == "Sign in with your identity provider"
+
+
+def test_a_provider_sign_in_is_audited_once_across_reloads_and_tabs(
+    oidc: FakeUser, accounts: AccountBook, service: MailroomService, app_settings: Settings
+) -> None:
+    accounts.add("dora", Role.AGENT, None, email="dora@example.com")
+    claims = {"email": "dora@example.com", "iss": "https://idp", "sub": "d1", "nonce": "n1"}
+    oidc.claims = {**claims, "iat": "1000"}
+    # Each AppTest is a new browser session, as a reload or a new tab is.
+    assert _actor_in_app().markdown[0].value == "dora:agent"
+    assert _actor_in_app().markdown[0].value == "dora:agent"
+    assert [e.action for e in service.store.list_audit()] == ["sign_in"]
+    oidc.claims = {**claims, "iat": "2000", "nonce": "n2"}  # signed in again at the provider
+    _actor_in_app()
+    assert [e.action for e in service.store.list_audit()] == ["sign_in", "sign_in"]
+
+
+def test_a_refused_identity_is_audited_once(
+    oidc: FakeUser, accounts: AccountBook, service: MailroomService, app_settings: Settings
+) -> None:
+    oidc.claims = {"email": "eve@example.com", "iss": "https://idp", "sub": "e1", "iat": "1"}
+    assert _actor_in_app().markdown[0].value == "nobody"
+    assert _actor_in_app().markdown[0].value == "nobody"
+    entries = service.store.list_audit()
+    assert [(e.action, e.actor, e.role) for e in entries] == [
+        ("sign_in_failed", "eve@example.com", "")
+    ]
+    assert entries[0].after == {"method": "oidc", "reason": "no account"}

@@ -28,6 +28,18 @@ class MongoAdminStore(MongoDatabase, AdminStore):
     def set_cursor(self, key: str, value: str) -> None:
         self._cursors.update_one({"_id": key}, {"$set": {"value": value}}, upsert=True)
 
+    def replace_cursor(self, key: str, expected: str | None, value: str) -> bool:
+        if expected is None:
+            try:
+                self._cursors.insert_one({"_id": key, "value": value})
+            except DuplicateKeyError:
+                return False
+            return True
+        found = self._cursors.update_one(
+            {"_id": key, "value": expected}, {"$set": {"value": value}}
+        )
+        return found.matched_count == 1
+
     def acquire_lease(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
         try:
             self._leases.update_one(

@@ -22,6 +22,11 @@ class AdminStore(ABC):
         """Store the cursor value for ``key``."""
 
     @abstractmethod
+    def replace_cursor(self, key: str, expected: str | None, value: str) -> bool:
+        """Store ``value`` for ``key`` only if the stored value is still ``expected`` (None: no
+        value stored yet); False, storing nothing, when another process changed it first."""
+
+    @abstractmethod
     def acquire_lease(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
         """Take or renew the named lease: succeeds if it is free, expired (until < now), or
         already held by ``owner``. Two owners never hold a live lease at once."""

@@ -24,6 +24,20 @@ class SQLiteAdminStore(SQLiteDatabase, AdminStore):
                 (key, value),
             )
 
+    def replace_cursor(self, key: str, expected: str | None, value: str) -> bool:
+        with self._locked() as db:
+            if expected is None:
+                changed = db.execute(
+                    "INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                    (key, value),
+                ).rowcount
+            else:
+                changed = db.execute(
+                    "UPDATE cursors SET value = ? WHERE key = ? AND value = ?",
+                    (value, key, expected),
+                ).rowcount
+        return changed == 1
+
     def acquire_lease(self, name: str, owner: str, until: datetime, now: datetime) -> bool:
         with self._locked() as db:
             taken = db.execute(

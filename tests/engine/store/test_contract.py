@@ -1025,6 +1025,15 @@ def test_cursors(store: Store) -> None:
     assert store.get_cursor("trigger:sales") == "3"
 
 
+def test_replace_cursor_stores_only_over_the_value_it_expects(store: Store) -> None:
+    assert store.replace_cursor("sign-in:dora", None, "1") is True
+    assert store.replace_cursor("sign-in:dora", None, "1b") is False, "a value exists already"
+    assert store.replace_cursor("sign-in:dora", "0", "2") is False, "another process changed it"
+    assert store.get_cursor("sign-in:dora") == "1"
+    assert store.replace_cursor("sign-in:dora", "1", "2") is True
+    assert store.get_cursor("sign-in:dora") == "2"
+
+
 def test_leases(store: Store) -> None:
     assert store.acquire_lease("scheduler", "a", until=at(1), now=at(0)) is True
     assert store.acquire_lease("scheduler", "b", until=at(2), now=at(0.5)) is False

@@ -340,3 +340,35 @@ def test_sdk_clients_are_the_official_ones(server: LoopbackAPI) -> None:
     assert isinstance(_openai(server)._client, openai.OpenAI)
     assert isinstance(_azure(server)._client, openai.AzureOpenAI)
     assert isinstance(_anthropic(server)._client, anthropic.Anthropic)
+
+
+@pytest.mark.parametrize("builder", ALL, ids=lambda b: b.__name__.strip("_"))
+def test_priority_reasons_keep_only_quotes_from_the_email(
+    server: LoopbackAPI, builder: Builder, make_email: Callable[..., InboundEmail]
+) -> None:
+    email = make_email(
+        subject="Checkout down",
+        body="Our checkout has been down since 9am and we lose sales. Please fix it by Friday.",
+    )
+    reasons = [
+        {"kind": "outage", "quote": "checkout has been down"},
+        {"kind": "money", "quote": "we lost $5,000"},  # not in the email: dropped
+        {"kind": "deadline", "quote": "by Friday"},
+    ]
+    server.script(_ok(builder, classification_json(priority_reasons=reasons)))
+    result = builder(server).classify(email, TAXONOMY)
+    assert result.priority_reasons == ["outage: 'checkout has been down'", "deadline: 'by Friday'"]
+    assert "priority_reasons" in json.dumps(server.requests[-1].body)
+
+
+@pytest.mark.parametrize("builder", ALL, ids=lambda b: b.__name__.strip("_"))
+def test_without_reasons_from_the_model_the_texts_cues_are_shown(
+    server: LoopbackAPI, builder: Builder, make_email: Callable[..., InboundEmail]
+) -> None:
+    email = make_email(
+        subject="Locked out",
+        body="I can't log in to my account and I need the invoice before Friday.",
+    )
+    server.script(_ok(builder, classification_json()))  # no priority_reasons
+    result = builder(server).classify(email, TAXONOMY)
+    assert any(r.startswith("deadline:") for r in result.priority_reasons), result.priority_reasons
