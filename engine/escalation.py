@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from engine.decisions import mark_approval_changed, record_decision
+from engine.deliveries import notify_once
 from engine.models import (
     SYSTEM_ACTOR,
     Approval,
@@ -19,7 +20,6 @@ from engine.models import (
     OutboxKind,
     OutboxMessage,
 )
-from engine.side_effects import perform_once
 from engine.store.base import Store
 from providers.notify.base import Notification, Notifier
 
@@ -115,4 +115,4 @@ def _notify(
         subject=notification.title,
         body=notification.text,
     )
-    perform_once(store, message, lambda: notifier.notify(notification).delivery_id, clock)
+    notify_once(store, notifier, notification, message, clock)

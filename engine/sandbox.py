@@ -23,7 +23,13 @@ from engine.store.base import Store, WorkflowNotFound
 from providers.ai.base import AIProvider
 from providers.email.base import EmailSender, EmailSource, OutgoingEmail, SendReceipt
 from providers.errors import ProviderConfigError
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
+from providers.notify.base import (
+    AttemptListener,
+    DeliveryReceipt,
+    Notification,
+    Notifier,
+    ignore_attempt,
+)
 
 #: What an Approval node does in a dry run: stop there (as live, until a person decides), or
 #: act as if a person had approved the draft unchanged, or rejected it.
@@ -175,7 +181,10 @@ class RecordingNotifier(Notifier):
     def __init__(self) -> None:
         self.notified: list[Notification] = []
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
+        # Nothing is delivered, so no attempt is reported: a dry run leaves no delivery log.
         self.notified.append(notification)
         return DeliveryReceipt(
             channel=self.target(notification),

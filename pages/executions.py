@@ -24,6 +24,7 @@ from engine.service import (
 from ui import confirm
 from ui.context import callback_actor, current_actor, get_service
 from ui.deep_links import APPROVAL, EXECUTION, link_to, newly_linked, show_in_address
+from ui.deliveries import delivery_log, execution_deliveries, may_view
 from ui.format import (
     ago,
     code,
@@ -449,6 +450,7 @@ def live_list(
     email = emails.get(execution.email_id) if execution.email_id else None
     with st.container(border=True):
         _detail(execution, workflows.get(execution.workflow_id), email)
+        execution_deliveries(service, actor, execution.execution_id)
 
 
 def _row_clicked(table_key: str, shown: tuple[str, ...]) -> None:
@@ -493,8 +495,12 @@ def _dead_letters(workflow_id: str) -> None:
                 )
 
 
-live_tab, dead_tab = st.tabs(["Executions", "Dead letters"])
-with live_tab:
+# Managers and admins also see every notification's delivery attempts; agents do not.
+tabs = st.tabs(["Executions", "Dead letters"] + (["Deliveries"] if may_view(actor) else []))
+with tabs[0]:
     live_list(statuses, workflow_filter, category_filter, window)
-with dead_tab:
+with tabs[1]:
     _dead_letters(workflow_filter)
+if len(tabs) > 2:
+    with tabs[2]:
+        delivery_log(service, actor)

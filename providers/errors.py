@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 class ProviderError(Exception):
     """Base class for every error a provider raises."""
 
+    #: The HTTP status the provider answered with, when the error is one (``error_for_status``).
+    status_code: int | None = None
+
 
 class TransientProviderError(ProviderError):
     """The call may succeed if tried again later (timeout, rate limit, server error)."""
@@ -68,7 +71,14 @@ def error_for_status(status: int, detail: str, retry_after: float | None = None)
     408 (the server timed out waiting for us) and 409 (a conflict, such as a lock held by a
     concurrent request) are worth another try, as openai-python retries them. Any status that
     is no error at all (a redirect, an unexpected 2xx) is a permanent failure of the call.
+    The error keeps ``status`` as its ``status_code``.
     """
+    error = _error_for_status(status, detail, retry_after)
+    error.status_code = status
+    return error
+
+
+def _error_for_status(status: int, detail: str, retry_after: float | None) -> ProviderError:
     if status == 429:
         return RateLimitedError(detail, retry_after)
     if status in (401, 403):

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
+from engine.deliveries import notify_once
 from engine.models import OutboxKind, OutboxMessage, SourceHealth
-from engine.side_effects import perform_once
 from engine.store.base import Store
 from providers.errors import ProviderError
 from providers.notify.base import Notification, Notifier
@@ -152,7 +152,7 @@ def _alert(
         subject=notification.title,
         body=notification.text,
     )
-    perform_once(store, message, lambda: notifier.notify(notification).delivery_id, now)
+    notify_once(store, notifier, notification, message, now)
 
 
 __all__ = ["mailbox_state", "record_failure", "record_success", "source_key"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from engine.deliveries import notify_once
 from engine.models import OutboxKind, OutboxMessage
 from engine.nodes.base import (
     NodeCategory,
@@ -14,7 +15,6 @@ from engine.nodes.base import (
     RetryPolicy,
 )
 from engine.nodes.registry import register
-from engine.side_effects import perform_once
 from providers.errors import PermanentProviderError
 from providers.notify.base import Notification
 
@@ -63,11 +63,14 @@ class NotificationNode(NodeType[NotificationConfig]):
             subject=config.title,
             body=notification.text,
         )
-
-        def deliver() -> str:
-            return ctx.providers.notifier.notify(notification).delivery_id
-
-        record = perform_once(ctx.store, message, deliver, ctx.now, ensure_lease=ctx.ensure_lease)
+        record = notify_once(
+            ctx.store,
+            ctx.providers.notifier,
+            notification,
+            message,
+            ctx.now,
+            ensure_lease=ctx.ensure_lease,
+        )
         return NodeResult(
             output={"notification": {"channel": config.channel, "id": record.provider_message_id}}
         )

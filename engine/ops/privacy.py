@@ -209,6 +209,10 @@ def erase(store: Store, records: CustomerRecords, now: datetime) -> None:
 
 
 # --- retention -----------------------------------------------------------------------------
+#: Trimmed with the outbox, at MAILROOM_RETENTION_OUTBOX_DAYS.
+DELIVERIES = "deliveries"
+
+
 def run_retention(store: Store, days: dict[str, int], now: datetime) -> dict[str, int]:
     """Delete what each collection keeps no longer (0 days: kept forever); record the run
     under ``RETENTION_CURSOR`` and return how many records each collection lost."""
@@ -217,6 +221,9 @@ def run_retention(store: Store, days: dict[str, int], now: datetime) -> dict[str
         kept = days.get(collection, 0)
         if kept > 0:
             deleted[collection] = store.delete_expired(collection, now - timedelta(days=kept))
+            # The delivery log is kept as long as the outbox messages it tells of.
+            if collection == "outbox":
+                deleted[DELIVERIES] = store.delete_expired(DELIVERIES, now - timedelta(days=kept))
     store.set_cursor(RETENTION_CURSOR, json.dumps({"at": now.isoformat(), "deleted": deleted}))
     return deleted
 

@@ -9,6 +9,8 @@ permission declared once (:mod:`engine.service.permissions`).
 
 from engine.accounts import AccountBook
 from engine.adapters.checks import ConnectionReport
+from engine.delivery_log import PAGE_LIMIT as DELIVERY_PAGE_LIMIT
+from engine.delivery_log import DeliveryOutcome, DeliveryPage, DeliveryRecord
 from engine.dry_run import (
     MAX_DRY_RUN_EMAILS,
     ApprovalAssumption,
@@ -90,6 +92,7 @@ __all__ = [
     "AUTOMATIC",
     "BY_PERSON",
     "COOKIE_NAME",
+    "DELIVERY_PAGE_LIMIT",
     "DRAFT_EDIT_SHARE",
     "FIRST_RESPONSE",
     "GENERATE_KEY_COMMAND",
@@ -120,6 +123,9 @@ __all__ = [
     "ConnectionReport",
     "ControlRefused",
     "CustomerHistory",
+    "DeliveryOutcome",
+    "DeliveryPage",
+    "DeliveryRecord",
     "DryRunReport",
     "DryRunSummary",
     "Email",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.service.administration import AdministrationOperations
 from engine.service.approvals import ApprovalOperations
 from engine.service.connections import ConnectionOperations
+from engine.service.deliveries import DeliveryOperations
 from engine.service.executions import ExecutionOperations
 from engine.service.history import HistoryOperations
 from engine.service.metrics import MetricsOperations
@@ -17,6 +18,7 @@ from engine.service.workflows import WorkflowOperations
 class MailroomService(
     WorkflowOperations,
     ExecutionOperations,
+    DeliveryOperations,
     QueueOperations,
     ApprovalOperations,
     HistoryOperations,

@@ -25,6 +25,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "edit_workflow": frozenset({Role.ADMIN, Role.MANAGER}),
     "view_sources": frozenset({Role.ADMIN, Role.MANAGER}),
     "view_metrics": frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}),
+    # Where notifications went and how each attempt ended: for those who run the engine.
+    "view_deliveries": frozenset({Role.ADMIN, Role.MANAGER}),
     "view_settings": frozenset({Role.ADMIN}),
     "manage_users": frozenset({Role.ADMIN}),
     # An API token acts with its role: making one is giving that role away.

@@ -24,6 +24,7 @@ from engine.store.ports import (
     ApiTokenStore,
     ApprovalStore,
     DataProtectionStore,
+    DeliveryLogStore,
     EmailStore,
     ExecutionStore,
     OutboxStore,
@@ -47,12 +48,14 @@ class Store(
     ExecutionStore,
     ApprovalStore,
     OutboxStore,
+    DeliveryLogStore,
     RollupStore,
     AdminStore,
     ApiTokenStore,
     DataProtectionStore,
 ):
-    """Persistence for workflows, emails, executions, approvals, outbox, rollups and the rest.
+    """Persistence for workflows, emails, executions, approvals, outbox, the delivery log,
+    rollups and the rest.
 
     ``cipher`` encrypts the fields that identify people as they are written and decrypts them
     as they are read (None: stored in clear). It is given to the backend's constructor; it may

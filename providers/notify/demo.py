@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from providers.errors import ProviderConfigError, TransientProviderError
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
+from providers.notify.base import (
+    AttemptListener,
+    DeliveryReceipt,
+    Notification,
+    Notifier,
+    ignore_attempt,
+)
+from providers.notify.retry import AttemptReporter
 
 # Slack Block Kit limits (characters) and the emoji/button style shown per severity.
 _HEADER_LIMIT = 150
@@ -98,6 +105,8 @@ class DemoNotifier(Notifier):
     Each line is ``{"delivery_id", "delivered_at", "payload": {"channel", "text", "blocks"}}``.
     """
 
+    kind = "demo"
+
     def __init__(self, path: Path, channel: str = "#support-urgent") -> None:
         if not isinstance(channel, str) or not channel.strip():
             raise ProviderConfigError(f"channel: must be a non-empty channel name, got {channel!r}")
@@ -109,8 +118,11 @@ class DemoNotifier(Notifier):
         """The Slack payload for ``notification``: a fallback ``text`` and Block Kit ``blocks``."""
         return slack_payload(notification, self.target(notification))
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
         """Append the rendered notification to the .jsonl file as one line."""
+        reporter = AttemptReporter(self.kind, self.target(notification), on_attempt)
         delivered_at = datetime.now(UTC)
         delivery_id = uuid.uuid4().hex
         record = {
@@ -124,7 +136,11 @@ class DemoNotifier(Notifier):
             with self._lock:
                 self._append(line)
         except OSError as exc:
-            raise TransientProviderError(f"could not write notification: {exc}") from exc
+            error = TransientProviderError(f"could not write notification: {exc}")
+            error.__cause__ = exc
+            reporter.failed(1, error, None)
+            raise error from exc
+        reporter.delivered(1, None)
         return DeliveryReceipt(
             channel=self.target(notification), delivery_id=delivery_id, delivered_at=delivered_at
         )

@@ -17,9 +17,21 @@ from providers.errors import (
     error_for_status,
     retry_after_seconds,
 )
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
+from providers.notify.base import (
+    AttemptListener,
+    DeliveryReceipt,
+    Notification,
+    Notifier,
+    ignore_attempt,
+)
 from providers.notify.demo import slack_payload
-from providers.notify.retry import DEFAULT_BACKOFF, Backoff, with_retries
+from providers.notify.retry import (
+    DEFAULT_BACKOFF,
+    AttemptReporter,
+    Backoff,
+    status_result,
+    with_retries,
+)
 
 # Slack answers most failures with HTTP 200 and an error name; these names mean what an HTTP
 # status would (any other name is a permanent failure).
@@ -45,6 +57,8 @@ class SlackWebhookNotifier(Notifier):
     ignores the field), so per-node channels need the bot token (``SlackBotNotifier``).
     """
 
+    kind = "slack"
+
     def __init__(
         self,
         url: str,
@@ -55,14 +69,18 @@ class SlackWebhookNotifier(Notifier):
         if not url.startswith(("https://", "http://")):
             raise ProviderConfigError("MAILROOM_SLACK_WEBHOOK_URL: must be an http(s) URL")
         self.channel = channel
+        self._url = url  # its path is the webhook's secret
         self._client = WebhookClient(url, timeout=30)
         self._backoff, self._sleep = backoff, sleep
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
         channel = self.target(notification)
         payload = slack_payload(notification, channel)
+        reporter = AttemptReporter(self.kind, channel, on_attempt, (self._url,))
 
-        def attempt() -> None:
+        def attempt() -> int:
             try:
                 response = self._client.send_dict(payload)
             except (SlackClientError, OSError) as exc:
@@ -73,8 +91,9 @@ class SlackWebhookNotifier(Notifier):
                     f"Slack webhook answered {response.status_code}: {response.body[:200]}",
                     retry_after_seconds(_headers(response.headers)),
                 )
+            return response.status_code
 
-        with_retries(channel, attempt, self._backoff, self._sleep)
+        with_retries(channel, attempt, self._backoff, self._sleep, reporter, status_result)
         return DeliveryReceipt(
             channel=channel, delivery_id=uuid.uuid4().hex, delivered_at=datetime.now(UTC)
         )
@@ -82,6 +101,8 @@ class SlackWebhookNotifier(Notifier):
 
 class SlackBotNotifier(Notifier):
     """``chat.postMessage`` with a bot token (``base_url`` only changes for tests)."""
+
+    kind = "slack"
 
     def __init__(
         self,
@@ -94,14 +115,18 @@ class SlackBotNotifier(Notifier):
         if not token:
             raise ProviderConfigError("MAILROOM_SLACK_BOT_TOKEN: required for chat.postMessage")
         self.channel = channel
+        self._token = token
         self._client = WebClient(token=token, base_url=base_url, timeout=30)
         self._backoff, self._sleep = backoff, sleep
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
         channel = self.target(notification)
         payload = slack_payload(notification, channel)
+        reporter = AttemptReporter(self.kind, channel, on_attempt, (self._token,))
 
-        def attempt() -> str:
+        def attempt() -> tuple[str, int]:
             try:
                 response = self._client.chat_postMessage(
                     channel=channel, text=payload["text"], blocks=payload["blocks"]
@@ -115,9 +140,11 @@ class SlackBotNotifier(Notifier):
                 ) from exc
             except (SlackClientError, OSError) as exc:
                 raise TransientProviderError(f"Slack chat.postMessage: {exc}") from exc
-            return f"{response.get('channel')}:{response.get('ts')}"
+            return f"{response.get('channel')}:{response.get('ts')}", response.status_code
 
-        delivery_id = with_retries(channel, attempt, self._backoff, self._sleep)
+        delivery_id, _ = with_retries(
+            channel, attempt, self._backoff, self._sleep, reporter, lambda answer: answer[1]
+        )
         return DeliveryReceipt(
             channel=channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
         )

@@ -23,8 +23,21 @@ from providers.errors import (
     error_for_status,
     retry_after_seconds,
 )
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
-from providers.notify.retry import DEFAULT_BACKOFF, Backoff, with_retries
+from providers.notify.base import (
+    AttemptListener,
+    DeliveryReceipt,
+    Notification,
+    Notifier,
+    ignore_attempt,
+    shown_url,
+)
+from providers.notify.retry import (
+    DEFAULT_BACKOFF,
+    AttemptReporter,
+    Backoff,
+    status_result,
+    with_retries,
+)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -35,6 +48,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 class WebhookNotifier(Notifier):
     """POSTs each notification as JSON to ``url``."""
+
+    kind = "webhook"
 
     def __init__(
         self,
@@ -54,13 +69,17 @@ class WebhookNotifier(Notifier):
         self._backoff, self._sleep, self._clock = backoff, sleep, clock
         self._http = httpx.Client(timeout=30, transport=transport)
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
         delivery_id = uuid.uuid4().hex
+        secrets = (self._url, self._secret)
+        reporter = AttemptReporter(self.kind, shown_url(self._url), on_attempt, secrets)
         body = json.dumps(
             {"delivery_id": delivery_id, **notification.model_dump()}, ensure_ascii=False
         ).encode("utf-8")
 
-        def attempt() -> None:
+        def attempt() -> int:
             timestamp = str(int(self._clock()))
             headers = {
                 "Content-Type": "application/json",
@@ -78,8 +97,9 @@ class WebhookNotifier(Notifier):
                     f"webhook answered {response.status_code}",
                     retry_after_seconds(response.headers),
                 )
+            return response.status_code
 
-        with_retries(self.channel, attempt, self._backoff, self._sleep)
+        with_retries(reporter.target, attempt, self._backoff, self._sleep, reporter, status_result)
         return DeliveryReceipt(
             channel=self.channel, delivery_id=delivery_id, delivered_at=datetime.now(UTC)
         )

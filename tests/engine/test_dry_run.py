@@ -26,7 +26,13 @@ from engine.store.base import Store
 from engine.worker import Worker
 from engine.workflow_edit import with_node_config
 from providers.email.base import EmailSender, OutgoingEmail, SendReceipt
-from providers.notify.base import DeliveryReceipt, Notification, Notifier
+from providers.notify.base import (
+    AttemptListener,
+    DeliveryReceipt,
+    Notification,
+    Notifier,
+    ignore_attempt,
+)
 
 MANAGER = Actor("maria", Role.MANAGER)
 AGENT = Actor("alice", Role.AGENT)
@@ -55,7 +61,9 @@ class RefusingNotifier(Notifier):
     def __init__(self) -> None:
         self.calls = 0
 
-    def notify(self, notification: Notification) -> DeliveryReceipt:
+    def notify(
+        self, notification: Notification, on_attempt: AttemptListener = ignore_attempt
+    ) -> DeliveryReceipt:
         self.calls += 1
         raise AssertionError("a dry run notified a channel")
 

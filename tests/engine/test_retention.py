@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from engine.adapters import ProviderSet
+from engine.delivery_log import DeliveryOutcome, DeliveryQuery, DeliveryRecord
 from engine.models import ExecutionLog, ExecutionStatus, utcnow
 from engine.ops.privacy import last_retention_run, run_retention
 from engine.seed import DEFAULT_WORKFLOW_ID
@@ -45,6 +46,7 @@ def test_the_retention_job_runs_once_per_period_across_workers(
         "executions": 1,
         "approvals": 0,
         "outbox": 0,
+        "deliveries": 0,  # trimmed with the outbox
         "quarantine": 0,
     }
     assert second.apply_retention() is None  # the first worker's turn still holds
@@ -73,3 +75,24 @@ def test_a_negative_retention_is_refused_naming_the_variable(
     monkeypatch.setenv("MAILROOM_RETENTION_EMAILS_DAYS", "-1")
     with pytest.raises(SettingsError, match="MAILROOM_RETENTION_EMAILS_DAYS"):
         load_settings()
+
+
+def test_the_delivery_log_is_trimmed_at_the_outbox_age(store: Store) -> None:
+    now = utcnow()
+    for attempt, age in ((1, 40), (2, 5)):
+        store.record_delivery(
+            DeliveryRecord(
+                outbox_id="notify:exe_1:tell",
+                attempt=attempt,
+                execution_id="exe_1",
+                workflow_id="wf",
+                channel="webhook",
+                target="https://hooks.example/in",
+                outcome=DeliveryOutcome.DELIVERED,
+                at=now - timedelta(days=age),
+            )
+        )
+    days = dict.fromkeys(RETENTION_COLLECTIONS, 0) | {"outbox": 30}
+    assert run_retention(store, days, now) == {"outbox": 0, "deliveries": 1}
+    left = store.list_deliveries(DeliveryQuery())
+    assert [record.attempt for record in left.records] == [2]

@@ -62,6 +62,7 @@ class MongoDatabase:
         self._approvals = self._collection("approvals")
         self._ai_corrections = self._collection("ai_corrections")
         self._outbox = self._collection("outbox")
+        self._deliveries = self._collection("deliveries")
         self._rollups = self._collection("rollups")
         self._cursors = self._collection("cursors")
         self._leases = self._collection("leases")

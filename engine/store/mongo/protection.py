@@ -116,6 +116,8 @@ class MongoDataProtectionStore(MongoDatabase, DataProtectionStore):
             target, query = self._approvals, {"created_at": bound, "status": {"$ne": "pending"}}
         elif collection == "outbox":
             target, query = self._outbox, {"created_at": bound, "status": {"$ne": "sending"}}
+        elif collection == "deliveries":
+            target, query = self._deliveries, {"at": bound}
         elif collection == "quarantine":
             target, query = self._quarantine, {"received_at": bound}
         elif collection == "ai_corrections":

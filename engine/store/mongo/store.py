@@ -6,6 +6,7 @@ from engine.store.base import Store
 from engine.store.mongo import (
     admin,
     approvals,
+    deliveries,
     emails,
     executions,
     outbox,
@@ -16,6 +17,7 @@ from engine.store.mongo import (
 from engine.store.mongo.admin import MongoAdminStore
 from engine.store.mongo.approvals import MongoApprovalStore
 from engine.store.mongo.database import Index
+from engine.store.mongo.deliveries import MongoDeliveryLogStore
 from engine.store.mongo.emails import MongoEmailStore
 from engine.store.mongo.executions import MongoExecutionStore
 from engine.store.mongo.faults import translate_errors
@@ -31,6 +33,7 @@ INDEXES: list[Index] = [
     *executions.INDEXES,
     *approvals.INDEXES,
     *outbox.INDEXES,
+    *deliveries.INDEXES,
     *rollups.INDEXES,
     *admin.INDEXES,
     *tokens.INDEXES,
@@ -43,6 +46,7 @@ class MongoStore(
     MongoExecutionStore,
     MongoApprovalStore,
     MongoOutboxStore,
+    MongoDeliveryLogStore,
     MongoRollupStore,
     MongoAdminStore,
     MongoApiTokenStore,

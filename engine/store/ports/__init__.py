@@ -5,6 +5,7 @@
 
 from engine.store.ports.admin import AdminStore
 from engine.store.ports.approvals import ApprovalStore
+from engine.store.ports.deliveries import DeliveryLogStore
 from engine.store.ports.emails import EmailStore
 from engine.store.ports.executions import ExecutionStore
 from engine.store.ports.outbox import OutboxStore
@@ -18,6 +19,7 @@ __all__ = [
     "ApiTokenStore",
     "ApprovalStore",
     "DataProtectionStore",
+    "DeliveryLogStore",
     "EmailStore",
     "ExecutionStore",
     "OutboxStore",

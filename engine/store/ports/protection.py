@@ -46,7 +46,7 @@ class DataProtectionStore(ABC):
 
     @abstractmethod
     def delete_expired(self, collection: str, before: datetime) -> int:
-        """Delete the finished records of ``collection`` (a ``RETENTION_COLLECTIONS`` name)
-        older than ``before``; return how many. Never deleted: unfinished executions, pending
-        approvals, outbox messages still sending, and emails an unfinished execution needs.
-        An unknown ``collection`` raises ``ValueError``."""
+        """Delete the finished records of ``collection`` (a ``RETENTION_COLLECTIONS`` name,
+        or ``deliveries``: the delivery log) older than ``before``; return how many. Never
+        deleted: unfinished executions, pending approvals, outbox messages still sending, and
+        emails an unfinished execution needs. An unknown ``collection`` raises ``ValueError``."""

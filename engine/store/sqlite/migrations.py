@@ -216,6 +216,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX outbox_email ON outbox (json_extract(doc, '$.email_id'))",
         ),
     ),
+    Migration(
+        10,
+        "the delivery log: one row per attempt at a notification or webhook",
+        (
+            "CREATE TABLE deliveries (outbox_id TEXT NOT NULL, attempt INTEGER NOT NULL,"
+            " execution_id TEXT NOT NULL, channel TEXT NOT NULL, outcome TEXT NOT NULL,"
+            " at TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (outbox_id, attempt))",
+            "CREATE INDEX deliveries_at ON deliveries (at, attempt, outbox_id)",
+            "CREATE INDEX deliveries_execution ON deliveries (execution_id, at)",
+            "CREATE INDEX deliveries_outcome ON deliveries (outcome, at)",
+            "CREATE INDEX deliveries_channel ON deliveries (channel, at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -44,6 +44,7 @@ _EXPIRED: dict[str, str] = {
     "executions": f"created_at < ? AND status IN {_FINAL_STATUSES}",
     "approvals": "created_at < ? AND status != 'pending'",
     "outbox": "created_at < ? AND status != 'sending'",
+    "deliveries": "at < ?",
     "quarantine": "received_at < ?",
     "ai_corrections": "corrected_at < ?",
     "audit": "at < ?",

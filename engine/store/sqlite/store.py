@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.store.base import Store
 from engine.store.sqlite.admin import SQLiteAdminStore
 from engine.store.sqlite.approvals import SQLiteApprovalStore
+from engine.store.sqlite.deliveries import SQLiteDeliveryLogStore
 from engine.store.sqlite.emails import SQLiteEmailStore
 from engine.store.sqlite.executions import SQLiteExecutionStore
 from engine.store.sqlite.migrations import migrate
@@ -21,6 +22,7 @@ class SQLiteStore(
     SQLiteExecutionStore,
     SQLiteApprovalStore,
     SQLiteOutboxStore,
+    SQLiteDeliveryLogStore,
     SQLiteRollupStore,
     SQLiteAdminStore,
     SQLiteApiTokenStore,
