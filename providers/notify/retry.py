@@ -96,8 +96,11 @@ def with_retries(
         try:
             result = attempt()
         except TransientProviderError as exc:
+            said = scrubbed(str(exc), report.secrets)  # a URL in the error may hold a secret
             if number == backoff.attempts:
-                log.warning("delivery to %s failed for good (attempt %d): %s", channel, number, exc)
+                log.warning(
+                    "delivery to %s failed for good (attempt %d): %s", channel, number, said
+                )
                 report.failed(number, exc, None)
                 raise
             delay = (
@@ -105,14 +108,19 @@ def with_retries(
             )
             delay = min(delay, backoff.max_seconds)
             log.info(
-                "delivery to %s: attempt %d failed (%s), next in %.1fs", channel, number, exc, delay
+                "delivery to %s: attempt %d failed (%s), next in %.1fs",
+                channel,
+                number,
+                said,
+                delay,
             )
             report.failed(number, exc, delay)
             sleep(delay)
             wait = min(wait * 2, backoff.max_seconds)
             continue
         except Exception as exc:
-            log.warning("delivery to %s refused (attempt %d): %s", channel, number, exc)
+            said = scrubbed(str(exc), report.secrets)
+            log.warning("delivery to %s refused (attempt %d): %s", channel, number, said)
             report.failed(number, exc, None)
             raise
         log.info("delivered to %s (attempt %d)", channel, number)

@@ -90,7 +90,7 @@ class WebhookNotifier(Notifier):
             try:
                 response = self._http.post(self._url, content=body, headers=headers)
             except httpx.HTTPError as exc:
-                raise TransientProviderError(f"webhook {self._url}: {exc}") from exc
+                raise TransientProviderError(f"webhook {shown_url(self._url)}: {exc}") from exc
             if response.status_code >= 300:
                 raise error_for_status(
                     response.status_code,

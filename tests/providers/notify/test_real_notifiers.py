@@ -155,3 +155,24 @@ def test_slack_notifiers_post_to_the_channel_the_notification_names(
     assert hook.notify(billing).channel == "#billing-team"
     sent = [request.json()["channel"] for request in server.requests]
     assert sent == ["#billing-team", "#support-urgent", "#billing-team"]
+
+
+def test_a_secret_in_the_webhook_address_is_neither_logged_nor_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: every attempt fails to connect
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"http://user:pa55word@127.0.0.1:{port}/hook?token=s3cret-token"
+    notifier = WebhookNotifier(url, "k", backoff=Backoff(attempts=2), sleep=lambda s: None)
+    with (
+        caplog.at_level("INFO", logger="providers.notify"),
+        pytest.raises(TransientProviderError) as raised,
+    ):
+        notifier.notify(NOTE)
+    notifier.close()
+    said = caplog.text + str(raised.value)
+    assert "attempt 1 failed" in caplog.text
+    assert "s3cret-token" not in said and "pa55word" not in said, said
