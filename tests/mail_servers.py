@@ -1,5 +1,6 @@
-"""Real mail servers for the tests: Debian's dovecot (IMAP) on a random loopback port, with its own
-temporary folder, and a real SMTP server (aiosmtpd)."""
+"""Real mail servers for the tests: Debian's dovecot (IMAP, and POP3 when dovecot-pop3d is
+installed: plain with STLS, and POP3S, under a self-signed certificate for 127.0.0.1) on random
+loopback ports, with its own temporary folder, and a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from imapclient import IMAPClient
 
 DOVECOT_USER = "mailroom-imap"
+#: Debian's dovecot-pop3d installs the POP3 server here.
+POP3_BINARY = Path("/usr/lib/dovecot/pop3")
 
 
 def _free_port() -> int:
@@ -49,11 +52,23 @@ def _accounts(folder: Path) -> list[tuple[str, str]]:
 
 
 @dataclass
+class Pop3Ports:
+    """Where dovecot speaks POP3: ``plain`` (offering STLS) and ``ssl`` (POP3S), both under
+    the certificate in ``ca_file`` (self-signed, for 127.0.0.1)."""
+
+    plain: int
+    ssl: int
+    ca_file: Path
+
+
+@dataclass
 class Dovecot:
     host: str
     port: int
     folder: Path
     unused: list[tuple[str, str]]
+    #: None when dovecot-pop3d is not installed.
+    pop3: Pop3Ports | None = None
 
     def add_user(self) -> tuple[str, str]:
         """An account of its own (name, password) with an empty INBOX."""
@@ -73,14 +88,88 @@ class Dovecot:
             client.logout()
 
 
-def _config(folder: Path, port: int) -> str:
+def _certificate(folder: Path) -> Path | None:
+    """A self-signed certificate and key for 127.0.0.1 (PEM, in one file), made with Debian's
+    openssl; None without it."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    pem = folder / "tls.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(folder / "tls.key"),
+            "-out",
+            str(pem),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return pem
+
+
+def _tls_config(folder: Path, pop3: Pop3Ports | None) -> str:
+    """TLS for POP3 only (dovecot turns it on globally; IMAP here stays plain, as before)."""
+    if pop3 is None:
+        return "ssl = no"
+    return f"""ssl = yes
+ssl_cert = <{pop3.ca_file}
+ssl_key = <{folder}/tls.key
+protocol imap {{
+  ssl = no
+}}"""
+
+
+def _pop3_config(folder: Path, pop3: Pop3Ports | None) -> str:
+    if pop3 is None:
+        return """
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+"""
     return f"""
-protocols = imap
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3.plain}
+  }}
+  inet_listener pop3s {{
+    address = 127.0.0.1
+    port = {pop3.ssl}
+    ssl = yes
+  }}
+}}
+protocol pop3 {{
+  mail_max_userip_connections = 100
+}}
+"""
+
+
+def _config(folder: Path, port: int, pop3: Pop3Ports | None) -> str:
+    return f"""
+protocols = imap{" pop3" if pop3 else ""}
 listen = 127.0.0.1
 base_dir = {folder}/run
 state_dir = {folder}/state
 log_path = {folder}/dovecot.log
-ssl = no
+{_tls_config(folder, pop3)}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {DOVECOT_USER}
@@ -107,15 +196,10 @@ service imap-login {{
     port = 0
   }}
 }}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = 0
-  }}
-}}
 protocol imap {{
   mail_max_userip_connections = 100
 }}
-"""
+{_pop3_config(folder, pop3)}"""
 
 
 @pytest.fixture(scope="session")
@@ -156,8 +240,13 @@ def dovecot() -> Iterator[Dovecot]:
     accounts = _accounts(folder)
     (folder / "users").chmod(0o644)
     port = _free_port()
+    pop3 = None
+    if POP3_BINARY.exists():
+        pem = _certificate(folder)
+        if pem is not None:
+            pop3 = Pop3Ports(_free_port(), _free_port(), pem)
     config = folder / "dovecot.conf"
-    config.write_text(_config(folder, port))
+    config.write_text(_config(folder, port, pop3))
     process = subprocess.Popen(
         [binary, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -176,7 +265,7 @@ def dovecot() -> Iterator[Dovecot]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield Dovecot("127.0.0.1", port, folder, accounts)
+        yield Dovecot("127.0.0.1", port, folder, accounts, pop3)
     finally:
         process.terminate()
         try:

@@ -91,8 +91,11 @@ def _decoded(raw: object) -> str:
 
 
 def _text(exc: BaseException) -> str:
-    """What the server (or the socket) said, as one line."""
-    return _decoded(exc.args[0] if exc.args else exc)
+    """What the server said (or the socket's error, with its type), as one line."""
+    if isinstance(exc, poplib.error_proto) and exc.args:
+        return _decoded(exc.args[0])
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _refused_for_now(exc: poplib.error_proto) -> bool:
@@ -121,7 +124,6 @@ class Pop3Source(EmailSource):
         connect_attempts: int = 4,
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] | None = None,
-        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         if not host:
             raise ProviderConfigError("host: the POP3 server's host name is required")
@@ -135,7 +137,6 @@ class Pop3Source(EmailSource):
         self._attempts = max(1, connect_attempts)
         self._backoff = backoff_seconds
         self._sleep = sleep or pause
-        self._tls = tls_context
         self._session: poplib.POP3 | None = None
         #: The session's message numbers by UIDL, as fetch listed them.
         self._numbers: dict[str, int] = {}
@@ -143,8 +144,11 @@ class Pop3Source(EmailSource):
         self._taken: list[str] = []
 
     # --- connection -----------------------------------------------------------------------
-    def _context(self) -> ssl.SSLContext:
-        return self._tls or ssl.create_default_context()
+    @staticmethod
+    def _context() -> ssl.SSLContext:
+        # The system's trusted certificates, the host name checked: poplib's own default
+        # context for STLS checks neither.
+        return ssl.create_default_context()
 
     def _greet(self) -> poplib.POP3:
         if self._security == "ssl":
@@ -185,7 +189,7 @@ class Pop3Source(EmailSource):
                 if attempt == self._attempts:
                     raise TransientProviderError(
                         f"cannot connect to POP3 {self.host}:{self.port} "
-                        f"after {attempt} attempts: {_text(exc) or type(exc).__name__}"
+                        f"after {attempt} attempts: {_text(exc)}"
                     ) from exc
                 log.warning("POP3 %s:%s: %s; retrying in %.1fs", self.host, self.port, exc, wait)
                 self._sleep(wait)
