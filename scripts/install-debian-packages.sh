@@ -3,8 +3,8 @@
 set -euo pipefail
 # chromium: the real browser the browser tests drive through Playwright (its own download cannot work here).
 # dovecot-imapd, dovecot-pop3d: the real IMAP and POP3 servers the mailbox sources are tested
-# against (started by the tests on loopback); openssl makes the POP3S test certificate.
-packages=(chromium dovecot-imapd dovecot-pop3d openssl)
+# against (started by the tests on loopback).
+packages=(chromium dovecot-imapd dovecot-pop3d)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -4,6 +4,7 @@ loopback ports, with its own temporary folder, and a real SMTP server (aiosmtpd)
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import pwd
 import shutil
@@ -14,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,6 +23,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from imapclient import IMAPClient
 
 DOVECOT_USER = "mailroom-imap"
@@ -88,35 +94,35 @@ class Dovecot:
             client.logout()
 
 
-def _certificate(folder: Path) -> Path | None:
-    """A self-signed certificate and key for 127.0.0.1 (PEM, in one file), made with Debian's
-    openssl; None without it."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        return None
-    pem = folder / "tls.pem"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(folder / "tls.key"),
-            "-out",
-            str(pem),
-        ],
-        check=True,
-        capture_output=True,
+def _certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (``tls.pem``) and its key (``tls.key``)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
     )
+    (folder / "tls.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pem = folder / "tls.pem"
+    pem.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return pem
 
 
@@ -242,9 +248,7 @@ def dovecot() -> Iterator[Dovecot]:
     port = _free_port()
     pop3 = None
     if POP3_BINARY.exists():
-        pem = _certificate(folder)
-        if pem is not None:
-            pop3 = Pop3Ports(_free_port(), _free_port(), pem)
+        pop3 = Pop3Ports(_free_port(), _free_port(), _certificate(folder))
     config = folder / "dovecot.conf"
     config.write_text(_config(folder, port, pop3))
     process = subprocess.Popen(
