@@ -163,6 +163,11 @@ class Pop3Source(EmailSource):
         session = self._greet()
         try:
             if self._security == "starttls":
+                if "STLS" not in session.capa():
+                    raise ProviderConfigError(
+                        f"security: POP3 {self.host}:{self.port} does not offer STLS "
+                        "(use ssl, or another port)"
+                    )
                 session.stls(self._context())
             try:
                 self._login(session)
