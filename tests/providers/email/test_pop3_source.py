@@ -5,6 +5,7 @@ deletion after ingest, POP3S and STLS with a checked certificate, retries, long 
 from __future__ import annotations
 
 import poplib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,61 @@ def test_a_batch_takes_the_oldest_and_the_rest_follow(
     assert sorted(e.message_id for e in emails) == [
         f"<pop3-{n}@customer.example>" for n in range(5)
     ]
+
+
+@pytest.mark.parametrize("delete", [False, True])
+def test_two_workers_polling_while_mail_arrives_take_each_message_once(
+    dovecot: Dovecot,
+    account: tuple[str, str],
+    make_store: Callable[[], Store],
+    store: Store,
+    make_providers: Callable[..., ProviderSet],
+    delete: bool,
+) -> None:
+    user, password = account
+    node = pop3_node(store, dovecot, user, batch_size=3, delete_after_ingest=delete)
+    total = 16
+    results: dict[str, list[PollResult]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+    appended = threading.Event()
+
+    def deliver() -> None:
+        try:
+            for start in range(0, total, 4):
+                dovecot.append(user, password, *(message(n) for n in range(start, start + 4)))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            appended.set()
+
+    def worker(owner: str) -> None:
+        own_store, providers = make_store(), make_providers()
+        workflow = own_store.get_workflow(DEFAULT_WORKFLOW_ID)
+        try:
+            idle_rounds = 0
+            for _ in range(500):  # bounded: a broken poller fails the test, it never hangs
+                if idle_rounds >= 3:
+                    break
+                result = poll_trigger(own_store, providers, workflow, node, owner)
+                results[owner].append(result)
+                done = appended.is_set() and result.polled and result.fetched == 0
+                idle_rounds = idle_rounds + 1 if done else 0
+        except BaseException as exc:  # reported to the test thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver)] + [
+        threading.Thread(target=worker, args=(owner,)) for owner in results
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert not errors, errors
+    assert sum(r.ingested for rs in results.values() for r in rs) == total
+    assert sum(r.duplicates for rs in results.values() for r in rs) == 0
+    assert sum(r.executions_created for rs in results.values() for r in rs) == total
+    assert store.count_emails() == total
+    assert len(maildrop(dovecot, user, password)) == (0 if delete else total)
 
 
 def test_a_malformed_message_is_quarantined_with_its_reason_once(
