@@ -41,7 +41,7 @@ def _free_port() -> int:
         return port
 
 
-_ACCOUNTS = 40
+_ACCOUNTS = 80  # enough for every test of a session: IMAP, POP3, the Sent folder
 
 
 def _accounts(folder: Path) -> list[tuple[str, str]]:
