@@ -24,16 +24,16 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from engine.encryption import FieldCipher, parse_key
+from engine.settings_mailboxes import MAILBOX_SECRET_FIELDS, MailboxSettings
 from engine.settings_push import PushSettings
 from engine.settings_sent_lookup import SentLookupSettings
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.
-SECRET_FIELDS = frozenset(
+SECRET_FIELDS = MAILBOX_SECRET_FIELDS | frozenset(
     {
         "mongodb_uri",
         "mongodb_password",
-        "imap_password",
         "smtp_password",
         "smtp_sent_imap_password",
         "sendgrid_api_key",
@@ -95,7 +95,7 @@ class SecretsTomlSource(PydanticBaseSettingsSource):
         return values
 
 
-class Settings(PushSettings, SentLookupSettings, BaseSettings):
+class Settings(PushSettings, SentLookupSettings, MailboxSettings, BaseSettings):
     """Engine and app settings; a bad value is refused with the setting's name and why."""
 
     model_config = SettingsConfigDict(env_prefix="MAILROOM_", extra="ignore")
@@ -173,7 +173,6 @@ class Settings(PushSettings, SentLookupSettings, BaseSettings):
     notifier: Literal["demo", "slack_webhook", "slack", "webhook", "email"] = Field(
         default="demo", description="Where notifications go."
     )
-    imap_password: SecretStr | None = Field(default=None, description="IMAP mailbox password.")
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65_535)
     smtp_security: Literal["ssl", "starttls", "none"] = "starttls"

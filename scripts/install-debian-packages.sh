@@ -2,8 +2,9 @@
 # Installs the Debian packages the test suite needs, if any is missing.
 set -euo pipefail
 # chromium: the real browser the browser tests drive through Playwright (its own download cannot work here).
-# dovecot-imapd: the real IMAP server the IMAP source is tested against (started by the tests on loopback).
-packages=(chromium dovecot-imapd)
+# dovecot-imapd, dovecot-pop3d: the real IMAP and POP3 servers the mailbox sources are tested
+# against (started by the tests on loopback).
+packages=(chromium dovecot-imapd dovecot-pop3d)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -1,8 +1,10 @@
-"""Real mail servers for the tests: Debian's dovecot (IMAP) on a random loopback port, with its own
-temporary folder, and a real SMTP server (aiosmtpd)."""
+"""Real mail servers for the tests: Debian's dovecot (IMAP, and POP3 when dovecot-pop3d is
+installed: plain with STLS, and POP3S, under a self-signed certificate for 127.0.0.1) on random
+loopback ports, with its own temporary folder, and a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import pwd
 import shutil
@@ -13,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,9 +23,15 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from imapclient import IMAPClient
 
 DOVECOT_USER = "mailroom-imap"
+#: Debian's dovecot-pop3d installs the POP3 server here.
+POP3_BINARY = Path("/usr/lib/dovecot/pop3")
 
 
 def _free_port() -> int:
@@ -32,7 +41,7 @@ def _free_port() -> int:
         return port
 
 
-_ACCOUNTS = 40
+_ACCOUNTS = 80  # enough for every test of a session: IMAP, POP3, the Sent folder
 
 
 def _accounts(folder: Path) -> list[tuple[str, str]]:
@@ -49,11 +58,23 @@ def _accounts(folder: Path) -> list[tuple[str, str]]:
 
 
 @dataclass
+class Pop3Ports:
+    """Where dovecot speaks POP3: ``plain`` (offering STLS) and ``ssl`` (POP3S), both under
+    the certificate in ``ca_file`` (self-signed, for 127.0.0.1)."""
+
+    plain: int
+    ssl: int
+    ca_file: Path
+
+
+@dataclass
 class Dovecot:
     host: str
     port: int
     folder: Path
     unused: list[tuple[str, str]]
+    #: None when dovecot-pop3d is not installed.
+    pop3: Pop3Ports | None = None
 
     def add_user(self) -> tuple[str, str]:
         """An account of its own (name, password) with an empty INBOX."""
@@ -73,14 +94,88 @@ class Dovecot:
             client.logout()
 
 
-def _config(folder: Path, port: int) -> str:
+def _certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (``tls.pem``) and its key (``tls.key``)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "tls.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pem = folder / "tls.pem"
+    pem.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return pem
+
+
+def _tls_config(folder: Path, pop3: Pop3Ports | None) -> str:
+    """TLS for POP3 only (dovecot turns it on globally; IMAP here stays plain, as before)."""
+    if pop3 is None:
+        return "ssl = no"
+    return f"""ssl = yes
+ssl_cert = <{pop3.ca_file}
+ssl_key = <{folder}/tls.key
+protocol imap {{
+  ssl = no
+}}"""
+
+
+def _pop3_config(folder: Path, pop3: Pop3Ports | None) -> str:
+    if pop3 is None:
+        return """
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+"""
     return f"""
-protocols = imap
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3.plain}
+  }}
+  inet_listener pop3s {{
+    address = 127.0.0.1
+    port = {pop3.ssl}
+    ssl = yes
+  }}
+}}
+protocol pop3 {{
+  mail_max_userip_connections = 100
+}}
+"""
+
+
+def _config(folder: Path, port: int, pop3: Pop3Ports | None) -> str:
+    return f"""
+protocols = imap{" pop3" if pop3 else ""}
 listen = 127.0.0.1
 base_dir = {folder}/run
 state_dir = {folder}/state
 log_path = {folder}/dovecot.log
-ssl = no
+{_tls_config(folder, pop3)}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {DOVECOT_USER}
@@ -107,15 +202,10 @@ service imap-login {{
     port = 0
   }}
 }}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = 0
-  }}
-}}
 protocol imap {{
   mail_max_userip_connections = 100
 }}
-"""
+{_pop3_config(folder, pop3)}"""
 
 
 @pytest.fixture(scope="session")
@@ -156,8 +246,11 @@ def dovecot() -> Iterator[Dovecot]:
     accounts = _accounts(folder)
     (folder / "users").chmod(0o644)
     port = _free_port()
+    pop3 = None
+    if POP3_BINARY.exists():
+        pop3 = Pop3Ports(_free_port(), _free_port(), _certificate(folder))
     config = folder / "dovecot.conf"
-    config.write_text(_config(folder, port))
+    config.write_text(_config(folder, port, pop3))
     process = subprocess.Popen(
         [binary, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -176,7 +269,7 @@ def dovecot() -> Iterator[Dovecot]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield Dovecot("127.0.0.1", port, folder, accounts)
+        yield Dovecot("127.0.0.1", port, folder, accounts, pop3)
     finally:
         process.terminate()
         try:

@@ -2,7 +2,7 @@
 the engine builds them, tried stage by stage without sending or changing anything.
 
 Each answers a :class:`ConnectionReport`: whether it worked, the stage that failed (``config``,
-``dns``, ``connect``, ``greeting``, ``tls``, ``ehlo``, ``auth``, ``select``, ``read``,
+``dns``, ``connect``, ``greeting``, ``tls``, ``ehlo``, ``auth``, ``select``, ``stat``, ``read``,
 ``classify``...) and what each stage found. No secret is ever in a report: every secret the
 settings hold (and the mailbox password a config names) is removed from every detail, even
 from a server's own error text.
@@ -74,9 +74,11 @@ def foreign_secret(password_env: object) -> str | None:
     """Why ``password_env`` may not name the variable it names (it holds another of
     Mailroom's secrets, which would be sent as a password to whatever host the config names),
     or None."""
-    if password_env and str(password_env).upper() in secret_variables() - {
-        "MAILROOM_IMAP_PASSWORD"
-    }:
+    from engine.adapters.email import DEFAULT_PASSWORDS
+
+    if password_env and str(password_env).upper() in secret_variables() - set(
+        DEFAULT_PASSWORDS.values()
+    ):
         return f"password_env: {password_env} holds another Mailroom secret, not a mailbox password"
     return None
 
@@ -144,7 +146,8 @@ def _run(
 
 def check_mailbox(config: Mapping[str, Any], settings: Settings) -> ConnectionReport:
     """Try the mailbox an email trigger with ``config`` reads (IMAP: connect, TLS, login,
-    select; Gmail: token and profile); pushed sources (SendGrid, Brevo) have nothing to try."""
+    select; POP3: connect, TLS, login, stat; Gmail: token and profile); pushed sources
+    (SendGrid, Brevo) have nothing to try."""
     from engine.adapters.email import build_source
 
     source = str(config.get("source") or "demo")
@@ -158,8 +161,8 @@ def check_mailbox(config: Mapping[str, Any], settings: Settings) -> ConnectionRe
     if named and os.environ.get(str(named)):
         secrets.append(os.environ[str(named)])
     target = f"{source} {config.get('username') or config.get('mailbox') or ''}".strip()
-    if source == "imap":
-        target = f"imap {config.get('username') or '?'}@{config.get('host') or '?'}"
+    if source in ("imap", "pop3"):
+        target = f"{source} {config.get('username') or '?'}@{config.get('host') or '?'}"
 
     def check(built: Any, probe: Probe) -> None:
         verify = getattr(built, "verify", None)

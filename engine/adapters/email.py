@@ -12,6 +12,7 @@ from providers.errors import ProviderConfigError
 if TYPE_CHECKING:
     from engine.settings import Settings
     from providers.email.gmail import GmailApi
+    from providers.email.imap import Security
     from providers.email.sent_folder import ImapSentFolder
 
 
@@ -26,6 +27,10 @@ class PushedSource(EmailSource):
         return FetchResult(emails=[], next_cursor=cursor)
 
 
+#: The password of a trigger that names no ``password_env``, by source.
+DEFAULT_PASSWORDS = {"imap": "MAILROOM_IMAP_PASSWORD", "pop3": "MAILROOM_POP3_PASSWORD"}
+
+
 def _secret(config: Mapping[str, Any], settings: Settings) -> str:
     name = config.get("password_env")
     if name:
@@ -38,9 +43,20 @@ def _secret(config: Mapping[str, Any], settings: Settings) -> str:
         if not value:
             raise ProviderConfigError(f"password_env: the environment variable {name} is not set")
         return value
-    if settings.imap_password is None:
-        raise ProviderConfigError("MAILROOM_IMAP_PASSWORD is not set (or name one in password_env)")
-    return settings.imap_password.get_secret_value()
+    password = settings.pop3_password if config.get("source") == "pop3" else settings.imap_password
+    if password is None:
+        variable = DEFAULT_PASSWORDS.get(str(config.get("source")), "MAILROOM_IMAP_PASSWORD")
+        raise ProviderConfigError(f"{variable} is not set (or name one in password_env)")
+    return password.get_secret_value()
+
+
+def _security(config: Mapping[str, Any]) -> Security:
+    """The ``security`` of an IMAP or POP3 trigger (both offer the same three)."""
+    securities: dict[str, Security] = {"ssl": "ssl", "starttls": "starttls", "none": "none"}
+    security = securities.get(str(config.get("security") or "ssl"))
+    if security is None:
+        raise ProviderConfigError("security: must be ssl, starttls or none")
+    return security
 
 
 def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
@@ -50,13 +66,10 @@ def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
     if kind in ("sendgrid", "brevo"):
         return PushedSource(mailbox)
     if kind == "imap":
-        from providers.email.imap import AfterProcessing, ImapSource, Security
+        from providers.email.imap import AfterProcessing, ImapSource
 
-        securities: dict[str, Security] = {"ssl": "ssl", "starttls": "starttls", "none": "none"}
         afters: dict[str, AfterProcessing] = {"none": "none", "seen": "seen", "move": "move"}
-        security = securities.get(str(config.get("security") or "ssl"))
-        if security is None:
-            raise ProviderConfigError("security: must be ssl, starttls or none")
+        security = _security(config)
         after = afters.get(str(config.get("after_processing") or "none"))
         if after is None:
             raise ProviderConfigError("after_processing: must be none, seen or move")
@@ -70,6 +83,19 @@ def build_source(config: Mapping[str, Any], settings: Settings) -> EmailSource:
             security=security,
             after_processing=after,
             move_to=config.get("move_to"),
+        )
+    if kind == "pop3":
+        from providers.email.pop3 import Pop3Source
+
+        security = _security(config)
+        return Pop3Source(
+            host=str(config.get("host") or ""),
+            port=int(config.get("port") or (995 if security == "ssl" else 110)),
+            username=str(config.get("username") or ""),
+            password=_secret(config, settings),
+            mailbox=mailbox,
+            security=security,
+            delete_after_ingest=bool(config.get("delete_after_ingest")),
         )
     if kind == "gmail":
         from providers.email.gmail import GmailSource

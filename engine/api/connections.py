@@ -22,10 +22,11 @@ router = APIRouter(prefix="/connections", tags=["connections"])
 @router.post("/test")
 def test_connection(request: Request, actor: Caller, body: ConnectionTestIn) -> ConnectionTestOut:
     """Try a connection without sending or changing anything (managers and admins): a
-    mailbox (IMAP: dns, connect, tls, auth, select), the reply sender (SMTP: dns, connect,
-    greeting, ehlo, tls, auth; HTTP senders: an authenticated read) or an AI provider (one
-    short classification). 200 whether it worked or not: ``ok`` and the failed ``stage`` say
-    which. No secret is taken from the request or shown in the answer."""
+    mailbox (IMAP: dns, connect, tls, auth, select; POP3: dns, connect, tls, auth, stat), the
+    reply sender (SMTP: dns, connect, greeting, ehlo, tls, auth; HTTP senders: an
+    authenticated read) or an AI provider (one short classification). 200 whether it worked
+    or not: ``ok`` and the failed ``stage`` say which. No secret is taken from the request or
+    shown in the answer."""
     service = state(request).service
     if isinstance(body, MailboxTestIn):
         try:

@@ -192,7 +192,8 @@ class HealthOut(BaseModel):
 class MailboxTestIn(Strict):
     """Try a mailbox: ``config`` is an email trigger's config (its JSON Schema is at
     ``GET /api/v1/node-types/email_trigger``). The password is never sent: it is the one in
-    ``MAILROOM_IMAP_PASSWORD`` or in the variable ``password_env`` names."""
+    ``MAILROOM_IMAP_PASSWORD`` (IMAP), ``MAILROOM_POP3_PASSWORD`` (POP3) or in the variable
+    ``password_env`` names."""
 
     kind: Literal["mailbox"]
     config: dict[str, Any]
@@ -228,7 +229,7 @@ class StepOut(BaseModel):
 
 class ConnectionTestOut(BaseModel):
     """What the test found: ``ok``, or the ``stage`` that failed (``config``, ``dns``,
-    ``connect``, ``greeting``, ``tls``, ``ehlo``, ``auth``, ``select``, ``read``,
+    ``connect``, ``greeting``, ``tls``, ``ehlo``, ``auth``, ``select``, ``stat``, ``read``,
     ``classify``...) with why; every stage tried, in order. Never a secret."""
 
     kind: str

@@ -52,7 +52,8 @@ class InboundEmail(BaseModel):
     #: no-reply sender), or None for mail a person wrote.
     auto_reply: str | None = None
     attachments: list[AttachmentInfo] = Field(default_factory=list)
-    #: Where it came from: ``demo``, ``imap``, ``gmail``, ``sendgrid``, ``brevo``, ``ingest``.
+    #: Where it came from: ``demo``, ``imap``, ``pop3``, ``gmail``, ``sendgrid``, ``brevo``,
+    #: ``ingest``.
     source: str = "demo"
     size_bytes: int = 0
     raw_sha256: str | None = None

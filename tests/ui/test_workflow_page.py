@@ -297,6 +297,7 @@ def _settings_shown(at: AppTest, form: str) -> set[str]:
 POLLED = {"name", "source", "mailbox", "check_interval_seconds", "batch_size"}
 DEMO = {"max_emails", "demo_seed", "demo_category_mix", "demo_priority_mix", "demo_sentiment_mix"}
 IMAP = {"host", "port", "security", "username", "password_env", "folder", "after_processing"}
+POP3 = {"host", "port", "security", "username", "password_env", "delete_after_ingest"}
 
 
 def test_the_trigger_form_shows_only_the_settings_of_its_source(
@@ -309,6 +310,9 @@ def test_the_trigger_form_shows_only_the_settings_of_its_source(
     at.selectbox(key=f"{form}-source").set_value("imap").run()
     assert not at.exception
     assert _settings_shown(at, form) == POLLED | IMAP | {"move_to", "alert_after_failures"}
+    at.selectbox(key=f"{form}-source").set_value("pop3").run()
+    assert not at.exception
+    assert _settings_shown(at, form) == POLLED | POP3 | {"alert_after_failures"}
     at.selectbox(key=f"{form}-source").set_value("gmail").run()
     assert _settings_shown(at, form) == POLLED | {
         "gmail_user",
@@ -330,3 +334,26 @@ def test_the_trigger_form_shows_only_the_settings_of_its_source(
     assert config["source"] == "imap" and config["host"] == "imap.example.org"
     assert config["alert_after_failures"] == 3  # shown with its default, not 0
     assert config["max_emails"] == 2000  # a demo setting not shown is kept, not erased
+
+
+def test_a_pop3_trigger_is_saved_with_its_settings(
+    open_page: Callable[..., AppTest], service: MailroomService
+) -> None:
+    at = open_page("workflow", user="maria")
+    form = _form(at, "trigger", 1)
+    at.selectbox(key=f"{form}-source").set_value("pop3").run()
+    at.text_input(key=f"{form}-host").input("pop.example.org")
+    at.text_input(key=f"{form}-username").input("support")
+    at.selectbox(key=f"{form}-security").set_value("starttls")
+    at.text_input(key=f"{form}-password_env").input("MAILROOM_SUPPORT_POP3_PASSWORD")
+    at.checkbox(key=f"{form}-delete_after_ingest").check()
+    at.button(key=f"FormSubmitter:{form}-Save as a new version").click().run()
+    assert not at.exception
+    config = service.store.get_workflow(DEFAULT_WORKFLOW_ID).visual_data.node("trigger").config
+    assert {key: config[key] for key in ("source", "host", "security", "delete_after_ingest")} == {
+        "source": "pop3",
+        "host": "pop.example.org",
+        "security": "starttls",
+        "delete_after_ingest": True,
+    }
+    assert config["password_env"] == "MAILROOM_SUPPORT_POP3_PASSWORD"

@@ -116,6 +116,67 @@ def test_a_mailbox_is_tried_stage_by_stage_without_its_password_shown(
     assert unset["stage"] == "config" and PASSWORD_ENV in unset["detail"]
 
 
+def test_a_pop3_mailbox_is_tried_stage_by_stage_without_its_password_shown(
+    client: TestClient, manager: Bearer, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if dovecot.pop3 is None:
+        pytest.skip("dovecot-pop3d is not installed (scripts/install-debian-packages.sh)")
+    user, password = dovecot.add_user()
+    dovecot.append(user, password, b"From: a@customer.example\r\nSubject: hi\r\n\r\nhello\r\n")
+    monkeypatch.setenv("MAILROOM_TEST_POP3_PASSWORD", password)
+    config = imap_config(
+        dovecot,
+        user,
+        source="pop3",
+        port=dovecot.pop3.plain,
+        password_env="MAILROOM_TEST_POP3_PASSWORD",
+    )
+    ok = answer_to(client, manager, password, kind="mailbox", config=config)
+    assert ok["ok"] is True and ok["target"] == f"pop3 {user}@127.0.0.1", ok
+    assert stages(ok) == [
+        ("config", True),
+        ("dns", True),
+        ("connect", True),
+        ("greeting", True),
+        ("auth", True),
+        ("stat", True),
+    ]
+    assert ok["detail"].startswith("maildrop: 1 messages")
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.pop3.ca_file))  # the test's own CA
+    stls = answer_to(
+        client, manager, password, kind="mailbox", config=config | {"security": "starttls"}
+    )
+    assert [stage for stage, _ in stages(stls)][3:] == ["greeting", "tls", "auth", "stat"]
+    assert stls["ok"] is True, stls
+    pop3s = {**config, "security": "ssl", "port": dovecot.pop3.ssl}
+    secure = answer_to(client, manager, password, kind="mailbox", config=pop3s)
+    assert [stage for stage, _ in stages(secure)][3:] == ["tls", "auth", "stat"]
+    assert secure["ok"] is True, secure
+    plain_as_tls = answer_to(
+        client, manager, password, kind="mailbox", config=config | {"security": "ssl"}
+    )
+    assert (plain_as_tls["ok"], plain_as_tls["stage"]) == (False, "tls")
+
+    wrong = f"{password}-but-wrong"
+    monkeypatch.setenv("MAILROOM_TEST_POP3_PASSWORD", wrong)
+    refused = answer_to(client, manager, wrong, kind="mailbox", config=config)
+    assert (refused["ok"], refused["stage"]) == (False, "auth")
+    assert f"the login as {user} was refused" in refused["detail"]
+    assert password not in str(refused)
+    closed = answer_to(
+        client, manager, wrong, kind="mailbox", config={**config, "port": closed_port()}
+    )
+    assert (closed["stage"], stages(closed)[-1]) == ("connect", ("connect", False))
+    monkeypatch.delenv("MAILROOM_TEST_POP3_PASSWORD")
+    unset = answer_to(client, manager, wrong, kind="mailbox", config=config)
+    assert unset["stage"] == "config" and "MAILROOM_TEST_POP3_PASSWORD" in unset["detail"]
+    default = answer_to(
+        client, manager, wrong, kind="mailbox", config=config | {"password_env": None}
+    )
+    assert default["stage"] == "config" and "MAILROOM_POP3_PASSWORD is not set" in default["detail"]
+
+
 def test_a_mailbox_config_is_checked_and_a_password_in_it_refused(
     client: TestClient, manager: Bearer, token_for: Callable[[Role], Bearer]
 ) -> None:
