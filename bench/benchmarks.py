@@ -353,6 +353,11 @@ def summary(figures: dict[str, Any]) -> str:
             f"ui: {figures['emails']} emails of history, median of {figures['renders']} renders"
         ]
         lines += [f"  {page}: {ms} ms" for page, ms in figures["page_median_ms"].items()]
+        actions = figures.get("action_median_ms", {})
+        lines += [
+            f"  action {name}: {ms} ms" if isinstance(ms, float) else f"  action {name}: {ms}"
+            for name, ms in actions.items()
+        ]
         return "\n".join(lines)
     if figures["benchmark"] == "empty":
         processes = figures.get("worker_processes", 0)

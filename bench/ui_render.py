@@ -289,7 +289,7 @@ def bench_ui(base: Settings, emails: int, renders: int = 5) -> dict[str, Any]:
                 medians[page] = round(statistics.median(times), 1)
                 if problems:
                     errors[page] = problems
-            actions = time_actions(bench.store, bench.settings.accounts_path, BENCH_USER, renders)
+            actions = time_actions(bench.settings.accounts_path, BENCH_USER, renders)
             st.cache_resource.clear()
         return {
             "benchmark": "ui",
