@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the container images, starts compose.yaml's stack and checks every service answers: the
 # app's and the API's health endpoints, the worker's and the intake's probes, a demo email reaching
-# a draft, the draft approved through the API and sent once, a webhook stored by the intake. Then it
-# removes the stack's containers, volumes and network (--keep leaves them running).
+# a draft, the draft approved through the API and sent once, a webhook stored by the intake, the
+# worker killed and restarted, and (where Debian's chromium and playwright are installed) a person
+# signing in and opening the queue. Then it removes the stack's containers, volumes and network
+# (--keep leaves them running).
 #
 #   bash scripts/containers_smoke.sh [--keep]
 #
@@ -183,5 +185,30 @@ stored="$(curl -fsS -H "Authorization: Bearer $intake_token" -F "email=@$work/in
 echo "right token: $stored"
 grep -q '"ingested"' <<<"$stored" || fail "the intake did not store the message"
 wait_for emails "$((emails_before + 1))" 30
+
+step "the worker killed (SIGKILL from the host): restart: unless-stopped brings it back"
+restarts="$(podman inspect --format '{{.RestartCount}}' "$(name worker)")"
+kill -KILL "$(podman inspect --format '{{.State.Pid}}' "$(name worker)")"
+deadline=$((SECONDS + 120))
+until [ "$(podman inspect --format '{{.RestartCount}}' "$(name worker)")" -gt "$restarts" ]; do
+  [ "$SECONDS" -gt "$deadline" ] && fail "the killed worker was not restarted within 120 s"
+  sleep 2
+done
+wait_healthy worker 300
+echo "worker restarts: $(podman inspect --format '{{.RestartCount}}' "$(name worker)")"
+podman exec "$(name worker)" python -c \
+  "import urllib.request as u; print(u.urlopen('http://127.0.0.1:9464/healthz').read().decode())"
+wait_for workers_alive 1 60
+
+if [ -x /usr/bin/chromium ] && .venv/bin/python -c 'import playwright' 2>/dev/null; then
+  step "a person signs in through Debian's chromium and opens the queue"
+  password="$(podman exec "$(name app)" python -m engine users add smoke-agent --role agent |
+    sed -n 's/.*(shown once): //p')"
+  MAILROOM_CHECK_PASSWORD="$password" .venv/bin/python scripts/containers_browser_check.py \
+    --url "http://127.0.0.1:$MAILROOM_PUBLISH_APP_PORT" --name smoke-agent \
+    --screenshot artifacts/containers/approvals.png
+else
+  step "skipped the browser check: no /usr/bin/chromium or no playwright in .venv"
+fi
 
 step "containers smoke: all checks passed"
