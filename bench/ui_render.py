@@ -128,9 +128,14 @@ _CLONES = [
         "t_approvals",
         "SELECT row_number() OVER (ORDER BY execution_id) - 1 AS k, * FROM approvals"
         " WHERE status != 'pending'",
+        # The queue's copied fields too (as the store writes them), so the app does not
+        # fill them for the whole history when it opens the store.
         "INSERT INTO approvals (approval_id, execution_id, node_id, status, priority_rank,"
-        " created_at, doc) SELECT t.approval_id || '-h' || c.i,"
+        " created_at, queue_category, assigned_to, due_sort, received_at, flags, confidence,"
+        " frustration, negative, search, doc) SELECT t.approval_id || '-h' || c.i,"
         " t.execution_id || '-h' || c.i, t.node_id, t.status, t.priority_rank, c.at,"
+        " t.queue_category, t.assigned_to, c.at, c.at, t.flags, t.confidence, t.frustration,"
+        " t.negative, t.search,"
         " json_set(t.doc, '$.approval_id', t.approval_id || '-h' || c.i,"
         " '$.execution_id', t.execution_id || '-h' || c.i,"
         " '$.email_id', json_extract(t.doc, '$.email_id') || '-h' || c.i,"
@@ -216,7 +221,9 @@ def fill_history(bench: _Bench, emails: int) -> dict[str, int]:
             raise
         db.execute("ANALYZE")
         tables = ("emails", "executions", "approvals", "outbox", "audit", "ai_corrections")
-        return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+        counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+        unindexed = "SELECT COUNT(*) FROM approvals WHERE queue_category IS NULL"
+        return {**counts, "approvals_unindexed": db.execute(unindexed).fetchone()[0]}
 
 
 @contextmanager
