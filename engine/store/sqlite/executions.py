@@ -49,11 +49,16 @@ EXECUTION_UPDATE = (
     + " WHERE execution_id = :execution_id"
 )
 # The stored control_request survives a worker's fenced write (see Store.write_execution).
+# When neither side has one (nearly always) the document goes in as written: json_set would
+# parse and rewrite all of it to set the null it already holds.
 _FENCED_UPDATE = (
     "UPDATE executions SET "
     + ", ".join(
         [f"{c} = :{c}" for c in _COLUMNS if c not in {"execution_id", "control_request", "doc"}]
-        + ["doc = json_set(:doc, '$.control_request', control_request)"]
+        + [
+            "doc = CASE WHEN control_request IS NULL AND :control_request IS NULL THEN :doc"
+            " ELSE json_set(:doc, '$.control_request', control_request) END"
+        ]
     )
     + " WHERE execution_id = :execution_id AND owner = :fence_owner"
     " AND attempt = :fence_attempt"
