@@ -103,8 +103,8 @@ def to_json(model: BaseModel, cipher: FieldCipher | None) -> str:
 
 def from_json(model_type: type[ModelT], text: str | bytes, cipher: FieldCipher | None) -> ModelT:
     """The model stored as ``to_json`` text, its protected fields decrypted."""
-    marker = encryption.SEALED_PREFIX if isinstance(text, str) else _SEALED_BYTES
-    if marker not in text:  # nothing to decrypt: pydantic parses and validates in one pass
+    sealed = encryption.SEALED_PREFIX in text if isinstance(text, str) else _SEALED_BYTES in text
+    if not sealed:  # nothing to decrypt: pydantic parses and validates in one pass
         return model_type.model_validate_json(text)
     return model_type.model_validate(open_document(model_type, json.loads(text), cipher))
 
