@@ -153,8 +153,6 @@ class Settings(SentLookupSettings, BaseSettings):
     worker_shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     # Executions one worker process runs at once.
     worker_concurrency: int = Field(default=2, ge=1, le=64)
-    # Most executions one claim takes for a runner thread; short ones only (Worker.claim_size).
-    worker_claim_batch: int = Field(default=8, ge=1, le=100)
     # How often a worker looks for approvals whose timeout passed.
     approval_check_seconds: float = Field(default=15.0, gt=0)
     # Nodes of one execution that may run at once (parallel branches).

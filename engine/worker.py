@@ -41,6 +41,8 @@ RETENTION_LEASE = "retention"
 #: A worker claims at once as many executions as it lately finished in this time (see
 #: ``Worker.claim_size``): the longest any of them waits in its hand.
 CLAIM_WINDOW_SECONDS = 0.02
+#: The most executions one claim takes for a runner thread.
+CLAIM_BATCH_MAX = 8
 
 
 class Worker:
@@ -112,13 +114,13 @@ class Worker:
 
     def claim_size(self, left: int | None = None) -> int:
         """How many executions to claim at once: as many as this worker has lately finished
-        in ``CLAIM_WINDOW_SECONDS`` (at most ``worker_claim_batch``, at most ``left``).
+        in ``CLAIM_WINDOW_SECONDS`` (at most ``CLAIM_BATCH_MAX``, at most ``left``).
 
         One claim statement and commit for several short executions; a long one (an AI
         node, a reply to send) is claimed alone, so none waits in a worker's hand while
         another worker is free, and its latency is not lengthened by the ones before it.
         """
-        size = self.settings.worker_claim_batch
+        size = CLAIM_BATCH_MAX
         if self._seconds_per_execution > 0:
             size = min(size, int(CLAIM_WINDOW_SECONDS / self._seconds_per_execution))
         else:

@@ -8,7 +8,7 @@ from engine.models import ExecutionLog, ExecutionStatus, VisualData, Workflow, W
 from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node
 from engine.settings import Settings
 from engine.store.base import Store
-from engine.worker import CLAIM_WINDOW_SECONDS, Worker
+from engine.worker import CLAIM_BATCH_MAX, CLAIM_WINDOW_SECONDS, Worker
 
 
 def _pending_empty_executions(store: Store, settings: Settings, count: int) -> Worker:
@@ -34,7 +34,7 @@ def _pending_empty_executions(store: Store, settings: Settings, count: int) -> W
 
 def test_claim_size_follows_how_long_executions_take(store: Store, settings: Settings) -> None:
     worker = Worker(store, build_providers(settings), settings)
-    batch = settings.worker_claim_batch
+    batch = CLAIM_BATCH_MAX
 
     assert worker.claim_size() == 1  # nothing measured yet
     worker._seconds_per_execution = CLAIM_WINDOW_SECONDS / 100  # short: the most allowed
