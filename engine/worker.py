@@ -86,30 +86,29 @@ class Worker:
         back to the queue at once.
         """
         done = 0
-        in_hand: deque[ExecutionLog] = deque()
-        while in_hand or (
-            not self._stopping.is_set() and (max_executions is None or done < max_executions)
-        ):
+        while not self._stopping.is_set() and (max_executions is None or done < max_executions):
+            # Busy from the claim until the last execution in hand is done: stop() waits for
+            # the ones given back too.
             with self._busy_lock:
                 self._busy += 1
             try:
-                if not in_hand:
-                    left = None if max_executions is None else max_executions - done
-                    now = self.clock()
-                    lease_until = now + timedelta(seconds=self.settings.worker_lease_seconds)
-                    in_hand.extend(
-                        self.store.claim_executions(
-                            self.worker_id, lease_until, now, self.claim_size(left)
-                        )
+                left = None if max_executions is None else max_executions - done
+                now = self.clock()
+                lease_until = now + timedelta(seconds=self.settings.worker_lease_seconds)
+                in_hand = deque(
+                    self.store.claim_executions(
+                        self.worker_id, lease_until, now, self.claim_size(left)
                     )
-                    if not in_hand:
-                        break
-                self._run_one(in_hand.popleft())
+                )
+                if not in_hand:
+                    break
+                while in_hand:
+                    self._run_one(in_hand.popleft())
+                    done += 1
             finally:
                 with self._busy_lock:
                     self._busy -= 1
                     self._busy_lock.notify_all()
-            done += 1
         return done
 
     def claim_size(self, left: int | None = None) -> int:

@@ -67,6 +67,16 @@ def test_executions_in_hand_go_back_to_the_queue_when_the_worker_stops(
     assert batch > 1
     real_run = worker.executor.run
     ran: list[str] = []
+    running_when_idle: list[int] = []  # what stop() would leave behind if it returned then
+    notify = worker._busy_lock.notify_all
+
+    def notify_and_record() -> None:
+        if worker._busy == 0:
+            counts = store.count_executions_by_status("empty")
+            running_when_idle.append(counts.get(ExecutionStatus.RUNNING.value, 0))
+        notify()
+
+    worker._busy_lock.notify_all = notify_and_record  # type: ignore[method-assign]
 
     def run_then_stop(execution: ExecutionLog) -> ExecutionLog:
         ran.append(execution.execution_id)
@@ -79,6 +89,8 @@ def test_executions_in_hand_go_back_to_the_queue_when_the_worker_stops(
     handled = worker.run_pending()
 
     assert handled == batch  # the first ran, the rest of the batch was given back
+    # The worker is idle (stop() may return) only once the ones in hand were given back.
+    assert running_when_idle == [0]
     statuses = [e.status for e in store.list_executions(workflow_id="empty", limit=50)]
     assert statuses.count(ExecutionStatus.COMPLETED) == 1
     assert statuses.count(ExecutionStatus.PENDING) == 11
