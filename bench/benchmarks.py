@@ -203,17 +203,24 @@ def bench_empty(
             counts = bench.store.count_executions_by_status("empty")
             return counts.get(ExecutionStatus.COMPLETED.value, 0) >= executions
 
+        cpu_ms: float | None = None
         if processes:
             seconds = _run_all_processes(bench, processes, concurrency, finished)
         else:
             worker = Worker(bench.store, build_providers(bench.settings), bench.settings)
+            cpu_started = time.process_time()
             seconds = _run_all(worker, concurrency, finished)
+            cpu_ms = (time.process_time() - cpu_started) * 1000 / executions
             worker.executor.close()
         return {
             "benchmark": "empty",
             "backend": bench.backend,
             "executions": executions,
             "executions_per_second": round(executions / seconds, 1),
+            # This process's CPU time per execution (threads only): on a shared machine the
+            # wall-clock rate is the load's as much as the engine's; this is the engine's.
+            "cpu_ms_per_execution": None if cpu_ms is None else round(cpu_ms, 3),
+            "executions_per_cpu_second": None if not cpu_ms else round(1000 / cpu_ms, 1),
             "ingest_emails_per_second": round(executions / ingest_seconds, 1),
             "worker_threads": concurrency,
             "worker_processes": processes,
@@ -237,6 +244,8 @@ def bench_pipeline(
         sample = source.fetch(None, emails).emails
         ai.classify(sample[0], taxonomy)  # load the model outside the timing
 
+        floor_cpu: list[float] = []
+
         def floor() -> float:
             # On as many threads as the engine has: on a shared machine the scheduler gives a
             # process CPU by runnable threads, so a one-thread floor would flatter the engine.
@@ -248,11 +257,12 @@ def bench_pipeline(
                 threading.Thread(target=work, args=(sample[slot::concurrency],))
                 for slot in range(concurrency)
             ]
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            floor_cpu.append(time.process_time() - cpu_started)
             return time.perf_counter() - started
 
         # Timed before and after the engine's run, on a shared machine the load changes.
@@ -261,13 +271,17 @@ def bench_pipeline(
         service = MailroomService(bench.store)
         stop = threading.Event()
 
+        agent_cpu: list[float] = []  # the stand-in for a person: not the engine's CPU
+
         def agent() -> None:
+            started = time.thread_time()
             while not stop.is_set():
                 queue = service.approval_queue(BENCH_AGENT, limit=200)
                 for approval in queue:
                     service.approve(BENCH_AGENT, approval.approval_id)
                 if not queue:
                     time.sleep(0.005)
+            agent_cpu.append(time.thread_time() - started)
 
         agent_thread = threading.Thread(target=agent)
         agent_thread.start()
@@ -277,14 +291,19 @@ def bench_pipeline(
             counts = bench.store.count_executions_by_status(DEFAULT_WORKFLOW_ID)
             return counts.get(ExecutionStatus.COMPLETED.value, 0) >= emails
 
+        engine_cpu: float | None = None
         if processes:
             seconds = _run_all_processes(bench, processes, concurrency, finished, warm=True)
         else:
             worker = Worker(bench.store, providers, bench.settings)
+            cpu_started = time.process_time()
             seconds = _run_all(worker, concurrency, finished)
+            engine_cpu = time.process_time() - cpu_started
             worker.executor.close()
         stop.set()
         agent_thread.join()
+        if engine_cpu is not None:  # less the bench agent's (the agent runs from the ingest on)
+            engine_cpu = max(1e-9, engine_cpu - sum(agent_cpu))
         latencies = _latencies_without_human_wait(bench, emails)
         replies = bench.store.list_outbox(OutboxKind.REPLY, limit=emails * 2 + 10)
         sent = [r.email_id for r in replies if r.status == OutboxStatus.SENT]
@@ -305,6 +324,16 @@ def bench_pipeline(
             "cpu_floor_emails_per_second": round(floor_rate, 1),
             "share_of_cpu_floor": round(rate / floor_rate, 3),
             "engine_overhead_ms_per_node": round(overhead_ms, 2),
+            # The same ratio in CPU time (this process's threads, less the bench agent's), which
+            # the machine's load does not move: the AI work alone per email against the
+            # engine's run per email.
+            "floor_cpu_ms_per_email": round(statistics.mean(floor_cpu) * 1000 / emails, 2),
+            "cpu_ms_per_email": None
+            if engine_cpu is None
+            else round(engine_cpu * 1000 / emails, 2),
+            "cpu_share_of_cpu_floor": None
+            if not engine_cpu
+            else round(statistics.mean(floor_cpu) / engine_cpu, 3),
             "nodes_per_execution": round(nodes_run, 2),
             "worker_threads": concurrency,
             "worker_processes": processes,
@@ -366,15 +395,24 @@ def summary(figures: dict[str, Any]) -> str:
             if processes
             else f"{figures['worker_threads']} threads in this process"
         )
+        cpu = figures.get("cpu_ms_per_execution")
         return (
             f"empty workflow: {figures['executions_per_second']} executions/s over "
             f"{figures['executions']} executions ({where}), peak {figures['peak_memory_mb']} MB"
+            + ("" if cpu is None else f"; {cpu} ms of CPU per execution")
         )
+    cpu_share = figures.get("cpu_share_of_cpu_floor")
     return (
         f"pipeline: {figures['emails_per_second']} emails/s "
         f"({figures['share_of_cpu_floor']:.0%} of the CPU floor of "
         f"{figures['cpu_floor_emails_per_second']}/s), p50 {figures['latency_p50_ms']} ms, "
         f"p95 {figures['latency_p95_ms']} ms, peak {figures['peak_memory_mb']} MB"
+        + (
+            ""
+            if cpu_share is None
+            else f"; CPU {figures['cpu_ms_per_email']} ms per email against "
+            f"{figures['floor_cpu_ms_per_email']} ms for the AI alone ({cpu_share:.0%})"
+        )
     )
 
 

@@ -183,6 +183,7 @@ class _Run:
             execution.workflow_id, execution.workflow_version
         )
         self.email = self.store.get_email(execution.email_id) if execution.email_id else None
+        self.email_fields = email_summary(self.email)  # the email does not change during a run
         self.in_flight: dict[Future[NodeOutcome], _Flight] = {}
         self.parked: list[str] = []
         self.failed = False
@@ -257,7 +258,9 @@ class _Run:
         )
 
     def _data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"email": email_summary(self.email)}
+        # A copy per node: a node may change what it is given.
+        email = None if self.email_fields is None else dict(self.email_fields)
+        data: dict[str, Any] = {"email": email}
         for node_id in self.graph.order:
             run = self.execution.find_run(node_id)
             if run is not None and run.status == NodeStatus.COMPLETED:

@@ -83,7 +83,13 @@ def _empty_row(name: str, e: dict[str, Any], goal: str) -> str:
     threads = e["worker_threads"]
     return _row(
         f"{name} ({threads} runner thread{'s' if threads > 1 else ''})",
-        f"{e['executions_per_second']} executions/s; peak {e['peak_memory_mb']} MB",
+        f"{e['executions_per_second']} executions/s"
+        + (
+            f" ({e['cpu_ms_per_execution']} ms of CPU each)"
+            if e.get("cpu_ms_per_execution") is not None
+            else ""
+        )
+        + f"; peak {e['peak_memory_mb']} MB",
         goal,
         e["command"],
     )

@@ -67,6 +67,8 @@ GUARD_HOLDS = Counter(
 
 
 _MUTED: ContextVar[bool] = ContextVar("telemetry_muted", default=False)
+# The histogram's child per (node type, outcome); a lost race only makes labels() run twice.
+_NODE_DURATION_CHILDREN: dict[tuple[str, str], Histogram] = {}
 
 
 @contextmanager
@@ -89,7 +91,11 @@ def execution_finished(status: str) -> None:
 def node_finished(node_type: str, outcome: str, seconds: float) -> None:
     if _MUTED.get():
         return
-    NODE_DURATION_SECONDS.labels(node_type=node_type, outcome=outcome).observe(max(0.0, seconds))
+    child = _NODE_DURATION_CHILDREN.get((node_type, outcome))
+    if child is None:  # labels() takes a lock and builds a key each call: once per pair
+        child = NODE_DURATION_SECONDS.labels(node_type=node_type, outcome=outcome)
+        _NODE_DURATION_CHILDREN[(node_type, outcome)] = child
+    child.observe(max(0.0, seconds))
     if outcome == "failed":
         ERRORS.labels(component="node").inc()
 

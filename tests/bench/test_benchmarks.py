@@ -26,6 +26,7 @@ def test_empty_runs_every_execution(base: Settings) -> None:
     assert figures["benchmark"] == "empty"
     assert figures["executions"] == 12
     assert figures["executions_per_second"] > 0
+    assert figures["cpu_ms_per_execution"] > 0
     assert figures["peak_memory_mb"] > 0
 
 
@@ -37,7 +38,14 @@ def test_pipeline_sends_one_reply_to_every_email(base: Settings) -> None:
     assert figures["duplicate_replies"] == 0
     assert figures["nodes_per_execution"] == 6
     assert figures["latency_p50_ms"] <= figures["latency_p95_ms"]
-    for key in ("emails_per_second", "cpu_floor_emails_per_second", "share_of_cpu_floor"):
+    for key in (
+        "emails_per_second",
+        "cpu_floor_emails_per_second",
+        "share_of_cpu_floor",
+        "floor_cpu_ms_per_email",
+        "cpu_ms_per_email",
+        "cpu_share_of_cpu_floor",
+    ):
         assert figures[key] > 0
     assert "engine_overhead_ms_per_node" in figures
 

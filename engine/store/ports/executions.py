@@ -77,6 +77,20 @@ class ExecutionStore(ABC):
         one as stored after it. Two concurrent callers never receive the same execution.
         """
 
+    def claim_executions(
+        self, owner: str, lease_until: datetime, now: datetime, limit: int
+    ) -> list[ExecutionLog]:
+        """Claim up to ``limit`` of the oldest pending executions, as ``claim_execution``
+        claims one, oldest first. A backend that can claims them in one statement; this
+        default claims them one by one."""
+        claimed: list[ExecutionLog] = []
+        while len(claimed) < limit:
+            execution = self.claim_execution(owner, lease_until, now)
+            if execution is None:
+                break
+            claimed.append(execution)
+        return claimed
+
     @abstractmethod
     def write_execution(
         self,

@@ -49,11 +49,16 @@ EXECUTION_UPDATE = (
     + " WHERE execution_id = :execution_id"
 )
 # The stored control_request survives a worker's fenced write (see Store.write_execution).
+# When neither side has one (nearly always) the document goes in as written: json_set would
+# parse and rewrite all of it to set the null it already holds.
 _FENCED_UPDATE = (
     "UPDATE executions SET "
     + ", ".join(
         [f"{c} = :{c}" for c in _COLUMNS if c not in {"execution_id", "control_request", "doc"}]
-        + ["doc = json_set(:doc, '$.control_request', control_request)"]
+        + [
+            "doc = CASE WHEN control_request IS NULL AND :control_request IS NULL THEN :doc"
+            " ELSE json_set(:doc, '$.control_request', control_request) END"
+        ]
     )
     + " WHERE execution_id = :execution_id AND owner = :fence_owner"
     " AND attempt = :fence_attempt"
@@ -158,23 +163,33 @@ class SQLiteExecutionStore(SQLiteDatabase, ExecutionStore):
     def claim_execution(
         self, owner: str, lease_until: datetime, now: datetime
     ) -> ExecutionLog | None:
-        # One statement (atomic on its own) that patches the stored document in place and
-        # returns it: no decode, re-encode and second statement per claim. In SET every
-        # expression reads the row as it was, so ``attempt + 1`` is the new attempt.
+        claimed = self.claim_executions(owner, lease_until, now, 1)
+        return claimed[0] if claimed else None
+
+    def claim_executions(
+        self, owner: str, lease_until: datetime, now: datetime, limit: int
+    ) -> list[ExecutionLog]:
+        # One statement (atomic on its own) that patches the stored documents in place and
+        # returns them: no decode, re-encode and second statement per claim, one commit for
+        # all. In SET every expression reads the row as it was, so ``attempt + 1`` is the
+        # new attempt.
         with self._locked() as db:
-            row = db.execute(
+            rows = db.execute(
                 "UPDATE executions SET status = 'running', owner = :owner,"
                 " attempt = attempt + 1, lease_until = :lease_until,"
                 " doc = json_set(doc, '$.status', 'running', '$.owner', :owner,"
                 " '$.attempt', attempt + 1, '$.lease_until', :lease_until, '$.updated_at', :now,"
                 " '$.started_at', coalesce(json_extract(doc, '$.started_at'), :now))"
-                " WHERE execution_id = (SELECT execution_id FROM executions"
+                " WHERE execution_id IN (SELECT execution_id FROM executions"
                 " WHERE status = 'pending' AND control_request IS NULL"
-                " ORDER BY created_at, execution_id LIMIT 1)"
+                " ORDER BY created_at, execution_id LIMIT :limit)"
                 " RETURNING doc",
-                {"owner": owner, "lease_until": t(lease_until), "now": t(now)},
-            ).fetchone()
-        return None if row is None else self._load(ExecutionLog, row[0])
+                {"owner": owner, "lease_until": t(lease_until), "now": t(now), "limit": limit},
+            ).fetchall()
+        claimed = [self._load(ExecutionLog, doc) for (doc,) in rows]
+        # RETURNING follows no ORDER BY: put them back in the order they were chosen.
+        claimed.sort(key=lambda execution: (execution.created_at, execution.execution_id))
+        return claimed
 
     def write_execution(
         self,

@@ -14,11 +14,18 @@ from engine.store.sqlite.connection import SQLiteDatabase, Where, t, t_opt
 
 def add_rollups(db: sqlite3.Connection, increments: Sequence[RollupIncrement]) -> None:
     """Add ``increments`` inside the caller's transaction (see ``write_execution``)."""
+    buckets: dict[datetime, str] = {}  # an execution's increments share one or two hours
+    rows = []
+    for i in increments:
+        bucket = buckets.get(i.bucket)
+        if bucket is None:
+            bucket = buckets[i.bucket] = t(i.bucket)
+        rows.append((bucket, i.metric, i.key, i.count, i.total))
     db.executemany(
         "INSERT INTO rollups (bucket, metric, key, count, total) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (bucket, metric, key) DO UPDATE SET"
         " count = count + excluded.count, total = total + excluded.total",
-        [(t(i.bucket), i.metric, i.key, i.count, i.total) for i in increments],
+        rows,
     )
 
 

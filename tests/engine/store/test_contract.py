@@ -446,6 +446,30 @@ def test_claim_takes_oldest_pending_and_updates_it(store: Store) -> None:
     assert claim(store) is None
 
 
+def test_claim_executions_takes_the_oldest_pending_in_order(store: Store) -> None:
+    for execution_id, minute in [("d", 3), ("b", 1), ("a", 0), ("c", 2), ("e", 4)]:
+        store.create_execution(make_execution(execution_id=execution_id, created_at=at(minute)))
+    store.create_execution(make_execution(execution_id="asked", control_request="pause"))
+    store.create_execution(make_execution(execution_id="done", status=ExecutionStatus.COMPLETED))
+    now = at(10)
+
+    first = store.claim_executions("w1", at(11), now, 3)
+    rest = store.claim_executions("w2", at(12), now, 10)
+
+    assert [e.execution_id for e in first] == ["a", "b", "c"]
+    assert [e.execution_id for e in rest] == ["d", "e"]
+    for execution in first:
+        assert execution.status is ExecutionStatus.RUNNING
+        assert (execution.owner, execution.attempt) == ("w1", 1)
+        assert execution.lease_until == at(11)
+        assert execution.started_at == now
+        stored = store.get_execution(execution.execution_id)
+        assert stored is not None
+        assert stored.model_dump() == execution.model_dump()
+    assert store.claim_executions("w3", at(11), now, 5) == []
+    assert claim(store) is None
+
+
 def test_claim_skips_executions_that_are_not_claimable(store: Store) -> None:
     store.create_execution(make_execution(execution_id="paused", status=ExecutionStatus.PAUSED))
     store.create_execution(make_execution(execution_id="waiting", status=ExecutionStatus.WAITING))

@@ -45,6 +45,21 @@ def _claim_until_empty(store: Store, owner: str) -> list[str]:
         time.sleep(0.002)
 
 
+def _claim_batches_until_empty(store: Store, owner: str) -> list[str]:
+    """As ``_claim_until_empty``, claiming up to 5 executions per statement."""
+    claimed: list[str] = []
+    while True:
+        now = utcnow()
+        batch = store.claim_executions(owner, now + timedelta(seconds=60), now, 5)
+        if not batch:
+            return claimed
+        for execution in batch:
+            claimed.append(execution.execution_id)
+            done = execution.model_copy(update={"status": ExecutionStatus.COMPLETED})
+            assert store.write_execution(done, owner=owner, attempt=execution.attempt)
+        time.sleep(0.002)
+
+
 Results: TypeAlias = "Queue[tuple[str, list[str] | str]]"
 
 
@@ -141,12 +156,15 @@ def _assert_each_claimed_once(path: Path, ids: list[str], claimed: list[list[str
     store.close()
 
 
-def test_processes_claim_each_execution_exactly_once(database: Path) -> None:
+@pytest.mark.parametrize(
+    "work", [_claim_until_empty, _claim_batches_until_empty], ids=["one", "batches"]
+)
+def test_processes_claim_each_execution_exactly_once(
+    database: Path, work: Callable[[Store, str], list[str]]
+) -> None:
     ids = _add_pending(database)
 
-    results = _run_processes(
-        _claim_until_empty, database, [f"worker_{n}" for n in range(PROCESSES)]
-    )
+    results = _run_processes(work, database, [f"worker_{n}" for n in range(PROCESSES)])
 
     _assert_each_claimed_once(database, ids, list(results.values()))
     assert sum(1 for got in results.values() if got) > 1  # the claims really were concurrent
