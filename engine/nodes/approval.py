@@ -14,10 +14,25 @@ from providers.errors import PermanentProviderError
 
 
 class ApprovalConfig(NodeConfig):
-    sla_hours: float = Field(default=4.0, gt=0, description="Time to answer before the SLA.")
-    urgent_sla_hours: float = Field(default=1.0, gt=0)
+    """The SLA per priority (hours from the email's arrival) and what happens when nobody
+    decides in time: after ``timeout_minutes`` in the queue, or when the SLA is breached."""
+
+    sla_hours: float = Field(
+        default=4.0, gt=0, description="Time to answer a normal-priority email (the SLA)."
+    )
+    urgent_sla_hours: float = Field(default=1.0, gt=0, description="SLA of urgent emails.")
+    high_sla_hours: float | None = Field(
+        default=None, gt=0, description="SLA of high-priority emails (empty: the normal SLA)."
+    )
+    low_sla_hours: float | None = Field(
+        default=None, gt=0, description="SLA of low-priority emails (empty: the normal SLA)."
+    )
     timeout_minutes: float | None = Field(
         default=None, gt=0, description="Escalate when nobody decides within this time."
+    )
+    escalate_on_sla_breach: bool = Field(
+        default=False,
+        description="Escalate when the SLA is breached (the earlier of this and the timeout).",
     )
     on_timeout: EscalationAction = Field(
         default="notify",
@@ -34,10 +49,25 @@ class ApprovalConfig(NodeConfig):
             raise ValueError("escalate_to must name the person to reassign to")
         return self
 
+    def sla_for(self, priority: str) -> float:
+        """The SLA in hours of an email of ``priority``."""
+        hours = {
+            "urgent": self.urgent_sla_hours,
+            "high": self.high_sla_hours,
+            "low": self.low_sla_hours,
+        }.get(priority)
+        return self.sla_hours if hours is None else hours
+
     def due_at(self, priority: str, received_at: datetime) -> datetime:
         """When an email of ``priority`` received at ``received_at`` must be answered."""
-        hours = self.urgent_sla_hours if priority == "urgent" else self.sla_hours
-        return received_at + timedelta(hours=hours)
+        return received_at + timedelta(hours=self.sla_for(priority))
+
+    def escalate_at(self, now: datetime, due_at: datetime) -> datetime | None:
+        """When a draft queued at ``now`` and due at ``due_at`` escalates, if it does."""
+        moments = [now + timedelta(minutes=self.timeout_minutes)] if self.timeout_minutes else []
+        if self.escalate_on_sla_breach:
+            moments.append(due_at)
+        return min(moments, default=None)
 
 
 @register
@@ -56,6 +86,7 @@ class ApprovalNode(NodeType[ApprovalConfig]):
             if ctx.email is None or "draft" not in ctx.data or "classification" not in ctx.data:
                 raise PermanentProviderError("the Approval node needs an email and a draft")
             classification = Classification.model_validate(ctx.data["classification"])
+            due_at = config.due_at(classification.priority, ctx.email.received_at)
             existing = ctx.store.create_approval(
                 Approval(
                     execution_id=execution.execution_id,
@@ -65,12 +96,8 @@ class ApprovalNode(NodeType[ApprovalConfig]):
                     priority=classification.priority,
                     priority_rank=PRIORITY_RANK[classification.priority],
                     created_at=ctx.now(),
-                    due_at=config.due_at(classification.priority, ctx.email.received_at),
-                    escalate_at=(
-                        ctx.now() + timedelta(minutes=config.timeout_minutes)
-                        if config.timeout_minutes
-                        else None
-                    ),
+                    due_at=due_at,
+                    escalate_at=config.escalate_at(ctx.now(), due_at),
                     on_timeout=config.on_timeout,
                     escalate_to=config.escalate_to,
                     classification=classification,

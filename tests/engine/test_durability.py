@@ -32,6 +32,7 @@ from engine.models import (
     WorkflowStatus,
     utcnow,
 )
+from engine.nodes.approval import ApprovalConfig
 from engine.seed import DEFAULT_WORKFLOW_ID, _link, _node
 from engine.service import Actor, ControlRefused, MailroomService, Role
 from engine.settings import Settings
@@ -449,6 +450,35 @@ def test_approval_timeout_notifies_once(
     approval = store.find_approval(waiting.execution_id, "approval")
     assert approval is not None and approval.status == ApprovalStatus.PENDING
     assert approval.escalated_at is not None
+
+
+def test_an_sla_breach_escalates_when_the_workflow_asks_for_it(
+    store: Store, providers: ProviderSet, settings: Settings
+) -> None:
+    half_hour = {f"{p}sla_hours": 0.5 for p in ("", "urgent_", "high_", "low_")}
+    waiting = _waiting_on_approval(
+        store, providers, settings, escalate_on_sla_breach=True, escalate_to="#leads", **half_hour
+    )
+    approval = store.find_approval(waiting.execution_id, "approval")
+    assert approval is not None and approval.escalate_at == approval.due_at
+    notifier = providers.notifier
+    assert escalate_due_approvals(store, notifier, "w1", _later(20)) == 0  # within the SLA
+    assert escalate_due_approvals(store, notifier, "w1", _later(31)) == 1  # breached
+    assert [m.channel for m in store.list_outbox(OutboxKind.NOTIFICATION)] == ["#leads"]
+
+
+def test_sla_per_priority_and_the_earlier_of_timeout_and_breach() -> None:
+    config = ApprovalConfig(
+        sla_hours=4, urgent_sla_hours=1, high_sla_hours=2, escalate_on_sla_breach=True
+    )
+    received = utcnow()
+    assert [config.sla_for(p) for p in ("urgent", "high", "normal", "low")] == [1, 2, 4, 4]
+    assert config.due_at("high", received) == received + timedelta(hours=2)
+    due = config.due_at("normal", received)
+    assert config.escalate_at(received, due) == due
+    with_timeout = config.model_copy(update={"timeout_minutes": 30})
+    assert with_timeout.escalate_at(received, due) == received + timedelta(minutes=30)
+    assert ApprovalConfig().escalate_at(received, due) is None  # neither asked for
 
 
 def test_approval_timeout_reassigns(
