@@ -21,6 +21,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from providers.checks import CheckFailed, Probe
 from providers.email.base import EmailSource, FetchResult, InboundEmail, RejectedMessage
+from providers.email.connecting import connect_with_retries
 from providers.email.parsing import UnparseableMessage, parse_message
 from providers.errors import ProviderConfigError, TransientProviderError
 
@@ -116,25 +117,22 @@ class ImapSource(EmailSource):
     def _connected(self) -> IMAPClient:
         if self._client is not None:
             return self._client
-        wait = self._backoff
-        for attempt in range(1, self._attempts + 1):
-            try:
-                self._client = self._open()
-                return self._client
-            except LoginError as exc:
-                raise ProviderConfigError(
-                    f"IMAP login to {self.host} as {self._username} was refused: {exc}"
-                ) from exc
-            except (OSError, IMAPClientError) as exc:
-                if attempt == self._attempts:
-                    raise TransientProviderError(
-                        f"cannot connect to IMAP {self.host}:{self.port} "
-                        f"after {attempt} attempts: {exc}"
-                    ) from exc
-                log.warning("IMAP %s:%s: %s; retrying in %.1fs", self.host, self.port, exc, wait)
-                self._sleep(wait)
-                wait *= 2
-        raise AssertionError("unreachable")
+        try:
+            self._client = connect_with_retries(
+                self._open,
+                what=f"IMAP {self.host}:{self.port}",
+                attempts=self._attempts,
+                first_wait=self._backoff,
+                sleep=self._sleep,
+                transient=lambda exc: (
+                    isinstance(exc, OSError | IMAPClientError) and not isinstance(exc, LoginError)
+                ),
+            )
+        except LoginError as exc:
+            raise ProviderConfigError(
+                f"IMAP login to {self.host} as {self._username} was refused: {exc}"
+            ) from exc
+        return self._client
 
     @staticmethod
     def _drop(client: IMAPClient) -> None:

@@ -28,6 +28,7 @@ from typing import Literal
 
 from providers.checks import CheckFailed, Probe
 from providers.email.base import EmailSource, FetchResult, InboundEmail, RejectedMessage
+from providers.email.connecting import connect_with_retries
 from providers.email.parsing import DEFAULT_LIMITS, UnparseableMessage, parse_message
 from providers.errors import ProviderConfigError, TransientProviderError
 
@@ -185,21 +186,16 @@ class Pop3Source(EmailSource):
     def _connected(self) -> poplib.POP3:
         if self._session is not None:
             return self._session
-        wait = self._backoff
-        for attempt in range(1, self._attempts + 1):
-            try:
-                self._session = self._open()
-                return self._session
-            except (OSError, poplib.error_proto) as exc:
-                if attempt == self._attempts:
-                    raise TransientProviderError(
-                        f"cannot connect to POP3 {self.host}:{self.port} "
-                        f"after {attempt} attempts: {_text(exc)}"
-                    ) from exc
-                log.warning("POP3 %s:%s: %s; retrying in %.1fs", self.host, self.port, exc, wait)
-                self._sleep(wait)
-                wait *= 2
-        raise AssertionError("unreachable")
+        self._session = connect_with_retries(
+            self._open,
+            what=f"POP3 {self.host}:{self.port}",
+            attempts=self._attempts,
+            first_wait=self._backoff,
+            sleep=self._sleep,
+            transient=lambda exc: isinstance(exc, OSError | poplib.error_proto),
+            describe=_text,
+        )
+        return self._session
 
     @staticmethod
     def _drop(session: poplib.POP3, *, commit: bool) -> None:
