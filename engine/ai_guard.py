@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from engine.models import Workflow, guard_reason_kind
+from providers.ai import guard_defaults
 from providers.ai.base import Category, Classification
 from providers.ai.injection import injection_signals
 
@@ -23,8 +24,8 @@ NEEDS_REVIEW_CATEGORY = "needs_review"
 class GuardThresholds:
     """Below ``min_confidence`` or from ``max_frustration`` up (when negative): a human decides."""
 
-    min_confidence: float = 0.5
-    max_frustration: float = 0.6
+    min_confidence: float = guard_defaults.MIN_CONFIDENCE
+    max_frustration: float = guard_defaults.MAX_FRUSTRATION
 
 
 def review_reasons(

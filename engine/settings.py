@@ -27,6 +27,7 @@ from engine.encryption import FieldCipher, parse_key
 from engine.settings_mailboxes import MAILBOX_SECRET_FIELDS, MailboxSettings
 from engine.settings_push import PushSettings
 from engine.settings_sent_lookup import SentLookupSettings
+from providers.ai import guard_defaults
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 #: Settings whose values are never printed, not even in an error message.
@@ -265,8 +266,9 @@ class Settings(PushSettings, SentLookupSettings, MailboxSettings, BaseSettings):
     ai_rate_limit_per_minute: float = Field(default=120.0, gt=0)
     ai_circuit_failures: int = Field(default=5, ge=1)
     ai_circuit_cooldown_seconds: float = Field(default=60.0, gt=0)
-    ai_review_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    ai_review_max_frustration: float = Field(default=0.6, ge=0.0, le=1.0)
+    # Chosen from measured precision: providers/ai/guard_defaults.py (README "Guard rails").
+    ai_review_min_confidence: float = Field(default=guard_defaults.MIN_CONFIDENCE, ge=0.0, le=1.0)
+    ai_review_max_frustration: float = Field(default=guard_defaults.MAX_FRUSTRATION, ge=0.0, le=1.0)
     openai_api_key: SecretStr | None = Field(default=None, description="OpenAI API key.")
     openai_model: str = "gpt-4o-mini"
     openai_base_url: str | None = None

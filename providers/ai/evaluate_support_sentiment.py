@@ -25,6 +25,7 @@ from typing import Protocol
 from sklearn.metrics import accuracy_score, f1_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from providers.ai import guard_defaults
 from providers.ai.bootstrap import macro_f1_interval
 from providers.ai.language import detect_language
 from providers.ai.sentiment import SentimentAnalyzer
@@ -39,7 +40,7 @@ from providers.ai.support_sentiment import (
 
 #: Frustration from which a negative email is held as "angry customer" (the guard rails'
 #: default threshold, ``MAILROOM_AI_REVIEW_MAX_FRUSTRATION``).
-ANGRY_FRUSTRATION = 0.6
+ANGRY_FRUSTRATION = guard_defaults.MAX_FRUSTRATION
 LANGUAGES = ("en", "fr", "de", "es")
 
 

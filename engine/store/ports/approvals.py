@@ -13,6 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from engine.models import Approval, ApprovalStatus, CategoryCorrection
+from providers.ai import guard_defaults
 
 
 class SlaState(StrEnum):
@@ -56,8 +57,8 @@ class QueueQuery(BaseModel):
     order: QueueOrder = QueueOrder.URGENCY
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=25, ge=1, le=500)
-    min_confidence: float = 0.5
-    max_frustration: float = 0.6
+    min_confidence: float = guard_defaults.MIN_CONFIDENCE
+    max_frustration: float = guard_defaults.MAX_FRUSTRATION
 
 
 @dataclass(frozen=True)
