@@ -1,8 +1,10 @@
 """Fine-tune MiniLM-L6 on support intents and rated sentiment; export it to int8 ONNX.
 
 This is how ``providers/ai/data/encoder/minilm-l6-mailroom-int8.onnx`` was made. It needs torch
-and transformers (``pip install -r requirements-finetune.txt`` into the project's venv), none of
-which the application needs at run time; about 30 minutes on two CPU cores.
+and transformers, none of which the application needs at run time: install them into a venv of
+their own (``python3.11 -m venv /tmp/ft && /tmp/ft/bin/pip install -r requirements.txt -r
+requirements-finetune.txt -c constraints.txt``), not the project's. About 30 minutes on two idle
+CPU cores; on a busy machine much longer (MODEL_CARD.md).
 
     python scripts/finetune_encoder.py [--epochs N] [--out providers/ai/data/encoder]
     python scripts/finetune_encoder.py --sentiment-only   # the sentiment encoder, ~13 minutes

@@ -54,4 +54,5 @@ def test_the_script_runs_on_a_small_slice(capsys: pytest.CaptureFixture[str]) ->
     assert "Angry customer: 8 held-out support messages" in out
     assert "| 0.50 | BANKING77 held out | 8 |" in out
     assert "| 0.50 | hand-written | 8 |" in out
+    assert "| 0.50 | demo mailbox | 16 |" in out  # 8 emails of each of the two seeds
     assert "chosen: frustration" in out
