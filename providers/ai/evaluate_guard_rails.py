@@ -295,9 +295,12 @@ def report(
     out("")
     out(
         f"chosen: frustration {_pct(max_frustration)} (precision of holds ≥ "
-        f"{ANGER_PRECISION_TARGET}, no calm demo email held; default now {MAX_FRUSTRATION}), "
-        f"confidence {_pct(min_confidence)} (the highest that holds at most "
-        f"{LOW_CONFIDENCE_HOLD_BUDGET:.0%} of each part; default now {MIN_CONFIDENCE})"
+        f"{ANGER_PRECISION_TARGET}, no calm demo email held), confidence {_pct(min_confidence)} "
+        f"(the highest that holds at most {LOW_CONFIDENCE_HOLD_BUDGET:.0%} of each part)"
+    )
+    out(
+        f"the engine's defaults (providers/ai/guard_defaults.py): frustration {MAX_FRUSTRATION}, "
+        f"confidence {MIN_CONFIDENCE}"
     )
     return max_frustration, min_confidence
 

@@ -21,4 +21,4 @@ LOW_CONFIDENCE_HOLD_BUDGET = 0.10
 #: Frustration from which a negative email is held as "angry customer".
 MAX_FRUSTRATION = 0.5
 #: Category confidence below which an email is held as "low confidence".
-MIN_CONFIDENCE = 0.65
+MIN_CONFIDENCE = 0.5
