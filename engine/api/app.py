@@ -8,6 +8,7 @@ from engine.api import (
     approvals,
     catalogue,
     connections,
+    deliveries,
     executions,
     problems,
     stream,
@@ -59,7 +60,7 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
     v1 = APIRouter(prefix=PREFIX, responses=PROBLEMS)  # type: ignore[arg-type]
-    for module in (workflows, executions, approvals, catalogue, connections, stream):
+    for module in (workflows, executions, approvals, deliveries, catalogue, connections, stream):
         v1.include_router(module.router)
     app.include_router(v1)
     return app
