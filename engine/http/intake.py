@@ -21,6 +21,7 @@ import math
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +35,7 @@ from engine.mail.inbound import Outcome, accept_raw, start_executions
 from engine.ops import telemetry
 from engine.settings import Settings
 from engine.store.base import Store
+from providers.email.parsing import UnparseableMessage, parse_message
 from providers.email.webhook_formats import (
     Download,
     WebhookFile,
@@ -203,6 +205,10 @@ def create_app(
             raise PermanentProviderError("a Brevo inbound payload has an 'items' list")
         results = []
         for index, item in enumerate(items):
+            known = await run_in_threadpool(stored_already, store, item, mailbox)
+            if known is not None:  # Brevo delivered it again: nothing to download or store
+                results.append(asdict(known))
+                continue
             message = await run_in_threadpool(brevo_message, item, download)
             origin = f"brevo item {index}"
             outcome = await run_in_threadpool(ingest, message, mailbox, "brevo", origin)
@@ -243,6 +249,21 @@ def create_app(
             *probe_routes(store, settings, Liveness("intake")),
         ]
     )
+
+
+def stored_already(store: Store, item: Any, mailbox: str) -> Outcome | None:
+    """The outcome of a Brevo item whose message this mailbox already holds (a redelivery),
+    found by its Message-ID before any attachment is downloaded; None for a new message."""
+    try:
+        raw = brevo_message(item, None).raw
+        inbound = parse_message(raw, mailbox=mailbox, source="brevo")
+    except (PermanentProviderError, UnparseableMessage):
+        return None  # the full path refuses or quarantines it, with its reason
+    existing = store.find_email_in_mailbox(mailbox, inbound.message_id)
+    if existing is None:
+        return None
+    telemetry.emails_ingested("brevo", "duplicate")
+    return Outcome("duplicate", existing.auto_reply, existing.email_id)
 
 
 def brevo_downloader(settings: Settings) -> Download | None:

@@ -201,13 +201,14 @@ def test_brevo_downloads_are_retried_on_transient_failures(
 def test_a_redelivered_brevo_webhook_stores_the_email_once(
     brevo: tuple[FakeBrevo, LoopbackServer], store: Store, settings: Settings
 ) -> None:
-    _, server = brevo
+    fake, server = brevo
     client = TestClient(create_app(store, TOKEN, settings=brevo_settings(settings, server)))
     item = brevo_item(attachment("facture.pdf", "application/pdf", len(PDF), "dl-invoice"))
     first = post_brevo(client, item).json()["results"][0]  # type: ignore[attr-defined]
     again = post_brevo(client, item).json()["results"][0]  # type: ignore[attr-defined]
     assert (first["status"], again["status"]) == ("ingested", "duplicate")
     assert first["email_id"] == again["email_id"] and store.count_emails() == 1
+    assert fake.fetched == ["dl-invoice"], "the redelivery downloaded its attachment again"
 
 
 def sendgrid_form(count: int) -> dict[str, str]:
