@@ -25,9 +25,10 @@ def push_state_key(mailbox: str) -> str:
 
 def keep_push_up(store: Store, source: EmailSource, now: datetime) -> bool:
     """Set up or renew ``source``'s push notifications when due; True when it did."""
-    if not source.pushes:
-        return False
     key = push_state_key(source.mailbox)
+    if not source.pushes:
+        _stop_unwanted(store, source, key)
+        return False
     try:
         state = source.renew_push(store.get_cursor(key), now)
     except ProviderError as exc:
@@ -42,6 +43,23 @@ def keep_push_up(store: Store, source: EmailSource, now: datetime) -> bool:
     store.set_cursor(key, state)
     log.info("push notifications for %s set up or renewed", source.mailbox)
     return True
+
+
+def _stop_unwanted(store: Store, source: EmailSource, key: str) -> None:
+    # Push was turned off (the topic unset) while a watch is on record: stop it rather than
+    # let Gmail publish to the topic for up to a week more.
+    if not store.get_cursor(key):
+        return
+    try:
+        stopped = source.stop_push()
+    except ProviderError as exc:
+        log.warning(
+            "push notifications for %s not stopped (tried again next poll): %s", source.mailbox, exc
+        )
+        return
+    if stopped:
+        store.set_cursor(key, "")
+        log.info("push notifications for %s stopped", source.mailbox)
 
 
 __all__ = ["keep_push_up", "push_state_key"]

@@ -127,6 +127,11 @@ class EmailSource(ABC):
         """
         return None
 
+    def stop_push(self) -> bool:
+        """Stop the push notifications a former ``renew_push`` set up (Gmail's ``users.stop``),
+        once push is no longer wanted; False when this source has none to stop."""
+        return False
+
 
 class OutgoingEmail(BaseModel):
     """A reply ready to leave, with the headers that keep it on the customer's thread."""

@@ -167,7 +167,7 @@ class GmailApi:
                 raise TransientProviderError(f"Gmail API: {exc}") from exc
             if response.status_code != 401:
                 break
-        if response.status_code in (200, 404):
+        if response.status_code in (200, 204, 404):  # 204: users.stop answers no content
             return response
         status = response.status_code
         if status == 403 and "ratelimitexceeded" in response.text.lower():
@@ -246,6 +246,11 @@ class GmailSource(EmailSource):
         if current is not None and not current.due(self._push_topic, self._label, now):
             return None
         return self.watch(now).dumps()
+
+    def stop_push(self) -> bool:
+        """``POST users/{user}/stop``: Gmail stops publishing this mailbox's changes."""
+        self._api.call("POST", "/stop")
+        return True
 
     def verify(self, probe: Probe) -> None:
         """The API's check: token renewal and a profile read; nothing is read or changed."""

@@ -45,13 +45,17 @@ class FakeGmailWithWatch(FakeGmail):
         self.now = T0
         self.lifetime = timedelta(days=7)
         self.watch_error: Reply | None = None
+        self.stops = 0
 
     def handle(self, request: Request) -> Reply:
         path = urlsplit(request.path).path.removeprefix("/gmail/v1/users/me")
-        if path != "/watch" or request.method != "POST" or request.path == "/token":
+        if path not in ("/watch", "/stop") or request.method != "POST":
             return super().handle(request)
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
             return Reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+        if path == "/stop":  # users.stop: an empty answer
+            self.stops += 1
+            return Reply(204)
         if self.watch_error is not None:
             return self.watch_error
         body = request.json()
@@ -149,6 +153,10 @@ def test_a_changed_label_is_watched_again_and_no_topic_means_no_watch(
     unpushed = build_providers(push_settings(settings, server, topic=None))
     poll_trigger(store, unpushed, workflow, node, "w1", clock=lambda: T0 + timedelta(days=3))
     assert len(fake.watches) == 2
+    # The topic unset: the watch on record is stopped (users.stop) once, and forgotten.
+    assert fake.stops == 1 and stored_watch(store) is None
+    poll_trigger(store, unpushed, workflow, node, "w1", clock=lambda: T0 + timedelta(days=4))
+    assert fake.stops == 1 and len(fake.watches) == 2
 
 
 def test_a_refused_watch_never_stops_the_polling(
