@@ -72,7 +72,7 @@ def _submit_sign_in(at: AppTest) -> AppTest:
     return button.click().run()
 
 
-def _open_second(at: AppTest) -> AppTest:
+def _open_a_row(at: AppTest) -> AppTest:
     rows = [b for b in at.button if b.label == "Open" and not b.disabled]
     if not rows:
         raise RuntimeError("the queue shows no draft to open")
@@ -110,7 +110,7 @@ def time_actions(accounts_path: Path, user: str, repeats: int) -> dict[str, floa
     AccountBook(accounts_path).add(SIGN_IN_USER, Role.AGENT, SIGN_IN_PASSWORD)
     steps: dict[str, tuple[Callable[[], AppTest], Callable[[AppTest], AppTest]]] = {
         "sign_in": (_sign_in_form, _submit_sign_in),
-        "open_draft": (lambda: _approvals(user), _open_second),
+        "open_draft": (lambda: _approvals(user), _open_a_row),
         "search_queue": (lambda: _approvals(user), _search),
         "approve_and_send": (lambda: _approvals(user), _approve),
         "reject": (lambda: _approvals(user), _reject),

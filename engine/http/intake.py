@@ -253,7 +253,10 @@ def create_app(
 
 def stored_already(store: Store, item: Any, mailbox: str) -> Outcome | None:
     """The outcome of a Brevo item whose message this mailbox already holds (a redelivery),
-    found by its Message-ID before any attachment is downloaded; None for a new message."""
+    found by its Message-ID before any attachment is downloaded; None for a new message (or
+    one with nothing to download: the store's own Message-ID check then suffices)."""
+    if not isinstance(item, dict) or not item.get("Attachments"):
+        return None
     try:
         raw = brevo_message(item, None).raw
         inbound = parse_message(raw, mailbox=mailbox, source="brevo")
